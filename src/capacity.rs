@@ -1,0 +1,320 @@
+//! Capacity pools: a number of places (beds, caseload slots, care-home places), a
+//! behaviour when full, and a waiting list.
+//!
+//! A pool is pure state and rules; the event handlers in [`crate::flow`] decide when to
+//! call it. Waiting lists are FIFO within a priority level (0 is served first). A
+//! patient waiting while still holding a place in another pool is *blocked* there:
+//! blocking after service, which is how a delayed transfer of care arises.
+
+use crate::time::SimTime;
+use std::collections::VecDeque;
+
+/// Typed index of a pool within a model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PoolId(pub u16);
+
+/// Typed index of a patient slot within one replication.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PatientId(pub u32);
+
+/// How many places a pool has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Places {
+    /// At most this many occupants at once (at least 1).
+    Limited(u32),
+    /// No limit: nobody ever waits.
+    Unlimited,
+}
+
+/// What happens to a request for a place when the pool is full.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WhenFull {
+    /// Wait in the pool's waiting list (an arrival waits outside; a transfer waits in
+    /// the place it holds, i.e. is blocked).
+    Queue,
+    /// The request is lost (turned away and counted); the patient leaves the system.
+    TurnAway,
+}
+
+/// Highest priority level a waiting list supports (levels are `0..=MAX_PRIORITY`).
+pub const MAX_PRIORITY: u8 = 7;
+
+/// The validated description of a pool.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PoolSpec {
+    /// Name, as written in the config.
+    pub name: String,
+    /// Number of places.
+    pub places: Places,
+    /// Behaviour when full.
+    pub when_full: WhenFull,
+}
+
+/// Result of asking a pool for a place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Admission {
+    /// A place was taken.
+    Admitted,
+    /// The pool is full; the request joined the waiting list.
+    Queued,
+    /// The pool is full and turns requests away.
+    Rejected,
+}
+
+/// One entry of a waiting list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Waiter {
+    /// Who is waiting.
+    pub patient: PatientId,
+    /// Since when.
+    pub since: SimTime,
+}
+
+/// Time-weighted and counting statistics of one pool over a measurement window.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct PoolStats {
+    /// Requests for a place.
+    pub arrivals: u64,
+    /// Places taken.
+    pub admitted: u64,
+    /// Requests lost because the pool was full.
+    pub turned_away: u64,
+    /// Admissions that had to wait (wait > 0).
+    pub waited: u64,
+    /// Sum of waits of admitted requests, minutes.
+    pub wait_minutes: u128,
+    /// Places given up.
+    pub departures: u64,
+    /// Sum of (exit - admission) over departures, minutes.
+    pub sojourn_minutes: u128,
+    /// Integral of occupied places over time, place-minutes.
+    pub occupied_area: u128,
+    /// Integral of the waiting-list length over time, patient-minutes.
+    pub waiting_area: u128,
+    /// Integral of blocked occupants over time, place-minutes.
+    pub blocked_area: u128,
+}
+
+impl PoolStats {
+    /// The statistics of the window between snapshot `earlier` and `self`.
+    pub fn since(&self, earlier: &PoolStats) -> PoolStats {
+        PoolStats {
+            arrivals: self.arrivals - earlier.arrivals,
+            admitted: self.admitted - earlier.admitted,
+            turned_away: self.turned_away - earlier.turned_away,
+            waited: self.waited - earlier.waited,
+            wait_minutes: self.wait_minutes - earlier.wait_minutes,
+            departures: self.departures - earlier.departures,
+            sojourn_minutes: self.sojourn_minutes - earlier.sojourn_minutes,
+            occupied_area: self.occupied_area - earlier.occupied_area,
+            waiting_area: self.waiting_area - earlier.waiting_area,
+            blocked_area: self.blocked_area - earlier.blocked_area,
+        }
+    }
+}
+
+/// A pool's live state in one replication.
+#[derive(Clone, Debug)]
+pub struct CarePool {
+    places: Places,
+    when_full: WhenFull,
+    occupied: u32,
+    blocked: u32,
+    waiting_len: u32,
+    waiting: Vec<VecDeque<Waiter>>,
+    last_change: SimTime,
+    /// Cumulative statistics since time zero.
+    pub stats: PoolStats,
+}
+
+impl CarePool {
+    /// An empty pool built from its spec.
+    pub fn new(spec: &PoolSpec) -> CarePool {
+        let levels = MAX_PRIORITY as usize + 1;
+        let cap = match spec.places {
+            Places::Limited(n) => n as usize,
+            Places::Unlimited => 0,
+        };
+        CarePool {
+            places: spec.places,
+            when_full: spec.when_full,
+            occupied: 0,
+            blocked: 0,
+            waiting_len: 0,
+            waiting: (0..levels).map(|l| VecDeque::with_capacity(if l == 0 { cap.max(16) } else { 0 })).collect(),
+            last_change: SimTime::ZERO,
+            stats: PoolStats::default(),
+        }
+    }
+
+    /// Places in use (blocked occupants included).
+    pub fn occupied(&self) -> u32 {
+        self.occupied
+    }
+
+    /// Occupants whose stay is over but who wait for a place downstream.
+    pub fn blocked(&self) -> u32 {
+        self.blocked
+    }
+
+    /// Requests waiting for a place.
+    pub fn waiting(&self) -> u32 {
+        self.waiting_len
+    }
+
+    /// True when a request now would be admitted at once.
+    #[inline]
+    pub fn has_room(&self) -> bool {
+        match self.places {
+            Places::Limited(n) => self.occupied < n,
+            Places::Unlimited => true,
+        }
+    }
+
+    /// Brings the time-weighted integrals up to `now`. Call before any change of state.
+    #[inline]
+    pub fn advance(&mut self, now: SimTime) {
+        let dt = now.since(self.last_change).minutes() as u128;
+        if dt > 0 {
+            self.stats.occupied_area += dt * self.occupied as u128;
+            self.stats.waiting_area += dt * self.waiting_len as u128;
+            self.stats.blocked_area += dt * self.blocked as u128;
+            self.last_change = now;
+        }
+    }
+
+    /// The statistics accumulated since time zero, brought up to `now`. Statistics are
+    /// cumulative; a measurement window is the difference of two snapshots
+    /// ([`PoolStats::since`]).
+    pub fn snapshot(&mut self, now: SimTime) -> PoolStats {
+        self.advance(now);
+        self.stats
+    }
+
+    /// A request for a place at `now`: taken at once, queued (FIFO within `priority`),
+    /// or rejected, depending on room and the pool's behaviour when full.
+    #[inline]
+    pub fn request(&mut self, now: SimTime, patient: PatientId, priority: u8) -> Admission {
+        self.advance(now);
+        self.stats.arrivals += 1;
+        if self.has_room() {
+            self.occupied += 1;
+            self.stats.admitted += 1;
+            return Admission::Admitted;
+        }
+        match self.when_full {
+            WhenFull::Queue => {
+                self.waiting[priority.min(MAX_PRIORITY) as usize].push_back(Waiter { patient, since: now });
+                self.waiting_len += 1;
+                Admission::Queued
+            }
+            WhenFull::TurnAway => {
+                self.stats.turned_away += 1;
+                Admission::Rejected
+            }
+        }
+    }
+
+    /// Gives up a place held since `admitted_at`. If someone is waiting, the place passes
+    /// straight to them (highest priority, then longest waiting) and they are returned.
+    #[inline]
+    pub fn release(&mut self, now: SimTime, admitted_at: SimTime) -> Option<Waiter> {
+        self.advance(now);
+        self.stats.departures += 1;
+        self.stats.sojourn_minutes += now.since(admitted_at).minutes() as u128;
+        if self.waiting_len > 0
+            && let Some(w) = self.waiting.iter_mut().find_map(|q| q.pop_front())
+        {
+            self.waiting_len -= 1;
+            self.stats.admitted += 1;
+            let wait = now.since(w.since).minutes();
+            if wait > 0 {
+                self.stats.waited += 1;
+            }
+            self.stats.wait_minutes += wait as u128;
+            return Some(w);
+        }
+        self.occupied -= 1;
+        None
+    }
+
+    /// Marks one occupant as blocked (stay over, waiting for a place downstream).
+    #[inline]
+    pub fn block(&mut self, now: SimTime) {
+        self.advance(now);
+        self.blocked += 1;
+    }
+
+    /// Marks one blocked occupant as no longer blocked (it is about to leave).
+    #[inline]
+    pub fn unblock(&mut self, now: SimTime) {
+        self.advance(now);
+        self.blocked -= 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pool(places: Places, when_full: WhenFull) -> CarePool {
+        CarePool::new(&PoolSpec { name: "p".into(), places, when_full })
+    }
+
+    #[test]
+    fn admits_until_full_then_queues_fifo() {
+        let mut p = pool(Places::Limited(2), WhenFull::Queue);
+        let t = SimTime(0);
+        assert_eq!(p.request(t, PatientId(1), 0), Admission::Admitted);
+        assert_eq!(p.request(t, PatientId(2), 0), Admission::Admitted);
+        assert_eq!(p.request(SimTime(10), PatientId(3), 0), Admission::Queued);
+        assert_eq!(p.request(SimTime(20), PatientId(4), 0), Admission::Queued);
+        assert_eq!(p.waiting(), 2);
+        let next = p.release(SimTime(30), t).unwrap();
+        assert_eq!(next.patient, PatientId(3));
+        assert_eq!(p.occupied(), 2, "the place passes straight on");
+        assert_eq!(p.release(SimTime(40), t).unwrap().patient, PatientId(4));
+        assert_eq!(p.release(SimTime(50), t), None);
+        assert_eq!(p.occupied(), 1);
+        assert_eq!(p.stats.wait_minutes, 20 + 20);
+        assert_eq!(p.stats.waited, 2);
+    }
+
+    #[test]
+    fn priority_zero_is_served_first_fifo_within_level() {
+        let mut p = pool(Places::Limited(1), WhenFull::Queue);
+        p.request(SimTime(0), PatientId(0), 0);
+        p.request(SimTime(1), PatientId(1), 2);
+        p.request(SimTime(2), PatientId(2), 0);
+        p.request(SimTime(3), PatientId(3), 2);
+        p.request(SimTime(4), PatientId(4), 0);
+        let order: Vec<u32> = (0..4).map(|i| p.release(SimTime(10 + i), SimTime(0)).unwrap().patient.0).collect();
+        assert_eq!(order, vec![2, 4, 1, 3]);
+    }
+
+    #[test]
+    fn turn_away_counts_and_never_queues() {
+        let mut p = pool(Places::Limited(1), WhenFull::TurnAway);
+        assert_eq!(p.request(SimTime(0), PatientId(0), 0), Admission::Admitted);
+        assert_eq!(p.request(SimTime(1), PatientId(1), 0), Admission::Rejected);
+        assert_eq!(p.waiting(), 0);
+        assert_eq!(p.stats.turned_away, 1);
+        assert_eq!(p.stats.arrivals, 2);
+    }
+
+    #[test]
+    fn unlimited_never_waits_and_areas_integrate_over_time() {
+        let mut p = pool(Places::Unlimited, WhenFull::Queue);
+        for i in 0..1000 {
+            assert_eq!(p.request(SimTime(0), PatientId(i), 0), Admission::Admitted);
+        }
+        p.block(SimTime(0));
+        p.advance(SimTime(10));
+        assert_eq!(p.stats.occupied_area, 10_000);
+        assert_eq!(p.stats.blocked_area, 10);
+        let at20 = p.snapshot(SimTime(20));
+        let at21 = p.snapshot(SimTime(21));
+        assert_eq!(at21.since(&at20).occupied_area, 1000);
+        assert_eq!(at21.since(&at20).blocked_area, 1);
+    }
+}

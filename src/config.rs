@@ -1,0 +1,427 @@
+//! Loading and validating experiment configs (TOML).
+//!
+//! Two layers: a serde mirror of the file ([`raw`], unknown keys rejected) and a
+//! validated, typed [`ExperimentPlan`] ([`validate`]). Every problem is reported with the
+//! file it came from, the dotted key, the bad value and the reason, all at once.
+//!
+//! A file may build on another with `extends = "other.toml"` (a path relative to the
+//! file); its tables are merged key by key over the other's. Scenarios are
+//! `[[scenarios]]` entries holding a `name`, an optional `description`, and overrides of
+//! model keys (`pools`, `arrivals`, `pathways`), merged over the base model. A table
+//! with a `dist` key (a distribution) or a `calendar` is replaced whole, not merged.
+
+pub mod raw;
+pub mod validate;
+
+use crate::flow::RunSettings;
+use crate::model::Model;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use validate::{Problem, Problems};
+
+/// Keys of an experiment file that are settings of the experiment, not of the model.
+pub const EXPERIMENT_KEYS: [&str; 6] = ["extends", "seed", "replications", "horizon_days", "warmup_days", "scenarios"];
+/// Keys of the model, which scenarios may override.
+pub const MODEL_KEYS: [&str; 3] = ["pools", "arrivals", "pathways"];
+
+/// One problem in a config, located.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigIssue {
+    /// The file the bad value came from (`--set` for command-line overrides).
+    pub file: PathBuf,
+    /// Dotted key, e.g. `pools.acute_beds.capacity`; `scenarios.NAME.` prefixed when a
+    /// scenario's override is at fault.
+    pub key: String,
+    /// The bad value as found (empty when missing).
+    pub value: String,
+    /// Why it is wrong.
+    pub reason: String,
+}
+
+impl fmt::Display for ConfigIssue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}: {}", self.file.display(), self.key, self.reason)?;
+        if !self.value.is_empty() {
+            write!(f, " (got {})", self.value)?;
+        }
+        Ok(())
+    }
+}
+
+/// Everything wrong with a config; never empty.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The problems, in the order found.
+    pub issues: Vec<ConfigIssue>,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.issues.len();
+        write!(f, "invalid config ({n} problem{}):", if n == 1 { "" } else { "s" })?;
+        for issue in &self.issues {
+            write!(f, "\n  - {issue}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// A validated scenario: a name and the model it simulates.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// Name (letters, digits, `_` and `-`; used in output paths).
+    pub name: String,
+    /// Free text.
+    pub description: String,
+    /// The model.
+    pub model: Model,
+}
+
+/// A validated experiment: settings, scenarios, and the resolved config for provenance.
+#[derive(Clone, Debug)]
+pub struct ExperimentPlan {
+    /// The file the plan was loaded from.
+    pub source: PathBuf,
+    /// Master seed.
+    pub seed: u64,
+    /// Replications per scenario (and parameter sample).
+    pub replications: u32,
+    /// Run length, days.
+    pub horizon_days: f64,
+    /// Warm-up excluded from summaries, days.
+    pub warmup_days: f64,
+    /// Scenarios, in file order (the first is the baseline).
+    pub scenarios: Vec<Scenario>,
+    /// The fully resolved config (extends and overrides applied), as TOML text.
+    pub resolved_toml: String,
+    /// FNV-1a 64-bit hash of `resolved_toml`, as 16 hex digits.
+    pub config_hash: String,
+}
+
+impl ExperimentPlan {
+    /// Settings of every run of this plan.
+    pub fn run_settings(&self, record_episodes: bool) -> RunSettings {
+        RunSettings {
+            master_seed: self.seed,
+            horizon_days: self.horizon_days,
+            warmup_days: self.warmup_days,
+            record_episodes,
+        }
+    }
+}
+
+/// Changes applied on top of the files, from the command line.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    /// `dotted.key=value` assignments (values parsed as TOML, else taken as strings).
+    pub set: Vec<String>,
+}
+
+/// Which file set each key (a dotted key to its file; later files win).
+#[derive(Default, Debug)]
+struct Origins(BTreeMap<String, PathBuf>);
+
+impl Origins {
+    fn record(&mut self, prefix: &str, value: &toml::Value, file: &Path) {
+        self.0.insert(prefix.to_string(), file.to_path_buf());
+        if let toml::Value::Table(t) = value {
+            for (k, v) in t {
+                self.record(&format!("{prefix}.{k}"), v, file);
+            }
+        }
+    }
+
+    /// The file of the longest recorded prefix of `key`.
+    fn file_of(&self, key: &str, default: &Path) -> PathBuf {
+        let mut k = key;
+        loop {
+            if let Some(f) = self.0.get(k) {
+                return f.clone();
+            }
+            match k.rfind(['.', '[']) {
+                Some(i) => k = &k[..i],
+                None => return default.to_path_buf(),
+            }
+        }
+    }
+}
+
+fn issue(file: &Path, key: impl Into<String>, value: impl Into<String>, reason: impl Into<String>) -> ConfigIssue {
+    ConfigIssue { file: file.to_path_buf(), key: key.into(), value: value.into(), reason: reason.into() }
+}
+
+/// Reads a file and everything it extends, merged; records which file set which key.
+fn load_table(path: &Path, chain: &mut Vec<PathBuf>, origins: &mut Origins) -> Result<toml::Table, ConfigError> {
+    let one = |key: &str, reason: String| ConfigError { issues: vec![issue(path, key, "", reason)] };
+    let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    if chain.contains(&canonical) {
+        return Err(one("extends", format!("extends itself through {}", chain.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" -> "))));
+    }
+    chain.push(canonical);
+    let text = std::fs::read_to_string(path).map_err(|e| one("(file)", format!("cannot read the file: {e}")))?;
+    let mut table: toml::Table = text.parse().map_err(|e: toml::de::Error| one("(syntax)", format!("not valid TOML: {}", e.to_string().trim_end())))?;
+    let mut merged = match table.remove("extends") {
+        None => toml::Table::new(),
+        Some(toml::Value::String(parent)) => {
+            let parent_path = path.parent().unwrap_or(Path::new(".")).join(&parent);
+            if !parent_path.is_file() {
+                return Err(ConfigError {
+                    issues: vec![issue(path, "extends", format!("{parent:?}"), format!("no such file: {}", parent_path.display()))],
+                });
+            }
+            load_table(&parent_path, chain, origins)?
+        }
+        Some(other) => return Err(ConfigError { issues: vec![issue(path, "extends", other.to_string(), "must be a file path (a string)")] }),
+    };
+    for (k, v) in &table {
+        origins.record(k, v, path);
+    }
+    merge(&mut merged, table);
+    chain.pop();
+    Ok(merged)
+}
+
+/// Merges `over` into `base`, key by key. Tables merge recursively, except a table that
+/// holds `dist` (a distribution) or any value that is not a table, which replace.
+pub fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (k, v) in over {
+        match (base.get_mut(&k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) if !o.contains_key("dist") && k != "calendar" => merge(b, o),
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
+    }
+}
+
+/// Applies one `dotted.key=value` assignment.
+fn apply_set(table: &mut toml::Table, assignment: &str) -> Result<String, ConfigIssue> {
+    let set_file = Path::new("--set");
+    let Some((key, raw_value)) = assignment.split_once('=') else {
+        return Err(issue(set_file, assignment, "", "must be written dotted.key=value"));
+    };
+    let key = key.trim();
+    let value: toml::Value = format!("v = {}", raw_value.trim())
+        .parse::<toml::Table>()
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(raw_value.trim().to_string()));
+    let parts: Vec<&str> = key.split('.').collect();
+    if parts.iter().any(|p| p.is_empty()) {
+        return Err(issue(set_file, key, raw_value, "is not a valid dotted key"));
+    }
+    let mut cur = table;
+    for part in &parts[..parts.len() - 1] {
+        let entry = cur.entry(part.to_string()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        cur = match entry {
+            toml::Value::Table(t) => t,
+            _ => return Err(issue(set_file, key, raw_value, format!("`{part}` is not a table, so it has no keys to set"))),
+        };
+    }
+    cur.insert(parts[parts.len() - 1].to_string(), value);
+    Ok(key.to_string())
+}
+
+/// Deserializes a raw model, turning a serde error into a problem at its path.
+fn raw_model(table: &toml::Table, p: &mut Problems) -> Option<raw::RawModel> {
+    let value = toml::Value::Table(table.clone());
+    match serde_path_to_error::deserialize::<_, raw::RawModel>(value) {
+        Ok(m) => Some(m),
+        Err(e) => {
+            let key = e.path().to_string();
+            p.push(if key == "." { String::new() } else { key }, "", e.inner().to_string());
+            None
+        }
+    }
+}
+
+fn is_valid_name(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// FNV-1a, 64 bits: a stable, dependency-free fingerprint of the resolved config.
+pub fn fnv1a_hex(text: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.as_bytes() {
+        h ^= *b as u64;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+/// Loads, merges, overrides and validates an experiment file.
+pub fn load(path: &Path, overrides: &Overrides) -> Result<ExperimentPlan, ConfigError> {
+    let mut origins = Origins::default();
+    let mut doc = load_table(path, &mut Vec::new(), &mut origins)?;
+    let mut issues = Vec::new();
+    for s in &overrides.set {
+        match apply_set(&mut doc, s) {
+            Ok(key) => origins.0.insert(key, PathBuf::from("--set")).map_or((), |_| ()),
+            Err(e) => issues.push(e),
+        }
+    }
+    let locate = |key: &str, origins: &Origins| origins.file_of(key, path);
+
+    // Unknown top-level keys.
+    for k in doc.keys() {
+        if !EXPERIMENT_KEYS.contains(&k.as_str()) && !MODEL_KEYS.contains(&k.as_str()) {
+            issues.push(issue(
+                &locate(k, &origins),
+                k.clone(),
+                "",
+                format!("unknown key; expected one of {}, {}", EXPERIMENT_KEYS[1..].join(", "), MODEL_KEYS.join(", ")),
+            ));
+        }
+    }
+
+    // Experiment settings.
+    let mut p = Problems::default();
+    let seed = match doc.get("seed") {
+        Some(toml::Value::Integer(n)) if *n >= 0 => Some(*n as u64),
+        Some(v) => {
+            p.push("seed", v, "must be a whole number of at least 0");
+            None
+        }
+        None => {
+            p.push("seed", "", "is required (a whole number; the master seed of all random streams)");
+            None
+        }
+    };
+    let replications = match doc.get("replications") {
+        Some(toml::Value::Integer(n)) if *n >= 1 && *n <= u32::MAX as i64 => Some(*n as u32),
+        Some(v) => {
+            p.push("replications", v, "must be a whole number of at least 1");
+            None
+        }
+        None => {
+            p.push("replications", "", "is required (a whole number of at least 1)");
+            None
+        }
+    };
+    let float = |p: &mut Problems, key: &str, default: Option<f64>| -> Option<f64> {
+        match doc.get(key) {
+            Some(toml::Value::Float(f)) => Some(*f),
+            Some(toml::Value::Integer(i)) => Some(*i as f64),
+            Some(v) => {
+                p.push(key, v, "must be a number of days");
+                None
+            }
+            None if default.is_some() => default,
+            None => {
+                p.push(key, "", "is required (a number of days)");
+                None
+            }
+        }
+    };
+    let horizon_days = float(&mut p, "horizon_days", None).filter(|h| {
+        let ok = h.is_finite() && *h > 0.0;
+        if !ok {
+            p.push("horizon_days", h, "must be a finite number of days greater than 0");
+        }
+        ok
+    });
+    let warmup_days = float(&mut p, "warmup_days", Some(0.0)).filter(|w| validate::check_non_negative(&mut p, "warmup_days", *w));
+    if let (Some(h), Some(w)) = (horizon_days, warmup_days)
+        && w >= h
+    {
+        p.push("warmup_days", w, format!("must be shorter than horizon_days ({h}), or nothing would be measured"));
+    }
+
+    // The base model.
+    let model_table: toml::Table =
+        doc.iter().filter(|(k, _)| MODEL_KEYS.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
+    let base_model = raw_model(&model_table, &mut p).and_then(|raw| validate::model(&mut p, &raw));
+    let base_problems: Vec<Problem> = p.0.clone();
+    for pr in p.0.drain(..) {
+        issues.push(issue(&locate(&pr.key, &origins), pr.key, pr.value, pr.reason));
+    }
+
+    // Scenarios.
+    let mut scenarios = Vec::new();
+    let raw_scenarios: Vec<toml::Value> = match doc.get("scenarios") {
+        None => Vec::new(),
+        Some(toml::Value::Array(a)) => a.clone(),
+        Some(v) => {
+            issues.push(issue(&locate("scenarios", &origins), "scenarios", v.to_string(), "must be an array of tables: [[scenarios]] name = \"...\""));
+            Vec::new()
+        }
+    };
+    if raw_scenarios.is_empty() {
+        if let Some(model) = &base_model {
+            scenarios.push(Scenario { name: "baseline".into(), description: String::new(), model: model.clone() });
+        }
+    }
+    let mut names: Vec<String> = Vec::new();
+    for (i, value) in raw_scenarios.into_iter().enumerate() {
+        let file = locate("scenarios", &origins);
+        let toml::Value::Table(mut t) = value else {
+            issues.push(issue(&file, format!("scenarios[{i}]"), "", "must be a table with at least a name"));
+            continue;
+        };
+        let name = match t.remove("name") {
+            Some(toml::Value::String(s)) if is_valid_name(&s) => s,
+            Some(v) => {
+                issues.push(issue(&file, format!("scenarios[{i}].name"), v.to_string(), "must be a non-empty name of letters, digits, _ and - (it names output folders)"));
+                continue;
+            }
+            None => {
+                issues.push(issue(&file, format!("scenarios[{i}].name"), "", "is required"));
+                continue;
+            }
+        };
+        if names.contains(&name) {
+            issues.push(issue(&file, format!("scenarios.{name}"), "", "is defined twice; scenario names must be unique"));
+            continue;
+        }
+        names.push(name.clone());
+        let description = match t.remove("description") {
+            Some(toml::Value::String(s)) => s,
+            None => String::new(),
+            Some(v) => {
+                issues.push(issue(&file, format!("scenarios.{name}.description"), v.to_string(), "must be a string"));
+                String::new()
+            }
+        };
+        let mut bad_key = false;
+        for k in t.keys() {
+            if !MODEL_KEYS.contains(&k.as_str()) {
+                bad_key = true;
+                issues.push(issue(&file, format!("scenarios.{name}.{k}"), "", format!("scenarios may set name, description and model keys ({}) only", MODEL_KEYS.join(", "))));
+            }
+        }
+        if bad_key {
+            continue;
+        }
+        let mut override_paths = Origins::default();
+        for (k, v) in &t {
+            override_paths.record(k, v, &file);
+        }
+        let mut merged = model_table.clone();
+        merge(&mut merged, t);
+        let mut sp = Problems::default();
+        let model = raw_model(&merged, &mut sp).and_then(|raw| validate::model(&mut sp, &raw));
+        for pr in sp.0 {
+            // Problems already reported for the base model are not the scenario's.
+            let touches = override_paths.0.keys().any(|o| pr.key.starts_with(o.as_str()) || o.starts_with(pr.key.as_str()));
+            if touches || !base_problems.contains(&pr) {
+                issues.push(issue(&file, format!("scenarios.{name}.{}", pr.key), pr.value, pr.reason));
+            }
+        }
+        if let Some(model) = model {
+            scenarios.push(Scenario { name, description, model });
+        }
+    }
+
+    if !issues.is_empty() {
+        return Err(ConfigError { issues });
+    }
+    let (Some(seed), Some(replications), Some(horizon_days), Some(warmup_days)) = (seed, replications, horizon_days, warmup_days) else {
+        return Err(ConfigError { issues: vec![issue(path, "(settings)", "", "invalid experiment settings")] });
+    };
+    let resolved_toml = toml::to_string(&doc).unwrap_or_default();
+    let config_hash = fnv1a_hex(&resolved_toml);
+    Ok(ExperimentPlan { source: path.to_path_buf(), seed, replications, horizon_days, warmup_days, scenarios, resolved_toml, config_hash })
+}

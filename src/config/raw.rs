@@ -1,0 +1,138 @@
+//! The serde layer: a one-to-one mirror of the TOML model tables. Unknown keys are
+//! errors. Numbers stay as written (signed, float) so the validation layer can say
+//! *why* a value is wrong instead of "expected u32".
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// The model part of a config file: pools, arrival streams and pathways.
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawModel {
+    /// Capacity pools by name.
+    #[serde(default)]
+    pub pools: BTreeMap<String, RawPool>,
+    /// Background arrival streams by name.
+    #[serde(default)]
+    pub arrivals: BTreeMap<String, RawArrival>,
+    /// Pathways by name.
+    #[serde(default)]
+    pub pathways: BTreeMap<String, RawPathway>,
+}
+
+/// `[pools.NAME]`.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawPool {
+    /// Places: a whole number of at least 1, or `"unlimited"`. Required.
+    pub capacity: toml::Value,
+    /// `"queue"` (default) or `"turn_away"`.
+    #[serde(default)]
+    pub when_full: RawWhenFull,
+}
+
+/// Behaviour of a full pool.
+#[derive(Debug, Deserialize, Clone, Copy, Default, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RawWhenFull {
+    /// Wait in a FIFO (by priority) waiting list.
+    #[default]
+    Queue,
+    /// Lose the request.
+    TurnAway,
+}
+
+/// `[arrivals.NAME]`.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawArrival {
+    /// Poisson arrivals per day (>= 0; 0 switches the stream off).
+    pub rate_per_day: f64,
+    /// The pathway arrivals start on.
+    pub pathway: String,
+    /// Optional multipliers of the rate.
+    pub calendar: Option<RawCalendar>,
+}
+
+/// A calendar: exactly one of the two keys.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawCalendar {
+    /// Seven multipliers, day 0 of the run first.
+    pub day_of_week: Option<Vec<f64>>,
+    /// Twenty-four multipliers, midnight-1am first.
+    pub hour_of_day: Option<Vec<f64>>,
+}
+
+/// `[pathways.NAME]`.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawPathway {
+    /// Name of the first step.
+    pub start: String,
+    /// Steps by name.
+    pub steps: BTreeMap<String, RawStep>,
+}
+
+/// `[pathways.NAME.steps.STEP]`.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawStep {
+    /// The pool this step needs a place in.
+    pub pool: String,
+    /// Length of stay once admitted.
+    pub stay: RawDist,
+    /// Waiting-list priority, 0 (first, default) to 7.
+    #[serde(default)]
+    pub priority: i64,
+    /// Routing when the stay ends; absent means everyone exits.
+    #[serde(default)]
+    pub next: Vec<RawRoute>,
+}
+
+/// One routing choice.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawRoute {
+    /// A step name of the same pathway, or `"exit"`.
+    pub to: String,
+    /// Probability in [0, 1]; all choices of a step sum to 1.
+    pub p: f64,
+}
+
+/// A duration distribution, tagged by `dist`.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(tag = "dist", rename_all = "snake_case", deny_unknown_fields)]
+pub enum RawDist {
+    /// Exponential.
+    Exponential {
+        /// Mean, days.
+        mean_days: f64,
+    },
+    /// Lognormal by mean and sd.
+    Lognormal {
+        /// Mean, days.
+        mean_days: f64,
+        /// Standard deviation, days.
+        sd_days: f64,
+    },
+    /// Gamma by mean and sd.
+    Gamma {
+        /// Mean, days.
+        mean_days: f64,
+        /// Standard deviation, days.
+        sd_days: f64,
+    },
+    /// A constant.
+    Fixed {
+        /// Days.
+        days: f64,
+    },
+    /// A discrete table.
+    Empirical {
+        /// The values, days.
+        days: Vec<f64>,
+        /// Relative weights (equal when absent).
+        weights: Option<Vec<f64>>,
+    },
+}

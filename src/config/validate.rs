@@ -1,0 +1,225 @@
+//! Raw model tables to a validated [`Model`]: every problem found is recorded with its
+//! dotted key, the bad value and the reason; validation goes on after a problem so
+//! that all of them are reported together.
+
+use super::raw::{RawCalendar, RawDist, RawModel, RawPool, RawWhenFull};
+use crate::arrivals::{ArrivalStream, Calendar};
+use crate::capacity::{MAX_PRIORITY, Places, PoolId, PoolSpec, WhenFull};
+use crate::dist::DurationDist;
+use crate::model::Model;
+use crate::pathway::{Next, Pathway, PathwayId, Route, Step, StepId};
+
+/// Tolerance on the sum of routing probabilities.
+pub const PROBABILITY_SUM_TOLERANCE: f64 = 1e-9;
+
+/// One problem: the dotted key, the offending value (as written), the reason.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// Dotted key, e.g. `pools.acute.capacity`.
+    pub key: String,
+    /// The value found, rendered as TOML-ish text (empty when the key is missing).
+    pub value: String,
+    /// Why it is wrong, and what would be right.
+    pub reason: String,
+}
+
+/// Collects problems.
+#[derive(Default, Debug)]
+pub struct Problems(pub Vec<Problem>);
+
+impl Problems {
+    /// Records one problem.
+    pub fn push(&mut self, key: impl Into<String>, value: impl ToString, reason: impl Into<String>) {
+        self.0.push(Problem { key: key.into(), value: value.to_string(), reason: reason.into() });
+    }
+}
+
+/// Validates a finite, non-negative float.
+pub fn check_non_negative(p: &mut Problems, key: &str, v: f64) -> bool {
+    if !v.is_finite() || v < 0.0 {
+        p.push(key, v, "must be a finite number of at least 0");
+        return false;
+    }
+    true
+}
+
+fn check_probability(p: &mut Problems, key: &str, v: f64) -> bool {
+    if !(v.is_finite() && (0.0..=1.0).contains(&v)) {
+        p.push(key, v, "must be a probability between 0 and 1");
+        return false;
+    }
+    true
+}
+
+fn pool_places(p: &mut Problems, key: &str, pool: &RawPool) -> Option<Places> {
+    match &pool.capacity {
+        toml::Value::Integer(n) if *n >= 1 && *n <= u32::MAX as i64 => Some(Places::Limited(*n as u32)),
+        toml::Value::Integer(0) => {
+            p.push(
+                key,
+                0,
+                "a pool with 0 places can never admit anyone; give at least 1 place, \"unlimited\", or remove the pool",
+            );
+            None
+        }
+        toml::Value::String(s) if s == "unlimited" => Some(Places::Unlimited),
+        other => {
+            p.push(key, other, "must be a whole number of places of at least 1, or \"unlimited\"");
+            None
+        }
+    }
+}
+
+fn calendar(p: &mut Problems, key: &str, raw: &RawCalendar) -> Option<Calendar> {
+    let check = |p: &mut Problems, k: &str, values: &[f64], n: usize| -> bool {
+        if values.len() != n {
+            p.push(k, format!("{values:?}"), format!("must list exactly {n} multipliers (found {})", values.len()));
+            return false;
+        }
+        let mut ok = true;
+        for (i, v) in values.iter().enumerate() {
+            ok &= check_non_negative(p, &format!("{k}[{i}]"), *v);
+        }
+        if ok && values.iter().all(|v| *v == 0.0) {
+            p.push(k, format!("{values:?}"), "needs at least one multiplier above 0 (set rate_per_day = 0 to switch a stream off)");
+            ok = false;
+        }
+        ok
+    };
+    match (&raw.day_of_week, &raw.hour_of_day) {
+        (Some(d), None) => {
+            let k = format!("{key}.day_of_week");
+            check(p, &k, d, 7).then(|| Calendar::DayOfWeek(d.as_slice().try_into().expect("invariant: length checked")))
+        }
+        (None, Some(h)) => {
+            let k = format!("{key}.hour_of_day");
+            check(p, &k, h, 24).then(|| Calendar::HourOfDay(h.as_slice().try_into().expect("invariant: length checked")))
+        }
+        _ => {
+            p.push(key, "", "must set exactly one of day_of_week (7 values) or hour_of_day (24 values)");
+            None
+        }
+    }
+}
+
+/// Builds a validated distribution from its raw form.
+pub fn duration(p: &mut Problems, key: &str, raw: &RawDist) -> Option<DurationDist> {
+    let built = match raw {
+        RawDist::Exponential { mean_days } => DurationDist::exponential(*mean_days),
+        RawDist::Lognormal { mean_days, sd_days } => DurationDist::lognormal(*mean_days, *sd_days),
+        RawDist::Gamma { mean_days, sd_days } => DurationDist::gamma(*mean_days, *sd_days),
+        RawDist::Fixed { days } => DurationDist::fixed(*days),
+        RawDist::Empirical { days, weights } => DurationDist::empirical(days, weights.as_deref()),
+    };
+    match built {
+        Ok(d) => Some(d),
+        Err(e) => {
+            p.push(key, format!("{raw:?}"), e.0);
+            None
+        }
+    }
+}
+
+/// Validates a raw model; returns the model when no problem was found.
+pub fn model(p: &mut Problems, raw: &RawModel) -> Option<Model> {
+    let before = p.0.len();
+    if raw.pools.is_empty() {
+        p.push("pools", "", "at least one pool is needed, e.g. [pools.acute_beds] capacity = 100");
+    }
+    let pools: Vec<PoolSpec> = raw
+        .pools
+        .iter()
+        .filter_map(|(name, pool)| {
+            let places = pool_places(p, &format!("pools.{name}.capacity"), pool)?;
+            let when_full = match pool.when_full {
+                RawWhenFull::Queue => WhenFull::Queue,
+                RawWhenFull::TurnAway => WhenFull::TurnAway,
+            };
+            Some(PoolSpec { name: name.clone(), places, when_full })
+        })
+        .collect();
+    let pool_names: Vec<&String> = raw.pools.keys().collect();
+    let pool_id = |name: &str| pool_names.iter().position(|n| *n == name).map(|i| PoolId(i as u16));
+    let pathway_names: Vec<&String> = raw.pathways.keys().collect();
+
+    let mut pathways = Vec::new();
+    for (pname, raw_pw) in &raw.pathways {
+        let base = format!("pathways.{pname}");
+        let step_names: Vec<&String> = raw_pw.steps.keys().collect();
+        let step_id = |name: &str| step_names.iter().position(|n| *n == name).map(|i| StepId(i as u16));
+        if raw_pw.steps.is_empty() {
+            p.push(format!("{base}.steps"), "", "a pathway needs at least one step");
+        }
+        let start = step_id(&raw_pw.start);
+        if start.is_none() {
+            p.push(
+                format!("{base}.start"),
+                &raw_pw.start,
+                format!("names no step of this pathway (steps: {})", join(&step_names)),
+            );
+        }
+        let mut steps = Vec::new();
+        for (sname, raw_step) in &raw_pw.steps {
+            let skey = format!("{base}.steps.{sname}");
+            let pool = pool_id(&raw_step.pool);
+            if pool.is_none() {
+                p.push(format!("{skey}.pool"), &raw_step.pool, format!("is not a pool (pools: {})", join(&pool_names)));
+            }
+            let stay = duration(p, &format!("{skey}.stay"), &raw_step.stay);
+            if !(0..=MAX_PRIORITY as i64).contains(&raw_step.priority) {
+                p.push(format!("{skey}.priority"), raw_step.priority, format!("must be a whole number from 0 (served first) to {MAX_PRIORITY}"));
+            }
+            let mut pairs = Vec::new();
+            let mut sum = 0.0;
+            let mut routes_ok = true;
+            for (i, r) in raw_step.next.iter().enumerate() {
+                let rkey = format!("{skey}.next[{i}]");
+                routes_ok &= check_probability(p, &format!("{rkey}.p"), r.p);
+                sum += r.p;
+                let to = if r.to == "exit" { Some(Next::Exit) } else { step_id(&r.to).map(Next::Step) };
+                match to {
+                    Some(n) => pairs.push((r.p, n)),
+                    None => {
+                        routes_ok = false;
+                        p.push(format!("{rkey}.to"), &r.to, format!("is neither \"exit\" nor a step of this pathway (steps: {})", join(&step_names)));
+                    }
+                }
+            }
+            if routes_ok && !raw_step.next.is_empty() && (sum - 1.0).abs() > PROBABILITY_SUM_TOLERANCE {
+                p.push(format!("{skey}.next"), format!("sum of p = {sum}"), "routing probabilities must sum to 1");
+            }
+            if let (Some(pool), Some(stay)) = (pool, stay) {
+                let route = if raw_step.next.is_empty() { Route::exit() } else { Route::new(&pairs) };
+                steps.push(Step { name: sname.clone(), pool, stay, priority: raw_step.priority.clamp(0, MAX_PRIORITY as i64) as u8, route });
+            }
+        }
+        if let Some(start) = start {
+            pathways.push(Pathway { name: pname.clone(), start, steps });
+        }
+    }
+
+    let mut arrivals = Vec::new();
+    for (aname, raw_a) in &raw.arrivals {
+        let akey = format!("arrivals.{aname}");
+        let rate_ok = check_non_negative(p, &format!("{akey}.rate_per_day"), raw_a.rate_per_day);
+        let pathway = pathway_names.iter().position(|n| **n == raw_a.pathway).map(|i| PathwayId(i as u16));
+        if pathway.is_none() {
+            p.push(format!("{akey}.pathway"), &raw_a.pathway, format!("is not a pathway (pathways: {})", join(&pathway_names)));
+        }
+        let cal = match &raw_a.calendar {
+            Some(c) => calendar(p, &format!("{akey}.calendar"), c).map(Some),
+            None => Some(None),
+        };
+        if let (true, Some(pathway), Some(calendar)) = (rate_ok, pathway, cal) {
+            arrivals.push(ArrivalStream { name: aname.clone(), rate_per_day: raw_a.rate_per_day, calendar, pathway });
+        }
+    }
+    (p.0.len() == before).then_some(Model { pools, pathways, arrivals })
+}
+
+fn join(names: &[&String]) -> String {
+    if names.is_empty() {
+        return "none defined".into();
+    }
+    names.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+}

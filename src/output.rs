@@ -1,0 +1,295 @@
+//! Parquet output (polars, zstd), hive-partitioned by table and scenario:
+//! `DIR/<table>/scenario=<name>/part-s<sample>-r<replication>.parquet`, plus
+//! `DIR/summary/scenario=<name>/summary.parquet` and `DIR/manifest.toml`.
+//!
+//! Every row carries its run key (`scenario`, `sample`, `replication`); units are in the
+//! column names. Every file is written under a temporary name (ending `.tmp`) and
+//! renamed when complete, so a reader never sees a partial `.parquet` file. Files hold
+//! no wall-clock time: the same config and seed give the same bytes.
+
+use crate::config::ExperimentPlan;
+use crate::experiment::SummaryRow;
+use crate::record::{RunKey, RunOutput};
+use polars::io::parquet::write::KeyValueMetadata;
+use polars::prelude::*;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// Name of the provenance file at the top of an output directory.
+pub const MANIFEST: &str = "manifest.toml";
+
+/// The tables this crate writes (folders under the output directory).
+pub const TABLES: [&str; 5] = ["runs", "pool_summary", "capacity", "episodes", "summary"];
+
+/// Why output could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    /// A file-system operation failed.
+    #[error("{action} {path}: {source}")]
+    Io {
+        /// What was being done.
+        action: &'static str,
+        /// Where.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// Building or writing a table failed.
+    #[error("writing table {table} to {path}: {source}")]
+    Polars {
+        /// Which table.
+        table: &'static str,
+        /// Where.
+        path: PathBuf,
+        /// The cause.
+        source: PolarsError,
+    },
+    /// The directory holds output of a different config.
+    #[error(
+        "{dir} already holds results of a different config (config hash {found}, this config {expected}); \
+         choose another --out directory or pass --force to replace them"
+    )]
+    DifferentConfig {
+        /// The directory.
+        dir: PathBuf,
+        /// Hash in its manifest.
+        found: String,
+        /// Hash of this plan.
+        expected: String,
+    },
+    /// The directory exists, is not empty, and has no manifest.
+    #[error("{0} exists and is not a caresim output directory (no {MANIFEST}); choose another --out directory")]
+    NotOutputDir(PathBuf),
+}
+
+fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> OutputError + 'a {
+    move |source| OutputError::Io { action, path: path.to_path_buf(), source }
+}
+
+/// Writes one experiment's tables into a directory.
+pub struct ParquetSink {
+    dir: PathBuf,
+    metadata: Vec<(String, String)>,
+    scenario_names: Vec<String>,
+    pool_names: Vec<Vec<String>>,
+}
+
+impl ParquetSink {
+    /// Prepares `dir` for `plan`: creates it, or reuses it when its manifest has the same
+    /// config hash, or (with `force`) clears the tables of a different config. Writes the
+    /// manifest. Call only after the plan has been validated.
+    pub fn create(dir: &Path, plan: &ExperimentPlan, force: bool) -> Result<ParquetSink, OutputError> {
+        let manifest_path = dir.join(MANIFEST);
+        if dir.exists() {
+            match fs::read_to_string(&manifest_path) {
+                Ok(text) => {
+                    let found = manifest_hash(&text).unwrap_or_default();
+                    if found != plan.config_hash {
+                        if !force {
+                            return Err(OutputError::DifferentConfig { dir: dir.to_path_buf(), found, expected: plan.config_hash.clone() });
+                        }
+                    }
+                    clear_tables(dir)?;
+                }
+                Err(_) => {
+                    let empty = fs::read_dir(dir).map_err(io("reading", dir))?.next().is_none();
+                    if !empty {
+                        return Err(OutputError::NotOutputDir(dir.to_path_buf()));
+                    }
+                }
+            }
+        }
+        fs::create_dir_all(dir).map_err(io("creating", dir))?;
+        write_atomically(&manifest_path, manifest(plan).as_bytes())?;
+        let metadata = vec![
+            ("caresim.version".to_string(), env!("CARGO_PKG_VERSION").to_string()),
+            ("caresim.config_hash".to_string(), plan.config_hash.clone()),
+            ("caresim.seed".to_string(), plan.seed.to_string()),
+            ("caresim.config".to_string(), plan.resolved_toml.clone()),
+        ];
+        Ok(ParquetSink {
+            dir: dir.to_path_buf(),
+            metadata,
+            scenario_names: plan.scenarios.iter().map(|s| s.name.clone()).collect(),
+            pool_names: plan.scenarios.iter().map(|s| s.model.pools.iter().map(|p| p.name.clone()).collect()).collect(),
+        })
+    }
+
+    /// The output directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn path(&self, table: &str, scenario: u16, file: &str) -> PathBuf {
+        self.dir.join(table).join(format!("scenario={}", self.scenario_names[scenario as usize])).join(file)
+    }
+
+    fn write(&self, table: &'static str, scenario: u16, file: &str, mut df: DataFrame) -> Result<(), OutputError> {
+        let path = self.path(table, scenario, file);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(io("creating", parent))?;
+        }
+        let tmp = path.with_extension("parquet.tmp");
+        let polars_err = |source| OutputError::Polars { table, path: path.clone(), source };
+        let file_handle = fs::File::create(&tmp).map_err(io("creating", &tmp))?;
+        ParquetWriter::new(file_handle)
+            .with_compression(ParquetCompression::Zstd(None))
+            .with_key_value_metadata(Some(KeyValueMetadata::from_static(self.metadata.clone())))
+            .finish(&mut df)
+            .map_err(polars_err)?;
+        fs::rename(&tmp, &path).map_err(io("renaming", &tmp))
+    }
+
+    /// Writes every table of one run.
+    pub fn write_run(&self, out: &RunOutput) -> Result<(), OutputError> {
+        let k = out.key;
+        let file = run_file_name(k);
+        let pools = &self.pool_names[k.scenario as usize];
+        let scenario = self.scenario_names[k.scenario as usize].as_str();
+        let keyed = |n: usize| -> Vec<Column> {
+            vec![
+                Column::new("scenario".into(), vec![scenario; n]),
+                Column::new("sample".into(), vec![k.sample; n]),
+                Column::new("replication".into(), vec![k.replication; n]),
+            ]
+        };
+        let frame = |table: &'static str, mut cols: Vec<Column>, rest: Vec<Column>| -> Result<DataFrame, OutputError> {
+            cols.extend(rest);
+            let height = cols.first().map_or(0, |c| c.len());
+            DataFrame::new(height, cols).map_err(|source| OutputError::Polars { table, path: self.path(table, k.scenario, &file), source })
+        };
+
+        let runs = frame("runs", keyed(1), vec![
+            Column::new("seed".into(), [self.metadata_seed()]),
+            Column::new("events".into(), [out.events]),
+            Column::new("horizon_days".into(), [out.horizon_days]),
+            Column::new("warmup_days".into(), [out.warmup_days]),
+        ])?;
+        self.write("runs", k.scenario, &file, runs)?;
+
+        let p = &out.pools;
+        let n = p.len();
+        let summary = frame("pool_summary", keyed(n), vec![
+            Column::new("pool".into(), p.iter().map(|s| pools[s.pool as usize].as_str()).collect::<Vec<_>>()),
+            Column::new("capacity".into(), p.iter().map(|s| s.capacity).collect::<Vec<_>>()),
+            Column::new("arrivals".into(), p.iter().map(|s| s.stats.arrivals).collect::<Vec<_>>()),
+            Column::new("admitted".into(), p.iter().map(|s| s.stats.admitted).collect::<Vec<_>>()),
+            Column::new("turned_away".into(), p.iter().map(|s| s.stats.turned_away).collect::<Vec<_>>()),
+            Column::new("departures".into(), p.iter().map(|s| s.stats.departures).collect::<Vec<_>>()),
+            Column::new("mean_occupied".into(), p.iter().map(|s| s.mean_occupied()).collect::<Vec<_>>()),
+            Column::new("mean_waiting".into(), p.iter().map(|s| s.mean_waiting()).collect::<Vec<_>>()),
+            Column::new("mean_blocked".into(), p.iter().map(|s| s.mean_blocked()).collect::<Vec<_>>()),
+            Column::new("mean_wait_days".into(), p.iter().map(|s| s.mean_wait_days()).collect::<Vec<_>>()),
+            Column::new("p_wait".into(), p.iter().map(|s| s.p_wait()).collect::<Vec<_>>()),
+            Column::new("p_turned_away".into(), p.iter().map(|s| s.p_turned_away()).collect::<Vec<_>>()),
+            Column::new("blocked_days".into(), p.iter().map(|s| s.blocked_days()).collect::<Vec<_>>()),
+            Column::new("mean_sojourn_days".into(), p.iter().map(|s| s.mean_sojourn_days()).collect::<Vec<_>>()),
+            Column::new("throughput_per_day".into(), p.iter().map(|s| s.throughput_per_day()).collect::<Vec<_>>()),
+            Column::new("window_days".into(), p.iter().map(|s| s.window_days).collect::<Vec<_>>()),
+        ])?;
+        self.write("pool_summary", k.scenario, &file, summary)?;
+
+        let c = &out.capacity;
+        let capacity = frame("capacity", keyed(c.day.len()), vec![
+            Column::new("day".into(), c.day.as_slice()),
+            Column::new("pool".into(), c.pool.iter().map(|i| pools[*i as usize].as_str()).collect::<Vec<_>>()),
+            Column::new("occupied".into(), c.occupied.as_slice()),
+            Column::new("waiting".into(), c.waiting.as_slice()),
+            Column::new("blocked".into(), c.blocked.as_slice()),
+        ])?;
+        self.write("capacity", k.scenario, &file, capacity)?;
+
+        if let Some(e) = &out.episodes {
+            let episodes = frame("episodes", keyed(e.len()), vec![
+                Column::new("patient".into(), e.patient.as_slice()),
+                Column::new("pool".into(), e.pool.iter().map(|i| pools[*i as usize].as_str()).collect::<Vec<_>>()),
+                Column::new("requested_day".into(), e.requested_day.as_slice()),
+                Column::new("admitted_day".into(), e.admitted_day.as_slice()),
+                Column::new("ready_day".into(), e.ready_day.as_slice()),
+                Column::new("exit_day".into(), e.exit_day.as_slice()),
+                Column::new("wait_days".into(), e.wait_days.as_slice()),
+                Column::new("blocked_days".into(), e.blocked_days.as_slice()),
+            ])?;
+            self.write("episodes", k.scenario, &file, episodes)?;
+        }
+        Ok(())
+    }
+
+    fn metadata_seed(&self) -> u64 {
+        self.metadata.iter().find(|(k, _)| k == "caresim.seed").and_then(|(_, v)| v.parse().ok()).unwrap_or_default()
+    }
+
+    /// Writes the across-replication summary, one file per scenario.
+    pub fn write_summary(&self, rows: &[SummaryRow]) -> Result<(), OutputError> {
+        for (s, name) in self.scenario_names.iter().enumerate() {
+            let r: Vec<&SummaryRow> = rows.iter().filter(|r| r.scenario as usize == s).collect();
+            let nan_to_null = |v: f64| (!v.is_nan()).then_some(v);
+            let cols = vec![
+                Column::new("scenario".into(), vec![name.as_str(); r.len()]),
+                Column::new("pool".into(), r.iter().map(|x| x.pool.as_str()).collect::<Vec<_>>()),
+                Column::new("metric".into(), r.iter().map(|x| x.metric).collect::<Vec<_>>()),
+                Column::new("n".into(), r.iter().map(|x| x.summary.n as u32).collect::<Vec<_>>()),
+                Column::new("mean".into(), r.iter().map(|x| nan_to_null(x.summary.mean)).collect::<Vec<_>>()),
+                Column::new("sd".into(), r.iter().map(|x| nan_to_null(x.summary.sd)).collect::<Vec<_>>()),
+                Column::new("ci_low".into(), r.iter().map(|x| nan_to_null(x.summary.low())).collect::<Vec<_>>()),
+                Column::new("ci_high".into(), r.iter().map(|x| nan_to_null(x.summary.high())).collect::<Vec<_>>()),
+            ];
+            let path = self.path("summary", s as u16, "summary.parquet");
+            let df = DataFrame::new(r.len(), cols).map_err(|source| OutputError::Polars { table: "summary", path, source })?;
+            self.write("summary", s as u16, "summary.parquet", df)?;
+        }
+        Ok(())
+    }
+}
+
+/// The file name of one run's part of a table.
+pub fn run_file_name(k: RunKey) -> String {
+    format!("part-s{:04}-r{:05}.parquet", k.sample, k.replication)
+}
+
+fn clear_tables(dir: &Path) -> Result<(), OutputError> {
+    for t in TABLES {
+        let p = dir.join(t);
+        if p.exists() {
+            fs::remove_dir_all(&p).map_err(io("removing", &p))?;
+        }
+    }
+    Ok(())
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+    let tmp = path.with_extension("toml.tmp");
+    fs::write(&tmp, bytes).map_err(io("writing", &tmp))?;
+    fs::rename(&tmp, path).map_err(io("renaming", &tmp))
+}
+
+/// Reads `config_hash` from a manifest's text.
+pub fn manifest_hash(text: &str) -> Option<String> {
+    let t: toml::Table = text.parse().ok()?;
+    t.get("config_hash")?.as_str().map(str::to_string)
+}
+
+/// The manifest: provenance of every file in the directory.
+pub fn manifest(plan: &ExperimentPlan) -> String {
+    let mut t = toml::Table::new();
+    t.insert("caresim_version".into(), env!("CARGO_PKG_VERSION").into());
+    t.insert("config_hash".into(), plan.config_hash.clone().into());
+    t.insert("source".into(), plan.source.display().to_string().into());
+    t.insert("seed".into(), (plan.seed as i64).into());
+    t.insert("replications".into(), (plan.replications as i64).into());
+    t.insert("horizon_days".into(), plan.horizon_days.into());
+    t.insert("warmup_days".into(), plan.warmup_days.into());
+    t.insert(
+        "scenarios".into(),
+        toml::Value::Array(plan.scenarios.iter().map(|s| s.name.clone().into()).collect()),
+    );
+    t.insert(
+        "generator".into(),
+        "xoshiro256++ (rand 0.10); streams seeded by a SplitMix64 hash of (seed, sample, replication, purpose, entity)".into(),
+    );
+    let config: toml::Table = plan.resolved_toml.parse().unwrap_or_default();
+    t.insert("config".into(), toml::Value::Table(config));
+    let mut text = String::from("# caresim output manifest: provenance of every table in this directory.\n");
+    text.push_str(&toml::to_string(&t).unwrap_or_default());
+    text
+}
