@@ -104,7 +104,12 @@ mod tests {
     #[test]
     fn day_of_week_calendar_shapes_counts() {
         let m = [2.0, 1.0, 1.0, 1.0, 1.0, 0.5, 0.0];
-        let s = ArrivalStream { name: "a".into(), rate_per_day: 20.0, calendar: Some(Calendar::DayOfWeek(m)), pathway: PathwayId(0) };
+        let s = ArrivalStream {
+            name: "a".into(),
+            rate_per_day: 20.0,
+            calendar: Some(Calendar::DayOfWeek(m)),
+            pathway: PathwayId(0),
+        };
         let weeks = 2000u64;
         let end = SimTime::from_days(7 * weeks);
         let mut counts = [0u64; 7];

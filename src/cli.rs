@@ -122,9 +122,13 @@ fn run(plan: &ExperimentPlan, out: &Path, threads: usize, episodes: bool, force:
     let runs = experiment::run_keys(plan).len();
     let bar = progress_bar(runs as u64);
     let started = Instant::now();
-    let digests = experiment::run_all(plan, plan.run_settings(episodes), threads, |_, o| sink.write_run(o), |done| {
-        bar.set_position(done as u64)
-    })?;
+    let digests = experiment::run_all(
+        plan,
+        plan.run_settings(episodes),
+        threads,
+        |_, o| sink.write_run(o),
+        |done| bar.set_position(done as u64),
+    )?;
     bar.finish_and_clear();
     let rows = experiment::summarise(plan, &digests);
     sink.write_summary(&rows)?;

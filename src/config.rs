@@ -158,23 +158,40 @@ fn load_table(path: &Path, chain: &mut Vec<PathBuf>, origins: &mut Origins) -> R
     let one = |key: &str, reason: String| ConfigError { issues: vec![issue(path, key, "", reason)] };
     let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
     if chain.contains(&canonical) {
-        return Err(one("extends", format!("extends itself through {}", chain.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" -> "))));
+        return Err(one(
+            "extends",
+            format!(
+                "extends itself through {}",
+                chain.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" -> ")
+            ),
+        ));
     }
     chain.push(canonical);
     let text = std::fs::read_to_string(path).map_err(|e| one("(file)", format!("cannot read the file: {e}")))?;
-    let mut table: toml::Table = text.parse().map_err(|e: toml::de::Error| one("(syntax)", format!("not valid TOML: {}", e.to_string().trim_end())))?;
+    let mut table: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| one("(syntax)", format!("not valid TOML: {}", e.to_string().trim_end())))?;
     let mut merged = match table.remove("extends") {
         None => toml::Table::new(),
         Some(toml::Value::String(parent)) => {
             let parent_path = path.parent().unwrap_or(Path::new(".")).join(&parent);
             if !parent_path.is_file() {
                 return Err(ConfigError {
-                    issues: vec![issue(path, "extends", format!("{parent:?}"), format!("no such file: {}", parent_path.display()))],
+                    issues: vec![issue(
+                        path,
+                        "extends",
+                        format!("{parent:?}"),
+                        format!("no such file: {}", parent_path.display()),
+                    )],
                 });
             }
             load_table(&parent_path, chain, origins)?
         }
-        Some(other) => return Err(ConfigError { issues: vec![issue(path, "extends", other.to_string(), "must be a file path (a string)")] }),
+        Some(other) => {
+            return Err(ConfigError {
+                issues: vec![issue(path, "extends", other.to_string(), "must be a file path (a string)")],
+            });
+        }
     };
     for (k, v) in &table {
         origins.record(k, v, path);
@@ -189,7 +206,9 @@ fn load_table(path: &Path, chain: &mut Vec<PathBuf>, origins: &mut Origins) -> R
 pub fn merge(base: &mut toml::Table, over: toml::Table) {
     for (k, v) in over {
         match (base.get_mut(&k), v) {
-            (Some(toml::Value::Table(b)), toml::Value::Table(o)) if !o.contains_key("dist") && k != "calendar" => merge(b, o),
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) if !o.contains_key("dist") && k != "calendar" => {
+                merge(b, o)
+            }
             (_, v) => {
                 base.insert(k, v);
             }
@@ -218,7 +237,14 @@ fn apply_set(table: &mut toml::Table, assignment: &str) -> Result<String, Config
         let entry = cur.entry(part.to_string()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
         cur = match entry {
             toml::Value::Table(t) => t,
-            _ => return Err(issue(set_file, key, raw_value, format!("`{part}` is not a table, so it has no keys to set"))),
+            _ => {
+                return Err(issue(
+                    set_file,
+                    key,
+                    raw_value,
+                    format!("`{part}` is not a table, so it has no keys to set"),
+                ));
+            }
         };
     }
     cur.insert(parts[parts.len() - 1].to_string(), value);
@@ -232,7 +258,10 @@ fn raw_model(table: &toml::Table, p: &mut Problems) -> Option<raw::RawModel> {
         Ok(m) => Some(m),
         Err(e) => {
             let key = e.path().to_string();
-            p.push(if key == "." { String::new() } else { key }, "", e.inner().to_string());
+            // The toml error text may repeat the path on a second line; keep the first.
+            let message = e.inner().to_string();
+            let reason = message.lines().next().unwrap_or_default().to_string();
+            p.push(if key == "." { String::new() } else { key }, "", reason);
             None
         }
     }
@@ -323,7 +352,8 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<ExperimentPlan, Config
         }
         ok
     });
-    let warmup_days = float(&mut p, "warmup_days", Some(0.0)).filter(|w| validate::check_non_negative(&mut p, "warmup_days", *w));
+    let warmup_days =
+        float(&mut p, "warmup_days", Some(0.0)).filter(|w| validate::check_non_negative(&mut p, "warmup_days", *w));
     if let (Some(h), Some(w)) = (horizon_days, warmup_days)
         && w >= h
     {
@@ -345,7 +375,12 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<ExperimentPlan, Config
         None => Vec::new(),
         Some(toml::Value::Array(a)) => a.clone(),
         Some(v) => {
-            issues.push(issue(&locate("scenarios", &origins), "scenarios", v.to_string(), "must be an array of tables: [[scenarios]] name = \"...\""));
+            issues.push(issue(
+                &locate("scenarios", &origins),
+                "scenarios",
+                v.to_string(),
+                "must be an array of tables: [[scenarios]] name = \"...\"",
+            ));
             Vec::new()
         }
     };
@@ -364,7 +399,12 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<ExperimentPlan, Config
         let name = match t.remove("name") {
             Some(toml::Value::String(s)) if is_valid_name(&s) => s,
             Some(v) => {
-                issues.push(issue(&file, format!("scenarios[{i}].name"), v.to_string(), "must be a non-empty name of letters, digits, _ and - (it names output folders)"));
+                issues.push(issue(
+                    &file,
+                    format!("scenarios[{i}].name"),
+                    v.to_string(),
+                    "must be a non-empty name of letters, digits, _ and - (it names output folders)",
+                ));
                 continue;
             }
             None => {
@@ -373,7 +413,12 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<ExperimentPlan, Config
             }
         };
         if names.contains(&name) {
-            issues.push(issue(&file, format!("scenarios.{name}"), "", "is defined twice; scenario names must be unique"));
+            issues.push(issue(
+                &file,
+                format!("scenarios.{name}"),
+                "",
+                "is defined twice; scenario names must be unique",
+            ));
             continue;
         }
         names.push(name.clone());
@@ -389,7 +434,12 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<ExperimentPlan, Config
         for k in t.keys() {
             if !MODEL_KEYS.contains(&k.as_str()) {
                 bad_key = true;
-                issues.push(issue(&file, format!("scenarios.{name}.{k}"), "", format!("scenarios may set name, description and model keys ({}) only", MODEL_KEYS.join(", "))));
+                issues.push(issue(
+                    &file,
+                    format!("scenarios.{name}.{k}"),
+                    "",
+                    format!("scenarios may set name, description and model keys ({}) only", MODEL_KEYS.join(", ")),
+                ));
             }
         }
         if bad_key {
@@ -405,7 +455,8 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<ExperimentPlan, Config
         let model = raw_model(&merged, &mut sp).and_then(|raw| validate::model(&mut sp, &raw));
         for pr in sp.0 {
             // Problems already reported for the base model are not the scenario's.
-            let touches = override_paths.0.keys().any(|o| pr.key.starts_with(o.as_str()) || o.starts_with(pr.key.as_str()));
+            let touches =
+                override_paths.0.keys().any(|o| pr.key.starts_with(o.as_str()) || o.starts_with(pr.key.as_str()));
             if touches || !base_problems.contains(&pr) {
                 issues.push(issue(&file, format!("scenarios.{name}.{}", pr.key), pr.value, pr.reason));
             }
@@ -418,10 +469,21 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<ExperimentPlan, Config
     if !issues.is_empty() {
         return Err(ConfigError { issues });
     }
-    let (Some(seed), Some(replications), Some(horizon_days), Some(warmup_days)) = (seed, replications, horizon_days, warmup_days) else {
+    let (Some(seed), Some(replications), Some(horizon_days), Some(warmup_days)) =
+        (seed, replications, horizon_days, warmup_days)
+    else {
         return Err(ConfigError { issues: vec![issue(path, "(settings)", "", "invalid experiment settings")] });
     };
     let resolved_toml = toml::to_string(&doc).unwrap_or_default();
     let config_hash = fnv1a_hex(&resolved_toml);
-    Ok(ExperimentPlan { source: path.to_path_buf(), seed, replications, horizon_days, warmup_days, scenarios, resolved_toml, config_hash })
+    Ok(ExperimentPlan {
+        source: path.to_path_buf(),
+        seed,
+        replications,
+        horizon_days,
+        warmup_days,
+        scenarios,
+        resolved_toml,
+        config_hash,
+    })
 }

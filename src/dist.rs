@@ -44,15 +44,28 @@ pub enum DurationDist {
     },
 }
 
-/// Why a distribution could not be built.
+/// Why a distribution could not be built: the parameter at fault, its value, the reason.
 #[derive(Clone, Debug, PartialEq)]
-pub struct DistError(pub String);
+pub struct DistError {
+    /// The parameter's key, e.g. `mean_days`.
+    pub field: &'static str,
+    /// The offending value, as text.
+    pub value: String,
+    /// What is wrong with it.
+    pub reason: String,
+}
 
-fn positive_finite(name: &str, v: f64) -> Result<(), DistError> {
+impl DistError {
+    fn new(field: &'static str, value: impl std::fmt::Debug, reason: impl Into<String>) -> DistError {
+        DistError { field, value: format!("{value:?}"), reason: reason.into() }
+    }
+}
+
+fn positive_finite(field: &'static str, v: f64) -> Result<(), DistError> {
     if v.is_finite() && v > 0.0 {
         Ok(())
     } else {
-        Err(DistError(format!("{name} must be a finite number greater than 0")))
+        Err(DistError::new(field, v, "must be a finite number greater than 0"))
     }
 }
 
@@ -69,7 +82,7 @@ impl DurationDist {
         positive_finite("sd_days", sd_days)?;
         let sigma2 = (1.0 + (sd_days / mean_days).powi(2)).ln();
         let mu = mean_days.ln() - sigma2 / 2.0;
-        let dist = LogNormal::new(mu, sigma2.sqrt()).map_err(|e| DistError(e.to_string()))?;
+        let dist = LogNormal::new(mu, sigma2.sqrt()).map_err(|e| DistError::new("sd_days", sd_days, e.to_string()))?;
         Ok(DurationDist::LogNormal { mean_days, sd_days, dist })
     }
 
@@ -79,14 +92,14 @@ impl DurationDist {
         positive_finite("sd_days", sd_days)?;
         let shape = (mean_days / sd_days).powi(2);
         let scale = sd_days * sd_days / mean_days;
-        let dist = Gamma::new(shape, scale).map_err(|e| DistError(e.to_string()))?;
+        let dist = Gamma::new(shape, scale).map_err(|e| DistError::new("sd_days", sd_days, e.to_string()))?;
         Ok(DurationDist::Gamma { mean_days, sd_days, dist })
     }
 
     /// Always `days` (>= 0).
     pub fn fixed(days: f64) -> Result<Self, DistError> {
         if !(days.is_finite() && days >= 0.0) {
-            return Err(DistError("days must be a finite number of at least 0".into()));
+            return Err(DistError::new("days", days, "must be a finite number of at least 0"));
         }
         Ok(DurationDist::Fixed(SimDuration::from_days_f64(days)))
     }
@@ -94,26 +107,26 @@ impl DurationDist {
     /// An empirical table of `days` with optional `weights` (equal when absent).
     pub fn empirical(days: &[f64], weights: Option<&[f64]>) -> Result<Self, DistError> {
         if days.is_empty() {
-            return Err(DistError("days must list at least one value".into()));
+            return Err(DistError::new("days", days, "must list at least one value"));
         }
         if let Some(bad) = days.iter().find(|d| !(d.is_finite() && **d >= 0.0)) {
-            return Err(DistError(format!("days must be finite and at least 0 (found {bad})")));
+            return Err(DistError::new("days", days, format!("must all be finite and at least 0 (found {bad})")));
         }
         let ones = vec![1.0; days.len()];
         let weights = weights.unwrap_or(&ones);
         if weights.len() != days.len() {
-            return Err(DistError(format!(
-                "weights must have one entry per value of days ({} days, {} weights)",
-                days.len(),
-                weights.len()
-            )));
+            return Err(DistError::new(
+                "weights",
+                weights,
+                format!("must have one entry per value of days ({} days, {} weights)", days.len(), weights.len()),
+            ));
         }
         if let Some(bad) = weights.iter().find(|w| !(w.is_finite() && **w >= 0.0)) {
-            return Err(DistError(format!("weights must be finite and at least 0 (found {bad})")));
+            return Err(DistError::new("weights", weights, format!("must all be finite and at least 0 (found {bad})")));
         }
         let total: f64 = weights.iter().sum();
         if total <= 0.0 {
-            return Err(DistError("weights must not all be 0".into()));
+            return Err(DistError::new("weights", weights, "must not all be 0"));
         }
         let mut acc = 0.0;
         let mut cumulative: Vec<f64> = weights

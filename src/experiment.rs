@@ -127,7 +127,12 @@ pub fn summarise(plan: &ExperimentPlan, digests: &[RunDigest]) -> Vec<SummaryRow
         for (pi, pool) in scenario.model.pools.iter().enumerate() {
             for (metric, read) in POOL_METRICS {
                 let values: Vec<f64> = runs.iter().filter_map(|d| d.pools.get(pi).and_then(read)).collect();
-                rows.push(SummaryRow { scenario: s as u16, pool: pool.name.clone(), metric, summary: Summary::of(&values) });
+                rows.push(SummaryRow {
+                    scenario: s as u16,
+                    pool: pool.name.clone(),
+                    metric,
+                    summary: Summary::of(&values),
+                });
             }
         }
     }

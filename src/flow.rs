@@ -384,7 +384,8 @@ impl<'m> Replication<'m> {
 
     fn finish(mut self) -> RunOutput {
         let horizon = self.horizon;
-        let window_days = horizon.since(SimTime(0) + crate::time::SimDuration::from_days_f64(self.settings.warmup_days))
+        let window_days = horizon
+            .since(SimTime(0) + crate::time::SimDuration::from_days_f64(self.settings.warmup_days))
             .as_days_f64();
         let pools = self
             .pools

@@ -86,7 +86,11 @@ impl ParquetSink {
                     let found = manifest_hash(&text).unwrap_or_default();
                     if found != plan.config_hash {
                         if !force {
-                            return Err(OutputError::DifferentConfig { dir: dir.to_path_buf(), found, expected: plan.config_hash.clone() });
+                            return Err(OutputError::DifferentConfig {
+                                dir: dir.to_path_buf(),
+                                found,
+                                expected: plan.config_hash.clone(),
+                            });
                         }
                     }
                     clear_tables(dir)?;
@@ -156,60 +160,80 @@ impl ParquetSink {
         let frame = |table: &'static str, mut cols: Vec<Column>, rest: Vec<Column>| -> Result<DataFrame, OutputError> {
             cols.extend(rest);
             let height = cols.first().map_or(0, |c| c.len());
-            DataFrame::new(height, cols).map_err(|source| OutputError::Polars { table, path: self.path(table, k.scenario, &file), source })
+            DataFrame::new(height, cols).map_err(|source| OutputError::Polars {
+                table,
+                path: self.path(table, k.scenario, &file),
+                source,
+            })
         };
 
-        let runs = frame("runs", keyed(1), vec![
-            Column::new("seed".into(), [self.metadata_seed()]),
-            Column::new("events".into(), [out.events]),
-            Column::new("horizon_days".into(), [out.horizon_days]),
-            Column::new("warmup_days".into(), [out.warmup_days]),
-        ])?;
+        let runs = frame(
+            "runs",
+            keyed(1),
+            vec![
+                Column::new("seed".into(), [self.metadata_seed()]),
+                Column::new("events".into(), [out.events]),
+                Column::new("horizon_days".into(), [out.horizon_days]),
+                Column::new("warmup_days".into(), [out.warmup_days]),
+            ],
+        )?;
         self.write("runs", k.scenario, &file, runs)?;
 
         let p = &out.pools;
         let n = p.len();
-        let summary = frame("pool_summary", keyed(n), vec![
-            Column::new("pool".into(), p.iter().map(|s| pools[s.pool as usize].as_str()).collect::<Vec<_>>()),
-            Column::new("capacity".into(), p.iter().map(|s| s.capacity).collect::<Vec<_>>()),
-            Column::new("arrivals".into(), p.iter().map(|s| s.stats.arrivals).collect::<Vec<_>>()),
-            Column::new("admitted".into(), p.iter().map(|s| s.stats.admitted).collect::<Vec<_>>()),
-            Column::new("turned_away".into(), p.iter().map(|s| s.stats.turned_away).collect::<Vec<_>>()),
-            Column::new("departures".into(), p.iter().map(|s| s.stats.departures).collect::<Vec<_>>()),
-            Column::new("mean_occupied".into(), p.iter().map(|s| s.mean_occupied()).collect::<Vec<_>>()),
-            Column::new("mean_waiting".into(), p.iter().map(|s| s.mean_waiting()).collect::<Vec<_>>()),
-            Column::new("mean_blocked".into(), p.iter().map(|s| s.mean_blocked()).collect::<Vec<_>>()),
-            Column::new("mean_wait_days".into(), p.iter().map(|s| s.mean_wait_days()).collect::<Vec<_>>()),
-            Column::new("p_wait".into(), p.iter().map(|s| s.p_wait()).collect::<Vec<_>>()),
-            Column::new("p_turned_away".into(), p.iter().map(|s| s.p_turned_away()).collect::<Vec<_>>()),
-            Column::new("blocked_days".into(), p.iter().map(|s| s.blocked_days()).collect::<Vec<_>>()),
-            Column::new("mean_sojourn_days".into(), p.iter().map(|s| s.mean_sojourn_days()).collect::<Vec<_>>()),
-            Column::new("throughput_per_day".into(), p.iter().map(|s| s.throughput_per_day()).collect::<Vec<_>>()),
-            Column::new("window_days".into(), p.iter().map(|s| s.window_days).collect::<Vec<_>>()),
-        ])?;
+        let summary = frame(
+            "pool_summary",
+            keyed(n),
+            vec![
+                Column::new("pool".into(), p.iter().map(|s| pools[s.pool as usize].as_str()).collect::<Vec<_>>()),
+                Column::new("capacity".into(), p.iter().map(|s| s.capacity).collect::<Vec<_>>()),
+                Column::new("arrivals".into(), p.iter().map(|s| s.stats.arrivals).collect::<Vec<_>>()),
+                Column::new("admitted".into(), p.iter().map(|s| s.stats.admitted).collect::<Vec<_>>()),
+                Column::new("turned_away".into(), p.iter().map(|s| s.stats.turned_away).collect::<Vec<_>>()),
+                Column::new("departures".into(), p.iter().map(|s| s.stats.departures).collect::<Vec<_>>()),
+                Column::new("mean_occupied".into(), p.iter().map(|s| s.mean_occupied()).collect::<Vec<_>>()),
+                Column::new("mean_waiting".into(), p.iter().map(|s| s.mean_waiting()).collect::<Vec<_>>()),
+                Column::new("mean_blocked".into(), p.iter().map(|s| s.mean_blocked()).collect::<Vec<_>>()),
+                Column::new("mean_wait_days".into(), p.iter().map(|s| s.mean_wait_days()).collect::<Vec<_>>()),
+                Column::new("p_wait".into(), p.iter().map(|s| s.p_wait()).collect::<Vec<_>>()),
+                Column::new("p_turned_away".into(), p.iter().map(|s| s.p_turned_away()).collect::<Vec<_>>()),
+                Column::new("blocked_days".into(), p.iter().map(|s| s.blocked_days()).collect::<Vec<_>>()),
+                Column::new("mean_sojourn_days".into(), p.iter().map(|s| s.mean_sojourn_days()).collect::<Vec<_>>()),
+                Column::new("throughput_per_day".into(), p.iter().map(|s| s.throughput_per_day()).collect::<Vec<_>>()),
+                Column::new("window_days".into(), p.iter().map(|s| s.window_days).collect::<Vec<_>>()),
+            ],
+        )?;
         self.write("pool_summary", k.scenario, &file, summary)?;
 
         let c = &out.capacity;
-        let capacity = frame("capacity", keyed(c.day.len()), vec![
-            Column::new("day".into(), c.day.as_slice()),
-            Column::new("pool".into(), c.pool.iter().map(|i| pools[*i as usize].as_str()).collect::<Vec<_>>()),
-            Column::new("occupied".into(), c.occupied.as_slice()),
-            Column::new("waiting".into(), c.waiting.as_slice()),
-            Column::new("blocked".into(), c.blocked.as_slice()),
-        ])?;
+        let capacity = frame(
+            "capacity",
+            keyed(c.day.len()),
+            vec![
+                Column::new("day".into(), c.day.as_slice()),
+                Column::new("pool".into(), c.pool.iter().map(|i| pools[*i as usize].as_str()).collect::<Vec<_>>()),
+                Column::new("occupied".into(), c.occupied.as_slice()),
+                Column::new("waiting".into(), c.waiting.as_slice()),
+                Column::new("blocked".into(), c.blocked.as_slice()),
+            ],
+        )?;
         self.write("capacity", k.scenario, &file, capacity)?;
 
         if let Some(e) = &out.episodes {
-            let episodes = frame("episodes", keyed(e.len()), vec![
-                Column::new("patient".into(), e.patient.as_slice()),
-                Column::new("pool".into(), e.pool.iter().map(|i| pools[*i as usize].as_str()).collect::<Vec<_>>()),
-                Column::new("requested_day".into(), e.requested_day.as_slice()),
-                Column::new("admitted_day".into(), e.admitted_day.as_slice()),
-                Column::new("ready_day".into(), e.ready_day.as_slice()),
-                Column::new("exit_day".into(), e.exit_day.as_slice()),
-                Column::new("wait_days".into(), e.wait_days.as_slice()),
-                Column::new("blocked_days".into(), e.blocked_days.as_slice()),
-            ])?;
+            let episodes = frame(
+                "episodes",
+                keyed(e.len()),
+                vec![
+                    Column::new("patient".into(), e.patient.as_slice()),
+                    Column::new("pool".into(), e.pool.iter().map(|i| pools[*i as usize].as_str()).collect::<Vec<_>>()),
+                    Column::new("requested_day".into(), e.requested_day.as_slice()),
+                    Column::new("admitted_day".into(), e.admitted_day.as_slice()),
+                    Column::new("ready_day".into(), e.ready_day.as_slice()),
+                    Column::new("exit_day".into(), e.exit_day.as_slice()),
+                    Column::new("wait_days".into(), e.wait_days.as_slice()),
+                    Column::new("blocked_days".into(), e.blocked_days.as_slice()),
+                ],
+            )?;
             self.write("episodes", k.scenario, &file, episodes)?;
         }
         Ok(())
@@ -235,7 +259,11 @@ impl ParquetSink {
                 Column::new("ci_high".into(), r.iter().map(|x| nan_to_null(x.summary.high())).collect::<Vec<_>>()),
             ];
             let path = self.path("summary", s as u16, "summary.parquet");
-            let df = DataFrame::new(r.len(), cols).map_err(|source| OutputError::Polars { table: "summary", path, source })?;
+            let df = DataFrame::new(r.len(), cols).map_err(|source| OutputError::Polars {
+                table: "summary",
+                path,
+                source,
+            })?;
             self.write("summary", s as u16, "summary.parquet", df)?;
         }
         Ok(())
@@ -279,13 +307,11 @@ pub fn manifest(plan: &ExperimentPlan) -> String {
     t.insert("replications".into(), (plan.replications as i64).into());
     t.insert("horizon_days".into(), plan.horizon_days.into());
     t.insert("warmup_days".into(), plan.warmup_days.into());
-    t.insert(
-        "scenarios".into(),
-        toml::Value::Array(plan.scenarios.iter().map(|s| s.name.clone().into()).collect()),
-    );
+    t.insert("scenarios".into(), toml::Value::Array(plan.scenarios.iter().map(|s| s.name.clone().into()).collect()));
     t.insert(
         "generator".into(),
-        "xoshiro256++ (rand 0.10); streams seeded by a SplitMix64 hash of (seed, sample, replication, purpose, entity)".into(),
+        "xoshiro256++ (rand 0.10); streams seeded by a SplitMix64 hash of (seed, sample, replication, purpose, entity)"
+            .into(),
     );
     let config: toml::Table = plan.resolved_toml.parse().unwrap_or_default();
     t.insert("config".into(), toml::Value::Table(config));

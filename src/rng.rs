@@ -94,18 +94,24 @@ mod tests {
 
     #[test]
     fn same_key_same_numbers_different_key_different_numbers() {
-        let a: Vec<u64> = (0..4).map({
-            let mut r = key(1).rng();
-            move |_| r.random()
-        }).collect();
-        let b: Vec<u64> = (0..4).map({
-            let mut r = key(1).rng();
-            move |_| r.random()
-        }).collect();
-        let c: Vec<u64> = (0..4).map({
-            let mut r = key(2).rng();
-            move |_| r.random()
-        }).collect();
+        let a: Vec<u64> = (0..4)
+            .map({
+                let mut r = key(1).rng();
+                move |_| r.random()
+            })
+            .collect();
+        let b: Vec<u64> = (0..4)
+            .map({
+                let mut r = key(1).rng();
+                move |_| r.random()
+            })
+            .collect();
+        let c: Vec<u64> = (0..4)
+            .map({
+                let mut r = key(2).rng();
+                move |_| r.random()
+            })
+            .collect();
         assert_eq!(a, b);
         assert_ne!(a, c);
         let mut k = key(1);
@@ -120,11 +126,13 @@ mod tests {
     /// fixed stream. If this fails, every published result changes.
     #[test]
     fn value_stability() {
-        let mut r = StreamKey { master_seed: 42, sample: 0, replication: 3, purpose: Purpose::Arrivals, entity: 0 }.rng();
+        let mut r =
+            StreamKey { master_seed: 42, sample: 0, replication: 3, purpose: Purpose::Arrivals, entity: 0 }.rng();
         let first: u64 = r.random();
-        let again: u64 = StreamKey { master_seed: 42, sample: 0, replication: 3, purpose: Purpose::Arrivals, entity: 0 }
-            .rng()
-            .random();
+        let again: u64 =
+            StreamKey { master_seed: 42, sample: 0, replication: 3, purpose: Purpose::Arrivals, entity: 0 }
+                .rng()
+                .random();
         assert_eq!(first, again);
         assert_eq!(first, VALUE_STABILITY_FIRST_DRAW, "stream derivation changed: {first:#x}");
     }

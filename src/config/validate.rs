@@ -81,7 +81,11 @@ fn calendar(p: &mut Problems, key: &str, raw: &RawCalendar) -> Option<Calendar> 
             ok &= check_non_negative(p, &format!("{k}[{i}]"), *v);
         }
         if ok && values.iter().all(|v| *v == 0.0) {
-            p.push(k, format!("{values:?}"), "needs at least one multiplier above 0 (set rate_per_day = 0 to switch a stream off)");
+            p.push(
+                k,
+                format!("{values:?}"),
+                "needs at least one multiplier above 0 (set rate_per_day = 0 to switch a stream off)",
+            );
             ok = false;
         }
         ok
@@ -93,7 +97,8 @@ fn calendar(p: &mut Problems, key: &str, raw: &RawCalendar) -> Option<Calendar> 
         }
         (None, Some(h)) => {
             let k = format!("{key}.hour_of_day");
-            check(p, &k, h, 24).then(|| Calendar::HourOfDay(h.as_slice().try_into().expect("invariant: length checked")))
+            check(p, &k, h, 24)
+                .then(|| Calendar::HourOfDay(h.as_slice().try_into().expect("invariant: length checked")))
         }
         _ => {
             p.push(key, "", "must set exactly one of day_of_week (7 values) or hour_of_day (24 values)");
@@ -114,7 +119,7 @@ pub fn duration(p: &mut Problems, key: &str, raw: &RawDist) -> Option<DurationDi
     match built {
         Ok(d) => Some(d),
         Err(e) => {
-            p.push(key, format!("{raw:?}"), e.0);
+            p.push(format!("{key}.{}", e.field), e.value, e.reason);
             None
         }
     }
@@ -167,7 +172,11 @@ pub fn model(p: &mut Problems, raw: &RawModel) -> Option<Model> {
             }
             let stay = duration(p, &format!("{skey}.stay"), &raw_step.stay);
             if !(0..=MAX_PRIORITY as i64).contains(&raw_step.priority) {
-                p.push(format!("{skey}.priority"), raw_step.priority, format!("must be a whole number from 0 (served first) to {MAX_PRIORITY}"));
+                p.push(
+                    format!("{skey}.priority"),
+                    raw_step.priority,
+                    format!("must be a whole number from 0 (served first) to {MAX_PRIORITY}"),
+                );
             }
             let mut pairs = Vec::new();
             let mut sum = 0.0;
@@ -181,16 +190,26 @@ pub fn model(p: &mut Problems, raw: &RawModel) -> Option<Model> {
                     Some(n) => pairs.push((r.p, n)),
                     None => {
                         routes_ok = false;
-                        p.push(format!("{rkey}.to"), &r.to, format!("is neither \"exit\" nor a step of this pathway (steps: {})", join(&step_names)));
+                        p.push(
+                            format!("{rkey}.to"),
+                            &r.to,
+                            format!("is neither \"exit\" nor a step of this pathway (steps: {})", join(&step_names)),
+                        );
                     }
                 }
             }
             if routes_ok && !raw_step.next.is_empty() && (sum - 1.0).abs() > PROBABILITY_SUM_TOLERANCE {
-                p.push(format!("{skey}.next"), format!("sum of p = {sum}"), "routing probabilities must sum to 1");
+                p.push(format!("{skey}.next"), format!("sum of p = {sum:.6}"), "routing probabilities must sum to 1");
             }
             if let (Some(pool), Some(stay)) = (pool, stay) {
                 let route = if raw_step.next.is_empty() { Route::exit() } else { Route::new(&pairs) };
-                steps.push(Step { name: sname.clone(), pool, stay, priority: raw_step.priority.clamp(0, MAX_PRIORITY as i64) as u8, route });
+                steps.push(Step {
+                    name: sname.clone(),
+                    pool,
+                    stay,
+                    priority: raw_step.priority.clamp(0, MAX_PRIORITY as i64) as u8,
+                    route,
+                });
             }
         }
         if let Some(start) = start {
@@ -204,7 +223,11 @@ pub fn model(p: &mut Problems, raw: &RawModel) -> Option<Model> {
         let rate_ok = check_non_negative(p, &format!("{akey}.rate_per_day"), raw_a.rate_per_day);
         let pathway = pathway_names.iter().position(|n| **n == raw_a.pathway).map(|i| PathwayId(i as u16));
         if pathway.is_none() {
-            p.push(format!("{akey}.pathway"), &raw_a.pathway, format!("is not a pathway (pathways: {})", join(&pathway_names)));
+            p.push(
+                format!("{akey}.pathway"),
+                &raw_a.pathway,
+                format!("is not a pathway (pathways: {})", join(&pathway_names)),
+            );
         }
         let cal = match &raw_a.calendar {
             Some(c) => calendar(p, &format!("{akey}.calendar"), c).map(Some),

@@ -1,0 +1,104 @@
+//! Bad input never half-works: each fixture in `tests/fixtures/bad/` is one class of
+//! mistake. Running it must fail, name the file, the dotted key and the reason, and
+//! leave no output directory behind.
+
+use crate::common::{root, tempdir};
+use std::process::Command;
+
+/// (fixture, file named in the message, dotted key, words of the reason)
+const CASES: &[(&str, &str, &str, &str)] = &[
+    ("syntax_error", "syntax_error.toml", "(syntax)", "unclosed table"),
+    ("unknown_key", "unknown_key.toml", "arrivals.emergency.rate_per_dya", "unknown field"),
+    ("nan_rate", "nan_rate.toml", "arrivals.emergency.rate_per_day", "finite number"),
+    ("negative_rate", "negative_rate.toml", "arrivals.emergency.rate_per_day", "at least 0"),
+    ("infinite_horizon", "infinite_horizon.toml", "horizon_days", "finite number of days"),
+    ("negative_duration", "negative_duration.toml", "pathways.stay.steps.care_step.stay.mean_days", "greater than 0"),
+    (
+        "probability_out_of_range",
+        "probability_out_of_range.toml",
+        "pathways.stay.steps.ward.next[0].p",
+        "probability between 0 and 1",
+    ),
+    ("routing_not_summing_to_one", "routing_not_summing_to_one.toml", "pathways.stay.steps.ward.next", "must sum to 1"),
+    ("zero_capacity", "zero_capacity.toml", "pools.care.capacity", "0 places can never admit"),
+    ("unknown_pool_in_pathway", "unknown_pool_in_pathway.toml", "pathways.stay.steps.care_step.pool", "is not a pool"),
+    (
+        "unknown_step_in_route",
+        "unknown_step_in_route.toml",
+        "pathways.stay.steps.ward.next[0].to",
+        "neither \"exit\" nor a step",
+    ),
+    (
+        "warmup_not_shorter_than_horizon",
+        "warmup_not_shorter_than_horizon.toml",
+        "warmup_days",
+        "shorter than horizon_days",
+    ),
+    ("wrong_type", "wrong_type.toml", "pools.acute.capacity", "whole number of places"),
+    ("unknown_distribution", "unknown_distribution.toml", "pathways.stay.steps.care_step.stay.dist", "unknown variant"),
+    ("zero_replications", "zero_replications.toml", "replications", "at least 1"),
+    ("extends_missing", "extends_missing.toml", "extends", "no such file"),
+    (
+        "scenario_override_bad",
+        "scenario_override_bad.toml",
+        "scenarios.fewer_beds.pools.acute.capacity",
+        "whole number of places",
+    ),
+    ("scenario_unknown_setting", "scenario_unknown_setting.toml", "scenarios.bad.seed", "scenarios may set"),
+];
+
+fn caresim(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_caresim")).args(args).current_dir(root()).output().expect("run caresim")
+}
+
+#[test]
+fn each_bad_input_class_names_file_key_and_reason_and_writes_nothing() {
+    let tmp = tempdir("config-errors");
+    for (fixture, file, key, reason) in CASES {
+        let config = format!("tests/fixtures/bad/{fixture}.toml");
+        let out_dir = tmp.join(fixture);
+        let out = caresim(&["run", &config, "--out", out_dir.to_str().expect("utf-8 path")]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{fixture}: should fail");
+        let line = stderr
+            .lines()
+            .find(|l| l.contains(&format!(": {key}: ")))
+            .unwrap_or_else(|| panic!("{fixture}: no line names key {key}:\n{stderr}"));
+        assert!(line.contains(file), "{fixture}: file {file} not named in: {line}");
+        assert!(stderr.contains(reason), "{fixture}: reason '{reason}' missing in:\n{stderr}");
+        assert!(!out_dir.exists(), "{fixture}: output directory left behind");
+    }
+}
+
+#[test]
+fn all_problems_are_reported_together() {
+    let out = caresim(&["validate", "tests/fixtures/bad/many_problems.toml"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("3 problems"), "{stderr}");
+    for key in ["pools.care.capacity", "arrivals.emergency.rate_per_day", "pathways.stay.steps.ward.next"] {
+        assert!(stderr.contains(&format!("many_problems.toml: {key}: ")), "{key} missing:\n{stderr}");
+    }
+}
+
+#[test]
+fn an_error_in_an_extended_file_names_that_file() {
+    let tmp = tempdir("extends-error");
+    std::fs::write(tmp.join("child.toml"), "extends = \"base.toml\"\nreplications = 3\n").expect("write");
+    let base = std::fs::read_to_string(root().join("tests/fixtures/bad/negative_rate.toml")).expect("read");
+    std::fs::write(tmp.join("base.toml"), base).expect("write");
+    let out = caresim(&["validate", tmp.join("child.toml").to_str().expect("utf-8")]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("base.toml: arrivals.emergency.rate_per_day"), "{stderr}");
+}
+
+#[test]
+fn bad_command_line_overrides_are_named_as_such() {
+    let out = caresim(&["validate", "tests/fixtures/valid_base.toml", "--set", "pools.care.capacity=0"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("--set: pools.care.capacity: a pool with 0 places"), "{stderr}");
+    let ok = caresim(&["validate", "tests/fixtures/valid_base.toml", "--set", "pools.care.capacity=7"]);
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+}
