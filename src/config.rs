@@ -384,10 +384,10 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<ExperimentPlan, Config
             Vec::new()
         }
     };
-    if raw_scenarios.is_empty() {
-        if let Some(model) = &base_model {
-            scenarios.push(Scenario { name: "baseline".into(), description: String::new(), model: model.clone() });
-        }
+    if raw_scenarios.is_empty()
+        && let Some(model) = &base_model
+    {
+        scenarios.push(Scenario { name: "baseline".into(), description: String::new(), model: model.clone() });
     }
     let mut names: Vec<String> = Vec::new();
     for (i, value) in raw_scenarios.into_iter().enumerate() {

@@ -90,8 +90,11 @@ where
     })
 }
 
+/// Reads one metric from a pool summary (`None` where it is undefined in that run).
+pub type MetricReader = fn(&PoolSummary) -> Option<f64>;
+
 /// The metrics summarised per scenario and pool, with how to read each from a run.
-pub const POOL_METRICS: [(&str, fn(&PoolSummary) -> Option<f64>); 11] = [
+pub const POOL_METRICS: [(&str, MetricReader); 11] = [
     ("arrivals", |p| Some(p.stats.arrivals as f64)),
     ("admitted", |p| Some(p.stats.admitted as f64)),
     ("turned_away", |p| Some(p.stats.turned_away as f64)),

@@ -84,14 +84,12 @@ impl ParquetSink {
             match fs::read_to_string(&manifest_path) {
                 Ok(text) => {
                     let found = manifest_hash(&text).unwrap_or_default();
-                    if found != plan.config_hash {
-                        if !force {
-                            return Err(OutputError::DifferentConfig {
-                                dir: dir.to_path_buf(),
-                                found,
-                                expected: plan.config_hash.clone(),
-                            });
-                        }
+                    if found != plan.config_hash && !force {
+                        return Err(OutputError::DifferentConfig {
+                            dir: dir.to_path_buf(),
+                            found,
+                            expected: plan.config_hash.clone(),
+                        });
                     }
                     clear_tables(dir)?;
                 }

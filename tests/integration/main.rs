@@ -1,5 +1,7 @@
 //! The one integration-test binary: a module per concern.
 
+#![allow(clippy::unwrap_used)]
+
 mod anchor_model;
 mod common;
 mod flow_invariants;
