@@ -66,6 +66,9 @@ pub enum Admission {
 pub struct Waiter {
     /// Who is waiting.
     pub patient: PatientId,
+    /// The patient's generation when they joined; a waiter whose patient has moved on
+    /// (died) is skipped when reached (lazy cancellation, see [`CarePool::cancel_waiting`]).
+    pub generation: u32,
     /// Since when.
     pub since: SimTime,
 }
@@ -194,7 +197,7 @@ impl CarePool {
     /// A request for a place at `now`: taken at once, queued (FIFO within `priority`),
     /// or rejected, depending on room and the pool's behaviour when full.
     #[inline]
-    pub fn request(&mut self, now: SimTime, patient: PatientId, priority: u8) -> Admission {
+    pub fn request(&mut self, now: SimTime, patient: PatientId, generation: u32, priority: u8) -> Admission {
         self.advance(now);
         self.stats.arrivals += 1;
         if self.has_room() {
@@ -204,7 +207,7 @@ impl CarePool {
         }
         match self.when_full {
             WhenFull::Queue => {
-                self.waiting[priority.min(MAX_PRIORITY) as usize].push_back(Waiter { patient, since: now });
+                self.waiting[priority.min(MAX_PRIORITY) as usize].push_back(Waiter { patient, generation, since: now });
                 self.waiting_len += 1;
                 Admission::Queued
             }
@@ -215,15 +218,30 @@ impl CarePool {
         }
     }
 
+    /// Removes one waiter from the count of those waiting: their entry stays in the list
+    /// and is skipped when it reaches the front (the caller's `is_live` says so).
+    pub fn cancel_waiting(&mut self, now: SimTime) {
+        self.advance(now);
+        self.waiting_len -= 1;
+    }
+
     /// Gives up a place held since `admitted_at`. If someone is waiting, the place passes
-    /// straight to them (highest priority, then longest waiting) and they are returned.
+    /// straight to them (highest priority, then longest waiting) and they are returned;
+    /// entries for which `is_live` is false were cancelled and are dropped.
     #[inline]
-    pub fn release(&mut self, now: SimTime, admitted_at: SimTime) -> Option<Waiter> {
+    pub fn release(&mut self, now: SimTime, admitted_at: SimTime, is_live: impl Fn(&Waiter) -> bool) -> Option<Waiter> {
         self.advance(now);
         self.stats.departures += 1;
         self.stats.sojourn_minutes += now.since(admitted_at).minutes() as u128;
         if self.waiting_len > 0
-            && let Some(w) = self.waiting.iter_mut().find_map(|q| q.pop_front())
+            && let Some(w) = self.waiting.iter_mut().find_map(|q| {
+                while let Some(w) = q.pop_front() {
+                    if is_live(&w) {
+                        return Some(w);
+                    }
+                }
+                None
+            })
         {
             self.waiting_len -= 1;
             self.stats.admitted += 1;
@@ -265,16 +283,16 @@ mod tests {
     fn admits_until_full_then_queues_fifo() {
         let mut p = pool(Places::Limited(2), WhenFull::Queue);
         let t = SimTime(0);
-        assert_eq!(p.request(t, PatientId(1), 0), Admission::Admitted);
-        assert_eq!(p.request(t, PatientId(2), 0), Admission::Admitted);
-        assert_eq!(p.request(SimTime(10), PatientId(3), 0), Admission::Queued);
-        assert_eq!(p.request(SimTime(20), PatientId(4), 0), Admission::Queued);
+        assert_eq!(p.request(t, PatientId(1), 0, 0), Admission::Admitted);
+        assert_eq!(p.request(t, PatientId(2), 0, 0), Admission::Admitted);
+        assert_eq!(p.request(SimTime(10), PatientId(3), 0, 0), Admission::Queued);
+        assert_eq!(p.request(SimTime(20), PatientId(4), 0, 0), Admission::Queued);
         assert_eq!(p.waiting(), 2);
-        let next = p.release(SimTime(30), t).unwrap();
+        let next = p.release(SimTime(30), t, |_| true).unwrap();
         assert_eq!(next.patient, PatientId(3));
         assert_eq!(p.occupied(), 2, "the place passes straight on");
-        assert_eq!(p.release(SimTime(40), t).unwrap().patient, PatientId(4));
-        assert_eq!(p.release(SimTime(50), t), None);
+        assert_eq!(p.release(SimTime(40), t, |_| true).unwrap().patient, PatientId(4));
+        assert_eq!(p.release(SimTime(50), t, |_| true), None);
         assert_eq!(p.occupied(), 1);
         assert_eq!(p.stats.wait_minutes, 20 + 20);
         assert_eq!(p.stats.waited, 2);
@@ -283,20 +301,33 @@ mod tests {
     #[test]
     fn priority_zero_is_served_first_fifo_within_level() {
         let mut p = pool(Places::Limited(1), WhenFull::Queue);
-        p.request(SimTime(0), PatientId(0), 0);
-        p.request(SimTime(1), PatientId(1), 2);
-        p.request(SimTime(2), PatientId(2), 0);
-        p.request(SimTime(3), PatientId(3), 2);
-        p.request(SimTime(4), PatientId(4), 0);
-        let order: Vec<u32> = (0..4).map(|i| p.release(SimTime(10 + i), SimTime(0)).unwrap().patient.0).collect();
+        p.request(SimTime(0), PatientId(0), 0, 0);
+        p.request(SimTime(1), PatientId(1), 0, 2);
+        p.request(SimTime(2), PatientId(2), 0, 0);
+        p.request(SimTime(3), PatientId(3), 0, 2);
+        p.request(SimTime(4), PatientId(4), 0, 0);
+        let order: Vec<u32> = (0..4).map(|i| p.release(SimTime(10 + i), SimTime(0), |_| true).unwrap().patient.0).collect();
         assert_eq!(order, vec![2, 4, 1, 3]);
+    }
+
+    #[test]
+    fn cancelled_waiters_are_skipped() {
+        let mut p = pool(Places::Limited(1), WhenFull::Queue);
+        p.request(SimTime(0), PatientId(0), 0, 0);
+        p.request(SimTime(1), PatientId(1), 0, 0);
+        p.request(SimTime(2), PatientId(2), 0, 0);
+        p.cancel_waiting(SimTime(3)); // patient 1 died while waiting
+        assert_eq!(p.waiting(), 1);
+        let next = p.release(SimTime(4), SimTime(0), |w| w.patient != PatientId(1)).unwrap();
+        assert_eq!(next.patient, PatientId(2));
+        assert_eq!(p.waiting(), 0);
     }
 
     #[test]
     fn turn_away_counts_and_never_queues() {
         let mut p = pool(Places::Limited(1), WhenFull::TurnAway);
-        assert_eq!(p.request(SimTime(0), PatientId(0), 0), Admission::Admitted);
-        assert_eq!(p.request(SimTime(1), PatientId(1), 0), Admission::Rejected);
+        assert_eq!(p.request(SimTime(0), PatientId(0), 0, 0), Admission::Admitted);
+        assert_eq!(p.request(SimTime(1), PatientId(1), 0, 0), Admission::Rejected);
         assert_eq!(p.waiting(), 0);
         assert_eq!(p.stats.turned_away, 1);
         assert_eq!(p.stats.arrivals, 2);
@@ -306,7 +337,7 @@ mod tests {
     fn unlimited_never_waits_and_areas_integrate_over_time() {
         let mut p = pool(Places::Unlimited, WhenFull::Queue);
         for i in 0..1000 {
-            assert_eq!(p.request(SimTime(0), PatientId(i), 0), Admission::Admitted);
+            assert_eq!(p.request(SimTime(0), PatientId(i), 0, 0), Admission::Admitted);
         }
         p.block(SimTime(0));
         p.advance(SimTime(10));

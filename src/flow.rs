@@ -236,7 +236,8 @@ impl<'m> Replication<'m> {
         };
         self.schedule_next_arrival(s);
         let step = self.model.pathway(pathway).step(start);
-        match self.pools[step.pool.0 as usize].request(now, id, step.priority) {
+        let generation = self.patients[id.0 as usize].generation;
+        match self.pools[step.pool.0 as usize].request(now, id, generation, step.priority) {
             Admission::Admitted => self.start_stay(id, step.pool),
             Admission::Queued => {}
             Admission::Rejected => self.free_slot(id),
@@ -284,7 +285,7 @@ impl<'m> Replication<'m> {
                     self.start_stay(id, held);
                     return;
                 }
-                match self.pools[target.pool.0 as usize].request(now, id, target.priority) {
+                match self.pools[target.pool.0 as usize].request(now, id, p.generation, target.priority) {
                     Admission::Admitted => self.transfer(id, held, target.pool),
                     Admission::Queued => {
                         self.patients[id.0 as usize].blocked = true;
@@ -315,7 +316,13 @@ impl<'m> Replication<'m> {
     /// blocked patient, the place they held is released in turn (a cascade).
     fn release_place(&mut self, mut pool: PoolId, mut admitted_at: SimTime) {
         let now = self.now();
-        while let Some(w) = self.pools[pool.0 as usize].release(now, admitted_at) {
+        loop {
+            let patients = &self.patients;
+            let Some(w) =
+                self.pools[pool.0 as usize].release(now, admitted_at, |w| patients[w.patient.0 as usize].generation == w.generation)
+            else {
+                return;
+            };
             let p = &self.patients[w.patient.0 as usize];
             match (p.blocked, p.held) {
                 (true, Some(held)) => {
