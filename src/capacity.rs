@@ -39,6 +39,75 @@ pub enum WhenFull {
 /// Highest priority level a waiting list supports (levels are `0..=MAX_PRIORITY`).
 pub const MAX_PRIORITY: u8 = 7;
 
+/// The kind of care a pool provides.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Setting {
+    /// Acute hospital beds.
+    Acute,
+    /// Bed-based intermediate care.
+    IntermediateCare,
+    /// Reablement (home-based intermediate care).
+    Reablement,
+    /// Home care packages.
+    HomeCare,
+    /// Care home places.
+    CareHome,
+    /// Community nursing caseload.
+    CommunityNursing,
+    /// Anything else.
+    #[default]
+    Other,
+}
+
+/// Why a patient blocked waiting for a pool is delayed (the national DToC categories).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum DelayReason {
+    /// Awaiting a care package in own home.
+    AwaitingCarePackage,
+    /// Awaiting further non-acute NHS care.
+    AwaitingNhsCare,
+    /// Awaiting a residential or nursing home place.
+    AwaitingCareHome,
+    /// Not classified.
+    #[default]
+    Other,
+}
+
+impl DelayReason {
+    /// The name used in outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            DelayReason::AwaitingCarePackage => "awaiting_care_package",
+            DelayReason::AwaitingNhsCare => "awaiting_nhs_care",
+            DelayReason::AwaitingCareHome => "awaiting_care_home",
+            DelayReason::Other => "other",
+        }
+    }
+}
+
+/// The organisation responsible for a delay.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Responsible {
+    /// The NHS.
+    #[default]
+    Nhs,
+    /// The council.
+    Council,
+    /// Both.
+    Both,
+}
+
+impl Responsible {
+    /// The name used in outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Responsible::Nhs => "nhs",
+            Responsible::Council => "council",
+            Responsible::Both => "both",
+        }
+    }
+}
+
 /// The validated description of a pool.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PoolSpec {
@@ -48,6 +117,12 @@ pub struct PoolSpec {
     pub places: Places,
     /// Behaviour when full.
     pub when_full: WhenFull,
+    /// The kind of care provided.
+    pub setting: Setting,
+    /// Reason recorded for delays waiting for this pool.
+    pub delay_reason: DelayReason,
+    /// Organisation responsible for those delays.
+    pub responsible: Responsible,
 }
 
 /// Result of asking a pool for a place.
@@ -276,7 +351,14 @@ mod tests {
     use super::*;
 
     fn pool(places: Places, when_full: WhenFull) -> CarePool {
-        CarePool::new(&PoolSpec { name: "p".into(), places, when_full })
+        CarePool::new(&PoolSpec {
+            name: "p".into(),
+            places,
+            when_full,
+            setting: Setting::Other,
+            delay_reason: DelayReason::Other,
+            responsible: Responsible::Nhs,
+        })
     }
 
     #[test]

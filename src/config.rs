@@ -23,7 +23,7 @@ use validate::{Problem, Problems};
 /// Keys of an experiment file that are settings of the experiment, not of the model.
 pub const EXPERIMENT_KEYS: [&str; 6] = ["extends", "seed", "replications", "horizon_days", "warmup_days", "scenarios"];
 /// Keys of the model, which scenarios may override.
-pub const MODEL_KEYS: [&str; 3] = ["pools", "arrivals", "pathways"];
+pub const MODEL_KEYS: [&str; 4] = ["pools", "arrivals", "pathways", "cohort"];
 
 /// One problem in a config, located.
 #[derive(Clone, Debug, PartialEq, Eq)]

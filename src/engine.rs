@@ -127,6 +127,12 @@ impl<E, P: PendingSet<E>> EventQueue<E, P> {
         }
     }
 
+    /// Ends the run at `t`: sets the clock to `t`, even back past an event that was popped
+    /// beyond the horizon and will not be processed. Schedule nothing after this.
+    pub fn finish_at(&mut self, t: SimTime) {
+        self.now = t;
+    }
+
     /// Number of pending events, stale ones included.
     pub fn len(&self) -> usize {
         self.set.len()

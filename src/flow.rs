@@ -13,12 +13,20 @@
 //!   blocked patient who gets a place releases the one they held, which cascades.
 //! - **DayEnd** writes one row per pool to the daily capacity table; **WarmupEnd**
 //!   starts the measurement window.
+//!
+//! With a cohort (`[cohort]` in the config), people of a synthetic population also
+//! generate demand from their own hazards and walk the same pathways through the same
+//! pools (see [`care`]).
+
+mod care;
 
 use crate::capacity::{Admission, CarePool, PatientId, Places, PoolId, PoolStats};
 use crate::engine::EventQueue;
 use crate::model::Model;
 use crate::pathway::{Next, PathwayId, StepId};
-use crate::record::{CapacityTable, EpisodeTable, PoolSummary, RunKey, RunOutput};
+use crate::cohort::population::PersonId;
+use crate::pathway::Hold;
+use crate::record::{CapacityTable, DelayTable, EpisodeTable, PoolSummary, RunKey, RunOutput};
 use crate::rng::{Purpose, SimRng, StreamKey};
 use crate::time::{MINUTES_PER_DAY, SimTime};
 use rand::RngExt;
@@ -52,6 +60,24 @@ pub enum FlowEvent {
     DayEnd,
     /// The end of the warm-up: start the measurement window.
     WarmupEnd,
+    /// A person's next life or demand event (cohort models only).
+    Person {
+        /// Who (index into the population).
+        person: u32,
+        /// The person's event generation when scheduled.
+        generation: u32,
+        /// What happens (see `care::PersonEventKind`).
+        kind: u8,
+    },
+    /// A package or placement held at home ends (cohort models only).
+    HoldingEnd {
+        /// Index into the holdings arena.
+        holding: u32,
+        /// The holding's generation when scheduled.
+        generation: u32,
+    },
+    /// The end of simulated year `0` (cohort models only): person-year rows are written.
+    YearEnd(u16),
 }
 
 const _: () = assert!(std::mem::size_of::<FlowEvent>() <= 12);
@@ -74,6 +100,12 @@ struct Patient {
     requested_at: SimTime,
     admitted_at: SimTime,
     ready_at: SimTime,
+    /// The person of the cohort this patient is (None for background arrivals).
+    person: Option<PersonId>,
+    /// Activity in the held place is counted in the person-year up to this instant.
+    accounted_from: SimTime,
+    /// When the current acute spell began, while in acute care.
+    acute_since: Option<SimTime>,
 }
 
 /// One replication of a flow model: owns the clock, the queue, the pools and patients.
@@ -92,7 +124,13 @@ pub struct Replication<'m> {
     capacity: CapacityTable,
     episodes: Option<EpisodeTable>,
     horizon: SimTime,
+    warmup: SimTime,
     events: u64,
+    /// Blocked minutes in the window, `[held pool][waited-for pool]`.
+    delay_minutes: Vec<Vec<u128>>,
+    /// Blocked transfers that ended in the window, same indexing.
+    delay_transfers: Vec<Vec<u64>>,
+    cohort: Option<care::CohortState>,
 }
 
 impl<'m> Replication<'m> {
@@ -145,7 +183,11 @@ impl<'m> Replication<'m> {
             capacity: CapacityTable::default(),
             episodes: settings.record_episodes.then(EpisodeTable::default),
             horizon,
+            warmup,
             events: 0,
+            delay_minutes: vec![vec![0; n_pools]; n_pools],
+            delay_transfers: vec![vec![0; n_pools]; n_pools],
+            cohort: None,
         };
         let rows = whole_days as usize * n_pools;
         rep.capacity.day.reserve(rows);
@@ -156,6 +198,9 @@ impl<'m> Replication<'m> {
         for s in 0..model.arrivals.len() {
             rep.schedule_next_arrival(s);
         }
+        if let Some(params) = &model.cohort {
+            rep.start_cohort(params);
+        }
         rep
     }
 
@@ -163,8 +208,15 @@ impl<'m> Replication<'m> {
     pub fn run(mut self) -> RunOutput {
         loop {
             let patients = &self.patients;
+            let cohort = &self.cohort;
             let Some(item) = self.queue.pop_live(|e| match *e {
                 FlowEvent::StayEnd { patient, generation } => patients[patient.0 as usize].generation == generation,
+                FlowEvent::Person { person, generation, .. } => {
+                    cohort.as_ref().is_some_and(|c| c.generation[person as usize] == generation)
+                }
+                FlowEvent::HoldingEnd { holding, generation } => {
+                    cohort.as_ref().is_some_and(|c| c.holdings[holding as usize].generation == generation)
+                }
                 _ => true,
             }) else {
                 break;
@@ -178,8 +230,12 @@ impl<'m> Replication<'m> {
                 FlowEvent::StayEnd { patient, .. } => self.on_stay_end(patient),
                 FlowEvent::DayEnd => self.on_day_end(),
                 FlowEvent::WarmupEnd => self.on_warmup_end(),
+                FlowEvent::Person { person, kind, .. } => self.on_person_event(PersonId(person), kind),
+                FlowEvent::HoldingEnd { holding, .. } => self.on_holding_end(holding),
+                FlowEvent::YearEnd(year) => self.on_year_end(year),
             }
         }
+        self.queue.finish_at(self.horizon);
         self.finish()
     }
 
@@ -222,8 +278,18 @@ impl<'m> Replication<'m> {
             requested_at: now,
             admitted_at: now,
             ready_at: now,
+            person: None,
+            accounted_from: now,
+            acute_since: None,
         };
-        let id = match self.free_slots.pop() {
+        let id = self.alloc_patient(patient);
+        self.schedule_next_arrival(s);
+        self.request_first_step(id);
+    }
+
+    /// Puts a patient in a free slot of the arena (or a new one); returns their id.
+    fn alloc_patient(&mut self, patient: Patient) -> PatientId {
+        match self.free_slots.pop() {
             Some(slot) => {
                 let generation = self.patients[slot as usize].generation.wrapping_add(1);
                 self.patients[slot as usize] = Patient { generation, ..patient };
@@ -233,14 +299,18 @@ impl<'m> Replication<'m> {
                 self.patients.push(patient);
                 PatientId((self.patients.len() - 1) as u32)
             }
-        };
-        self.schedule_next_arrival(s);
-        let step = self.model.pathway(pathway).step(start);
-        let generation = self.patients[id.0 as usize].generation;
-        match self.pools[step.pool.0 as usize].request(now, id, generation, step.priority) {
+        }
+    }
+
+    /// A new patient asks for a place at their pathway's current (first) step.
+    fn request_first_step(&mut self, id: PatientId) {
+        let now = self.now();
+        let p = &self.patients[id.0 as usize];
+        let step = self.model.pathway(p.pathway).step(p.step);
+        match self.pools[step.pool.0 as usize].request(now, id, p.generation, step.priority) {
             Admission::Admitted => self.start_stay(id, step.pool),
             Admission::Queued => {}
-            Admission::Rejected => self.free_slot(id),
+            Admission::Rejected => self.end_journey(id),
         }
     }
 
@@ -253,48 +323,69 @@ impl<'m> Replication<'m> {
         p.held = Some(pool);
         p.blocked = false;
         p.admitted_at = now;
-        let stay = model.pathway(p.pathway).step(p.step).stay.sample(&mut p.rng);
-        let generation = p.generation;
+        p.accounted_from = now;
+        let step = model.pathway(p.pathway).step(p.step);
+        let mut stay = step.stay.sample(&mut p.rng);
+        if let Some(person) = p.person {
+            if step.hold != Hold::Stay {
+                self.convert_to_holding(id, pool, person, step.hold, stay);
+                return;
+            }
+            stay = self.person_stay(person, pool, stay);
+        }
+        let p = &self.patients[id.0 as usize];
+        if model.pool(pool).setting == crate::capacity::Setting::Acute && p.acute_since.is_none() {
+            self.patients[id.0 as usize].acute_since = Some(now);
+        }
+        let generation = self.patients[id.0 as usize].generation;
         self.queue.schedule(now + stay, FlowEvent::StayEnd { patient: id, generation });
     }
 
     fn on_stay_end(&mut self, id: PatientId) {
         let now = self.now();
         let model = self.model;
+        let frailty = self.patients[id.0 as usize].person.and_then(|person| self.frailty_65_plus(person));
         let p = &mut self.patients[id.0 as usize];
         p.ready_at = now;
         // Always one draw per step, certain route or not, so draws stay aligned across
         // scenarios that change routing probabilities.
         let u: f64 = p.rng.random();
         let held = p.held.expect("invariant: a patient whose stay ends holds a place");
-        let next = model.pathway(p.pathway).step(p.step).route.choose(u);
+        let (pathway, generation) = (p.pathway, p.generation);
+        let step = model.pathway(pathway).step(p.step);
+        let route = match (frailty, &step.route_by_frailty) {
+            (Some(f), Some(routes)) => &routes[f as usize],
+            _ => &step.route,
+        };
+        let next = route.choose(u);
+        self.note_ready(id, held, next);
         match next {
             Next::Exit => {
-                self.record_episode(id, held);
+                self.record_episode(id, held, care::Leave::Exit);
                 let admitted_at = self.patients[id.0 as usize].admitted_at;
-                self.free_slot(id);
+                self.end_journey(id);
                 self.release_place(held, admitted_at);
             }
             Next::Step(step) => {
-                let target = model.pathway(p.pathway).step(step);
-                p.step = step;
+                let target = model.pathway(pathway).step(step);
+                self.patients[id.0 as usize].step = step;
                 if target.pool == held {
                     // A new step in the same pool: the place is kept, a new stay starts.
-                    self.record_episode(id, held);
+                    self.record_episode(id, held, care::Leave::To(held));
                     self.patients[id.0 as usize].requested_at = now;
                     self.start_stay(id, held);
                     return;
                 }
-                match self.pools[target.pool.0 as usize].request(now, id, p.generation, target.priority) {
+                match self.pools[target.pool.0 as usize].request(now, id, generation, target.priority) {
                     Admission::Admitted => self.transfer(id, held, target.pool),
                     Admission::Queued => {
                         self.patients[id.0 as usize].blocked = true;
                         self.pools[held.0 as usize].block(now);
                     }
                     Admission::Rejected => {
-                        self.record_episode(id, held);
+                        self.record_episode(id, held, care::Leave::Exit);
                         let admitted_at = self.patients[id.0 as usize].admitted_at;
-                        self.free_slot(id);
+                        self.end_journey(id);
                         self.release_place(held, admitted_at);
                     }
                 }
@@ -304,7 +395,7 @@ impl<'m> Replication<'m> {
 
     /// Moves a patient who has a place in `to` out of the place they hold in `from`.
     fn transfer(&mut self, id: PatientId, from: PoolId, to: PoolId) {
-        self.record_episode(id, from);
+        self.record_episode(id, from, care::Leave::To(to));
         let p = &mut self.patients[id.0 as usize];
         let released_admitted_at = p.admitted_at;
         p.requested_at = p.ready_at;
@@ -327,7 +418,7 @@ impl<'m> Replication<'m> {
             match (p.blocked, p.held) {
                 (true, Some(held)) => {
                     self.pools[held.0 as usize].unblock(now);
-                    self.record_episode(w.patient, held);
+                    self.record_episode(w.patient, held, care::Leave::To(pool));
                     let p = &mut self.patients[w.patient.0 as usize];
                     let held_admitted_at = p.admitted_at;
                     p.requested_at = p.ready_at;
@@ -343,6 +434,16 @@ impl<'m> Replication<'m> {
         }
     }
 
+    /// The patient's journey ends (exit, turned away): frees their slot and, for a person
+    /// of the cohort, returns them to the community.
+    fn end_journey(&mut self, id: PatientId) {
+        let person = self.patients[id.0 as usize].person;
+        self.free_slot(id);
+        if let Some(person) = person {
+            self.person_back_home(person);
+        }
+    }
+
     fn free_slot(&mut self, id: PatientId) {
         let p = &mut self.patients[id.0 as usize];
         p.generation = p.generation.wrapping_add(1);
@@ -350,12 +451,33 @@ impl<'m> Replication<'m> {
         self.free_slots.push(id.0);
     }
 
-    fn record_episode(&mut self, id: PatientId, pool: PoolId) {
+    /// A patient leaves the place they hold in `pool` (to move on, to exit, or because
+    /// they died): the stay is recorded, delays are counted, and the person-year of a
+    /// cohort patient accrues the activity.
+    fn record_episode(&mut self, id: PatientId, pool: PoolId, leave: care::Leave) {
+        let now = self.queue.now();
+        let p = &self.patients[id.0 as usize];
+        if p.blocked {
+            // Blocked from ready_at until now, waiting for the current step's pool.
+            let target = self.model.pathway(p.pathway).step(p.step).pool;
+            if target != pool {
+                let from = p.ready_at.max(self.warmup);
+                if now > from {
+                    self.delay_minutes[pool.0 as usize][target.0 as usize] += now.since(from).minutes() as u128;
+                }
+                if now >= self.warmup && now > p.ready_at {
+                    self.delay_transfers[pool.0 as usize][target.0 as usize] += 1;
+                }
+            }
+        }
+        if p.person.is_some() {
+            self.accrue_patient(id, pool);
+            self.note_leaving(id, pool, leave);
+        }
+        let p = &self.patients[id.0 as usize];
         let Some(table) = self.episodes.as_mut() else {
             return;
         };
-        let now = self.queue.now();
-        let p = &self.patients[id.0 as usize];
         table.patient.push(p.key);
         table.pool.push(pool.0);
         table.requested_day.push(p.requested_at.as_days_f64());
@@ -391,6 +513,31 @@ impl<'m> Replication<'m> {
 
     fn finish(mut self) -> RunOutput {
         let horizon = self.horizon;
+        // Patients still blocked at the horizon count their delay so far.
+        for i in 0..self.patients.len() {
+            let p = &self.patients[i];
+            if p.blocked
+                && let Some(held) = p.held
+            {
+                let target = self.model.pathway(p.pathway).step(p.step).pool;
+                let from = p.ready_at.max(self.warmup);
+                if horizon > from {
+                    self.delay_minutes[held.0 as usize][target.0 as usize] += horizon.since(from).minutes() as u128;
+                }
+            }
+        }
+        let mut delays = DelayTable::default();
+        for (h, row) in self.delay_minutes.iter().enumerate() {
+            for (w, minutes) in row.iter().enumerate() {
+                if *minutes > 0 || self.delay_transfers[h][w] > 0 {
+                    delays.held_pool.push(h as u16);
+                    delays.waiting_for_pool.push(w as u16);
+                    delays.delayed_days.push(*minutes as f64 / MINUTES_PER_DAY as f64);
+                    delays.delayed_transfers.push(self.delay_transfers[h][w]);
+                }
+            }
+        }
+        let (person_year, calibration, population) = self.finish_cohort();
         let window_days = horizon
             .since(SimTime(0) + crate::time::SimDuration::from_days_f64(self.settings.warmup_days))
             .as_days_f64();
@@ -419,6 +566,10 @@ impl<'m> Replication<'m> {
             pools,
             capacity: self.capacity,
             episodes: self.episodes,
+            person_year,
+            delays,
+            calibration,
+            population,
         }
     }
 }

@@ -63,7 +63,9 @@
 #![deny(missing_docs)]
 
 pub mod arrivals;
+pub mod calibration;
 pub mod capacity;
+pub mod cohort;
 pub mod config;
 pub mod dist;
 pub mod engine;

@@ -14,6 +14,8 @@ pub struct Model {
     pub pathways: Vec<Pathway>,
     /// Background arrival streams (sorted by name).
     pub arrivals: Vec<ArrivalStream>,
+    /// The synthetic population, when the model has one.
+    pub cohort: Option<crate::cohort::CohortParams>,
 }
 
 impl Model {

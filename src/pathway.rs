@@ -69,6 +69,18 @@ impl Route {
     }
 }
 
+/// How a person of the cohort holds a step's place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Hold {
+    /// In the place for the sampled stay (a bed).
+    #[default]
+    Stay,
+    /// For the sampled stay, at home, alongside other care (a package).
+    Package,
+    /// Until death (a care home placement).
+    UntilDeath,
+}
+
 /// One step: a stay in a pool, then a route.
 #[derive(Clone, Debug)]
 pub struct Step {
@@ -82,6 +94,10 @@ pub struct Step {
     pub priority: u8,
     /// Where to go when the stay ends.
     pub route: Route,
+    /// Routes by frailty (fit, mild, moderate, severe) for people of the cohort.
+    pub route_by_frailty: Option<[Route; 4]>,
+    /// How a person of the cohort holds the place.
+    pub hold: Hold,
 }
 
 /// A validated pathway: its steps and the one a new patient starts at.

@@ -129,6 +129,117 @@ impl EpisodeTable {
     }
 }
 
+/// One row per person per simulated year of the cohort (struct of columns). Years are
+/// whole 365-day years from the start of the run, after the warm-up; the last may be
+/// partial (`exposure_days`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PersonYearTable {
+    /// Person index.
+    pub person: Vec<u32>,
+    /// Year index from the start of the run.
+    pub year: Vec<u16>,
+    /// Age at the start of the year, whole years.
+    pub age_years: Vec<u8>,
+    /// Five-year age band index (0 = 0-4, ..., 18 = 90+), at the start of the year.
+    pub age_band: Vec<u8>,
+    /// True for male.
+    pub male: Vec<bool>,
+    /// Deprivation quintile 1 (least) to 5 (most).
+    pub imd: Vec<u8>,
+    /// Long-term conditions at the end of the year (or at death).
+    pub conditions: Vec<u8>,
+    /// Frailty at the end of the year: 0 fit, 1 mild, 2 moderate, 3 severe.
+    pub frailty: Vec<u8>,
+    /// Living in a care home at the end of the year.
+    pub care_home: Vec<bool>,
+    /// Risk of an emergency admission in the next 12 months, at the end of the year.
+    pub risk: Vec<f32>,
+    /// Days alive within the year and the run.
+    pub exposure_days: Vec<f32>,
+    /// Emergency admissions.
+    pub emergency_admissions: Vec<u16>,
+    /// Elective admissions.
+    pub elective_admissions: Vec<u16>,
+    /// Acute bed-days (delayed days included).
+    pub bed_days: Vec<f32>,
+    /// Delayed transfer of care days (blocked in an acute bed).
+    pub dtoc_days: Vec<f32>,
+    /// A&E attendances.
+    pub ae_attendances: Vec<u16>,
+    /// GP and practice nurse contacts.
+    pub gp_contacts: Vec<u16>,
+    /// Intermediate care bed-days.
+    pub intermediate_care_days: Vec<f32>,
+    /// Reablement days.
+    pub reablement_days: Vec<f32>,
+    /// Home care hours.
+    pub home_care_hours: Vec<f32>,
+    /// Care home weeks.
+    pub care_home_weeks: Vec<f32>,
+    /// Community nurse visits.
+    pub nursing_visits: Vec<f32>,
+    /// Resource cost of acute activity (spells, delayed days, A&E), pence.
+    pub acute_cost_pence: Vec<i64>,
+    /// Resource cost of community health care (intermediate care, reablement, nursing), pence.
+    pub community_cost_pence: Vec<i64>,
+    /// Resource cost of social care (home care, care homes), pence.
+    pub social_care_cost_pence: Vec<i64>,
+    /// Resource cost of primary care (GP contacts), pence.
+    pub primary_care_cost_pence: Vec<i64>,
+    /// Died in the year.
+    pub died: Vec<bool>,
+}
+
+impl PersonYearTable {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.person.len()
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.person.is_empty()
+    }
+}
+
+/// Place-days spent blocked, by the pool held and the pool waited for, over the
+/// measurement window (struct of columns).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DelayTable {
+    /// Pool where the place was held (for acute pools: delayed transfers of care).
+    pub held_pool: Vec<u16>,
+    /// Pool waited for.
+    pub waiting_for_pool: Vec<u16>,
+    /// Place-days blocked.
+    pub delayed_days: Vec<f64>,
+    /// Delays that ended in the window (transfers that had been blocked).
+    pub delayed_transfers: Vec<u64>,
+}
+
+/// Counters for the calibration report, over the measurement window.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CalibrationCounts {
+    /// Emergency spells that left acute care.
+    pub emergency_spells: u64,
+    /// Of which shorter than one day (zero-day).
+    pub zero_day_spells: u64,
+    /// Total acute length of those spells, minutes (delays included).
+    pub emergency_spell_minutes: u128,
+    /// Discharges of people aged 65+ from emergency spells.
+    pub discharges_65_plus: u64,
+    /// Of which followed by an emergency admission within the readmission window.
+    pub readmissions_65_plus: u64,
+    /// Discharge destinations of people 65+ leaving acute care after an emergency
+    /// spell: home, home with support, intermediate care bed, care home.
+    pub d2a_65_plus: [u64; 4],
+    /// New care home placements of people aged 65+.
+    pub care_home_admissions_65_plus: u64,
+    /// New placements early enough to be followed for a year.
+    pub care_home_followed: u64,
+    /// Of those, alive a year later.
+    pub care_home_alive_after_year: u64,
+}
+
 /// Everything one run produced.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunOutput {
@@ -146,4 +257,12 @@ pub struct RunOutput {
     pub capacity: CapacityTable,
     /// Completed stays, when requested.
     pub episodes: Option<EpisodeTable>,
+    /// Person-years of the cohort (empty without a cohort).
+    pub person_year: PersonYearTable,
+    /// Blocked place-days by pool held and pool waited for.
+    pub delays: DelayTable,
+    /// Calibration counters (zero without a cohort).
+    pub calibration: CalibrationCounts,
+    /// People in the cohort at the start of the run.
+    pub population: u32,
 }

@@ -29,6 +29,9 @@ pub enum Purpose {
     Cohort = 3,
     /// Parameter samples for probabilistic sensitivity analysis (replication ignored).
     Parameters = 4,
+    /// A person's life and demand events: deaths, onsets, frailty, admissions (entity =
+    /// person index).
+    Person = 5,
 }
 
 /// The full key of one random stream.

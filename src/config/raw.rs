@@ -18,6 +18,8 @@ pub struct RawModel {
     /// Pathways by name.
     #[serde(default)]
     pub pathways: BTreeMap<String, RawPathway>,
+    /// The synthetic population and its hazards (absent: background arrivals only).
+    pub cohort: Option<crate::cohort::raw::RawCohort>,
 }
 
 /// `[pools.NAME]`.
@@ -29,6 +31,64 @@ pub struct RawPool {
     /// `"queue"` (default) or `"turn_away"`.
     #[serde(default)]
     pub when_full: RawWhenFull,
+    /// The kind of care the pool provides (for costs and person-year activity).
+    #[serde(default)]
+    pub setting: RawSetting,
+    /// Why a patient blocked waiting for this pool is delayed.
+    #[serde(default)]
+    pub delay_reason: RawDelayReason,
+    /// The organisation responsible for such a delay.
+    #[serde(default)]
+    pub responsible: RawResponsible,
+}
+
+/// The kind of care a pool provides.
+#[derive(Debug, Deserialize, Clone, Copy, Default, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RawSetting {
+    /// Acute hospital beds.
+    Acute,
+    /// Bed-based intermediate care.
+    IntermediateCare,
+    /// Reablement (home-based intermediate care).
+    Reablement,
+    /// Home care packages.
+    HomeCare,
+    /// Care home places.
+    CareHome,
+    /// Community nursing caseload.
+    CommunityNursing,
+    /// Anything else (not costed).
+    #[default]
+    Other,
+}
+
+/// Reason recorded for a delayed transfer into a pool.
+#[derive(Debug, Deserialize, Clone, Copy, Default, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RawDelayReason {
+    /// Awaiting a care package in own home.
+    AwaitingCarePackage,
+    /// Awaiting further non-acute NHS care.
+    AwaitingNhsCare,
+    /// Awaiting a residential or nursing home place.
+    AwaitingCareHome,
+    /// Not classified.
+    #[default]
+    Other,
+}
+
+/// Organisation responsible for a delay.
+#[derive(Debug, Deserialize, Clone, Copy, Default, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RawResponsible {
+    /// The NHS.
+    #[default]
+    Nhs,
+    /// The council (social care).
+    Council,
+    /// Both.
+    Both,
 }
 
 /// Behaviour of a full pool.
@@ -88,6 +148,27 @@ pub struct RawStep {
     /// Routing when the stay ends; absent means everyone exits.
     #[serde(default)]
     pub next: Vec<RawRoute>,
+    /// Routing by frailty for people of the cohort (tables `fit`, `mild`, `moderate`,
+    /// `severe`); overrides `next` for them.
+    pub next_by_frailty: Option<BTreeMap<String, Vec<RawRoute>>>,
+    /// How long a person of the cohort keeps the place: `"stay"` (the sampled stay,
+    /// in the place; default), `"package"` (the sampled stay, at home, alongside other
+    /// care) or `"until_death"` (a care home placement).
+    #[serde(default)]
+    pub hold: RawHold,
+}
+
+/// How a place is held.
+#[derive(Debug, Deserialize, Clone, Copy, Default, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RawHold {
+    /// For the stay, in the place.
+    #[default]
+    Stay,
+    /// For the stay, at home, alongside other care.
+    Package,
+    /// Until death.
+    UntilDeath,
 }
 
 /// One routing choice.

@@ -2,12 +2,14 @@
 //! dotted key, the bad value and the reason; validation goes on after a problem so
 //! that all of them are reported together.
 
-use super::raw::{RawCalendar, RawDist, RawModel, RawPool, RawWhenFull};
+use super::raw::{
+    RawCalendar, RawDelayReason, RawDist, RawHold, RawModel, RawPool, RawResponsible, RawRoute, RawSetting, RawWhenFull,
+};
 use crate::arrivals::{ArrivalStream, Calendar};
-use crate::capacity::{MAX_PRIORITY, Places, PoolId, PoolSpec, WhenFull};
+use crate::capacity::{DelayReason, MAX_PRIORITY, Places, PoolId, PoolSpec, Responsible, Setting, WhenFull};
 use crate::dist::DurationDist;
 use crate::model::Model;
-use crate::pathway::{Next, Pathway, PathwayId, Route, Step, StepId};
+use crate::pathway::{Hold, Next, Pathway, PathwayId, Route, Step, StepId};
 
 /// Tolerance on the sum of routing probabilities.
 pub const PROBABILITY_SUM_TOLERANCE: f64 = 1e-9;
@@ -140,7 +142,27 @@ pub fn model(p: &mut Problems, raw: &RawModel) -> Option<Model> {
                 RawWhenFull::Queue => WhenFull::Queue,
                 RawWhenFull::TurnAway => WhenFull::TurnAway,
             };
-            Some(PoolSpec { name: name.clone(), places, when_full })
+            let setting = match pool.setting {
+                RawSetting::Acute => Setting::Acute,
+                RawSetting::IntermediateCare => Setting::IntermediateCare,
+                RawSetting::Reablement => Setting::Reablement,
+                RawSetting::HomeCare => Setting::HomeCare,
+                RawSetting::CareHome => Setting::CareHome,
+                RawSetting::CommunityNursing => Setting::CommunityNursing,
+                RawSetting::Other => Setting::Other,
+            };
+            let delay_reason = match pool.delay_reason {
+                RawDelayReason::AwaitingCarePackage => DelayReason::AwaitingCarePackage,
+                RawDelayReason::AwaitingNhsCare => DelayReason::AwaitingNhsCare,
+                RawDelayReason::AwaitingCareHome => DelayReason::AwaitingCareHome,
+                RawDelayReason::Other => DelayReason::Other,
+            };
+            let responsible = match pool.responsible {
+                RawResponsible::Nhs => Responsible::Nhs,
+                RawResponsible::Council => Responsible::Council,
+                RawResponsible::Both => Responsible::Both,
+            };
+            Some(PoolSpec { name: name.clone(), places, when_full, setting, delay_reason, responsible })
         })
         .collect();
     let pool_names: Vec<&String> = raw.pools.keys().collect();
@@ -178,38 +200,34 @@ pub fn model(p: &mut Problems, raw: &RawModel) -> Option<Model> {
                     format!("must be a whole number from 0 (served first) to {MAX_PRIORITY}"),
                 );
             }
-            let mut pairs = Vec::new();
-            let mut sum = 0.0;
-            let mut routes_ok = true;
-            for (i, r) in raw_step.next.iter().enumerate() {
-                let rkey = format!("{skey}.next[{i}]");
-                routes_ok &= check_probability(p, &format!("{rkey}.p"), r.p);
-                sum += r.p;
-                let to = if r.to == "exit" { Some(Next::Exit) } else { step_id(&r.to).map(Next::Step) };
-                match to {
-                    Some(n) => pairs.push((r.p, n)),
-                    None => {
-                        routes_ok = false;
-                        p.push(
-                            format!("{rkey}.to"),
-                            &r.to,
-                            format!("is neither \"exit\" nor a step of this pathway (steps: {})", join(&step_names)),
-                        );
+            let route = build_route(p, &format!("{skey}.next"), &raw_step.next, &step_id, &step_names);
+            let route_by_frailty = raw_step.next_by_frailty.as_ref().and_then(|table| {
+                let key = format!("{skey}.next_by_frailty");
+                for k in table.keys() {
+                    if !crate::cohort::FRAILTY_NAMES.contains(&k.as_str()) {
+                        p.push(format!("{key}.{k}"), "", "is not a frailty level (fit, mild, moderate, severe)");
                     }
                 }
-            }
-            if routes_ok && !raw_step.next.is_empty() && (sum - 1.0).abs() > PROBABILITY_SUM_TOLERANCE {
-                p.push(format!("{skey}.next"), format!("sum of p = {sum:.6}"), "routing probabilities must sum to 1");
-            }
+                let routes: Vec<Route> = crate::cohort::FRAILTY_NAMES
+                    .iter()
+                    .map(|level| match table.get(*level) {
+                        Some(r) => build_route(p, &format!("{key}.{level}"), r, &step_id, &step_names),
+                        None => {
+                            p.push(format!("{key}.{level}"), "", "is required: give a route for every frailty level");
+                            Route::exit()
+                        }
+                    })
+                    .collect();
+                routes.try_into().ok()
+            });
+            let hold = match raw_step.hold {
+                RawHold::Stay => Hold::Stay,
+                RawHold::Package => Hold::Package,
+                RawHold::UntilDeath => Hold::UntilDeath,
+            };
             if let (Some(pool), Some(stay)) = (pool, stay) {
-                let route = if raw_step.next.is_empty() { Route::exit() } else { Route::new(&pairs) };
-                steps.push(Step {
-                    name: sname.clone(),
-                    pool,
-                    stay,
-                    priority: raw_step.priority.clamp(0, MAX_PRIORITY as i64) as u8,
-                    route,
-                });
+                let priority = raw_step.priority.clamp(0, MAX_PRIORITY as i64) as u8;
+                steps.push(Step { name: sname.clone(), pool, stay, priority, route, route_by_frailty, hold });
             }
         }
         if let Some(start) = start {
@@ -237,7 +255,43 @@ pub fn model(p: &mut Problems, raw: &RawModel) -> Option<Model> {
             arrivals.push(ArrivalStream { name: aname.clone(), rate_per_day: raw_a.rate_per_day, calendar, pathway });
         }
     }
-    (p.0.len() == before).then_some(Model { pools, pathways, arrivals })
+    let partial = Model { pools, pathways, arrivals, cohort: None };
+    let cohort = raw.cohort.as_ref().and_then(|c| crate::cohort::validate(p, c, Some(&partial)));
+    (p.0.len() == before).then_some(Model { cohort, ..partial })
+}
+
+/// Validates a routing list (`next`) into a [`Route`]; an empty list means exit.
+fn build_route(
+    p: &mut Problems,
+    key: &str,
+    raw: &[RawRoute],
+    step_id: &dyn Fn(&str) -> Option<StepId>,
+    step_names: &[&String],
+) -> Route {
+    let mut pairs = Vec::new();
+    let mut sum = 0.0;
+    let mut ok = true;
+    for (i, r) in raw.iter().enumerate() {
+        let rkey = format!("{key}[{i}]");
+        ok &= check_probability(p, &format!("{rkey}.p"), r.p);
+        sum += r.p;
+        let to = if r.to == "exit" { Some(Next::Exit) } else { step_id(&r.to).map(Next::Step) };
+        match to {
+            Some(n) => pairs.push((r.p, n)),
+            None => {
+                ok = false;
+                p.push(
+                    format!("{rkey}.to"),
+                    &r.to,
+                    format!("is neither \"exit\" nor a step of this pathway (steps: {})", join(step_names)),
+                );
+            }
+        }
+    }
+    if ok && !raw.is_empty() && (sum - 1.0).abs() > PROBABILITY_SUM_TOLERANCE {
+        p.push(key, format!("sum of p = {sum:.6}"), "routing probabilities must sum to 1");
+    }
+    if raw.is_empty() || !ok { Route::exit() } else { Route::new(&pairs) }
 }
 
 fn join(names: &[&String]) -> String {

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod anchor_model;
+mod cohort_model;
 mod common;
 mod flow_invariants;
 mod queueing_theory;

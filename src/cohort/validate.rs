@@ -1,0 +1,361 @@
+//! `[cohort]` raw tables to [`CohortParams`], with every problem reported by key, and
+//! the intercepts solved so the generated population hits its targets.
+
+use super::raw::RawCohort;
+use super::*;
+use crate::config::validate::Problems;
+use crate::model::Model;
+
+fn finite_at_least(p: &mut Problems, key: &str, v: f64, min: f64) -> f64 {
+    if !(v.is_finite() && v >= min) {
+        p.push(key, v, format!("must be a finite number of at least {min}"));
+    }
+    v
+}
+
+fn probability(p: &mut Problems, key: &str, v: f64) -> f64 {
+    if !(v.is_finite() && (0.0..=1.0).contains(&v)) {
+        p.push(key, v, "must be a probability between 0 and 1");
+    }
+    v
+}
+
+fn list(p: &mut Problems, key: &str, v: &[f64], n: usize, min: f64) -> Vec<f64> {
+    if v.len() != n {
+        p.push(key, format!("{v:?}"), format!("must list exactly {n} values (found {})", v.len()));
+    }
+    for (i, x) in v.iter().enumerate() {
+        finite_at_least(p, &format!("{key}[{i}]"), *x, min);
+    }
+    v.to_vec()
+}
+
+fn four(p: &mut Problems, key: &str, v: &[f64]) -> [f64; FRAILTY_LEVELS] {
+    let v = list(p, key, v, FRAILTY_LEVELS, 0.0);
+    let mut out = [1.0; FRAILTY_LEVELS];
+    for (o, x) in out.iter_mut().zip(v) {
+        *o = x;
+    }
+    out
+}
+
+fn cumulative(p: &mut Problems, key: &str, v: &[f64], n: usize) -> Vec<f64> {
+    let v = list(p, key, v, n, 0.0);
+    let total: f64 = v.iter().sum();
+    if !(total > 0.0) {
+        p.push(key, format!("{v:?}"), "weights must not all be 0");
+        return vec![1.0; n];
+    }
+    let mut acc = 0.0;
+    let mut out: Vec<f64> = v
+        .iter()
+        .map(|w| {
+            acc += w / total;
+            acc
+        })
+        .collect();
+    if let Some(last) = out.last_mut() {
+        *last = 1.0;
+    }
+    out
+}
+
+fn pathway(p: &mut Problems, key: &str, name: &str, model: Option<&Model>) -> PathwayId {
+    let Some(model) = model else {
+        return PathwayId(0);
+    };
+    match model.pathways.iter().position(|pw| pw.name == name) {
+        Some(i) => PathwayId(i as u16),
+        None => {
+            let names: Vec<&str> = model.pathways.iter().map(|pw| pw.name.as_str()).collect();
+            p.push(key, name, format!("is not a pathway (pathways: {})", names.join(", ")));
+            PathwayId(0)
+        }
+    }
+}
+
+fn pence(p: &mut Problems, key: &str, v: i64) -> Pence {
+    if v < 0 {
+        p.push(key, v, "must be a whole number of pence of at least 0");
+    }
+    Pence(v)
+}
+
+/// Representative ages of the five-year bands (midpoints; 92.5 for 90+).
+fn band_mid(band: usize) -> f64 {
+    if band == AGE_BANDS - 1 { 92.5 } else { band as f64 * 5.0 + 2.5 }
+}
+
+/// Gauss-Hermite nodes and weights for E[f(Z)], Z ~ N(0, 1) (probabilists', 8 points).
+const GH_NODES: [(f64, f64); 8] = [
+    (-4.144547186125894, 0.00002659483),
+    (-2.802485861287542, 0.00315104566),
+    (-1.636519042435108, 0.07332825765),
+    (-0.539079811351375, 0.42389059605),
+    (0.539079811351375, 0.42389059605),
+    (1.636519042435108, 0.07332825765),
+    (2.802485861287542, 0.00315104566),
+    (4.144547186125894, 0.00002659483),
+];
+
+/// Crude prevalence implied by an intercept, over the configured age and IMD mix.
+fn crude_prevalence(c: &Condition, age_cum: &[f64], imd_cum: &[f64], loading: f64) -> f64 {
+    let weights = |cum: &[f64], i: usize| cum[i] - if i == 0 { 0.0 } else { cum[i - 1] };
+    let mut total = 0.0;
+    for band in 0..AGE_BANDS {
+        let wa = weights(age_cum, band);
+        for imd in 0..5 {
+            let wi = weights(imd_cum, imd);
+            let e: f64 = GH_NODES.iter().map(|(z, w)| w * sigmoid(c.logit(band_mid(band), imd as u8 + 1, *z, loading))).sum();
+            total += wa * wi * e;
+        }
+    }
+    total
+}
+
+/// Solves the intercept for the target prevalence by bisection.
+fn solve_intercept(mut c: Condition, age_cum: &[f64], imd_cum: &[f64], loading: f64) -> Condition {
+    let (mut lo, mut hi) = (-30.0, 30.0);
+    for _ in 0..80 {
+        c.intercept = (lo + hi) / 2.0;
+        if crude_prevalence(&c, age_cum, imd_cum, loading) < c.prevalence {
+            lo = c.intercept;
+        } else {
+            hi = c.intercept;
+        }
+    }
+    c
+}
+
+/// Period life expectancy at 65 under `h(65 + t) = background + a exp(b t)`, years.
+pub fn life_expectancy_65(a: f64, b: f64, background: f64) -> f64 {
+    let step = 1.0 / 12.0;
+    let (mut survival, mut le, mut t) = (1.0f64, 0.0, 0.0);
+    while t < 60.0 {
+        let h = background + a * (b * (t + step / 2.0)).exp();
+        let next = survival * (-h * step).exp();
+        le += (survival + next) / 2.0 * step;
+        survival = next;
+        t += step;
+    }
+    le
+}
+
+fn solve_gompertz(target: f64, b: f64, background: f64) -> f64 {
+    let (mut lo, mut hi) = (1e-6f64, 1.0f64);
+    for _ in 0..80 {
+        let mid = (lo * hi).sqrt();
+        if life_expectancy_65(mid, b, background) > target {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    (lo * hi).sqrt()
+}
+
+/// Validates `[cohort]` against the (already validated) model's pathways.
+pub fn validate(p: &mut Problems, raw: &RawCohort, model: Option<&Model>) -> Option<CohortParams> {
+    let before = p.0.len();
+    let k = |s: &str| format!("cohort.{s}");
+    let pop = &raw.population;
+    if !(1..=50_000_000).contains(&pop.size) {
+        p.push(k("population.size"), pop.size, "must be a whole number of residents from 1 to 50,000,000");
+    }
+    let age_band_cumulative = cumulative(p, &k("population.age_band_weights"), &pop.age_band_weights, AGE_BANDS);
+    let male_share = list(p, &k("population.male_share_by_band"), &pop.male_share_by_band, AGE_BANDS, 0.0);
+    for (i, m) in male_share.iter().enumerate() {
+        probability(p, &k(&format!("population.male_share_by_band[{i}]")), *m);
+    }
+    let imd_cumulative = cumulative(p, &k("population.imd_weights"), &pop.imd_weights, 5);
+    if !(1..=u16::MAX as i64).contains(&pop.gp_practices) {
+        p.push(k("population.gp_practices"), pop.gp_practices, "must be a whole number from 1 to 65535");
+    }
+    let loading = finite_at_least(p, &k("population.multimorbidity_loading"), pop.multimorbidity_loading, 0.0);
+    if raw.conditions.len() > 16 {
+        p.push(k("conditions"), raw.conditions.len(), "at most 16 conditions are supported (a 16-bit set)");
+    }
+    let shape_ok = p.0.len() == before;
+    let mut conditions = Vec::new();
+    for (name, c) in &raw.conditions {
+        let key = k(&format!("conditions.{name}"));
+        let prev = c.prevalence;
+        if !(prev.is_finite() && prev > 0.0 && prev < 1.0) {
+            p.push(format!("{key}.prevalence"), prev, "must be a proportion strictly between 0 and 1");
+        }
+        finite_at_least(p, &format!("{key}.logit_per_decade"), c.logit_per_decade, f64::MIN);
+        finite_at_least(p, &format!("{key}.logit_per_imd_quintile"), c.logit_per_imd_quintile, f64::MIN);
+        let cond = Condition {
+            name: name.clone(),
+            prevalence: prev,
+            intercept: 0.0,
+            per_decade: c.logit_per_decade,
+            per_imd_quintile: c.logit_per_imd_quintile,
+        };
+        conditions.push(if shape_ok && p.0.len() == before {
+            solve_intercept(cond, &age_band_cumulative, &imd_cumulative, loading)
+        } else {
+            cond
+        });
+    }
+
+    let f = &raw.frailty;
+    let shares = four(p, &k("frailty.shares_65_plus"), &f.shares_65_plus);
+    if (shares.iter().sum::<f64>() - 1.0).abs() > 1e-6 {
+        p.push(k("frailty.shares_65_plus"), format!("{shares:?}"), "must sum to 1");
+    }
+    let from = list(p, &k("frailty.progression_from_age"), &f.progression_from_age, f.progression_from_age.len().max(1), 0.0);
+    let rates = list(p, &k("frailty.progression_per_1000_py"), &f.progression_per_1000_py, from.len(), 0.0);
+    if from.windows(2).any(|w| w[0] >= w[1]) {
+        p.push(k("frailty.progression_from_age"), format!("{from:?}"), "must be increasing");
+    }
+    let frailty = FrailtyParams {
+        shares_65_plus: shares,
+        score_per_decade: finite_at_least(p, &k("frailty.score_per_decade"), f.score_per_decade, f64::MIN),
+        score_per_condition: finite_at_least(p, &k("frailty.score_per_condition"), f.score_per_condition, f64::MIN),
+        progression_from_age: from,
+        progression_per_year: rates.iter().map(|r| r / 1000.0).collect(),
+        later_step_scale: finite_at_least(p, &k("frailty.later_step_scale"), f.later_step_scale, 0.0),
+    };
+
+    let m = &raw.mortality;
+    let b = std::f64::consts::LN_2 / finite_at_least(p, &k("mortality.doubling_years"), m.doubling_years, 0.5);
+    let background = finite_at_least(p, &k("mortality.background_per_year"), m.background_per_year, 0.0);
+    let le_m = finite_at_least(p, &k("mortality.life_expectancy_65_male"), m.life_expectancy_65_male, 1.0);
+    let le_f = finite_at_least(p, &k("mortality.life_expectancy_65_female"), m.life_expectancy_65_female, 1.0);
+    let mortality = MortalityParams {
+        gompertz_a: [solve_gompertz(le_m, b, background), solve_gompertz(le_f, b, background)],
+        gompertz_b: b,
+        background,
+        frailty_hr: four(p, &k("mortality.frailty_hr"), &m.frailty_hr),
+        care_home_hr: finite_at_least(p, &k("mortality.care_home_hr"), m.care_home_hr, 0.0),
+    };
+
+    let e = &raw.emergency;
+    let age_from = list(p, &k("emergency.age_band_from"), &e.age_band_from, e.age_band_from.len().max(1), 0.0);
+    let rows = age_from.len();
+    if e.per_1000_by_age_imd.len() != rows {
+        p.push(k("emergency.per_1000_by_age_imd"), e.per_1000_by_age_imd.len(), format!("must have one row per age band ({rows})"));
+    }
+    let per_year: Vec<[f64; 5]> = e
+        .per_1000_by_age_imd
+        .iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let v = list(p, &k(&format!("emergency.per_1000_by_age_imd[{i}]")), row, 5, 0.0);
+            let mut out = [0.0; 5];
+            for (o, x) in out.iter_mut().zip(v) {
+                *o = x / 1000.0;
+            }
+            out
+        })
+        .collect();
+    let condition_multiplier = e.condition_multiplier.clone();
+    if condition_multiplier.is_empty() {
+        p.push(k("emergency.condition_multiplier"), "[]", "must list at least one multiplier");
+    }
+    for (i, x) in condition_multiplier.iter().enumerate() {
+        finite_at_least(p, &k(&format!("emergency.condition_multiplier[{i}]")), *x, 0.0);
+    }
+    let emergency = EmergencyParams {
+        age_from: age_from.clone(),
+        per_year,
+        frailty_hr: four(p, &k("emergency.frailty_hr"), &e.frailty_hr),
+        condition_multiplier,
+        care_home_per_year: finite_at_least(p, &k("emergency.care_home_per_year"), e.care_home_per_year, 0.0),
+        readmission_multiplier: finite_at_least(p, &k("emergency.readmission_multiplier"), e.readmission_multiplier, 0.0),
+        readmission_window: SimDuration::from_days_f64(finite_at_least(
+            p,
+            &k("emergency.readmission_window_days"),
+            e.readmission_window_days,
+            0.0,
+        )),
+        los_multiplier_by_frailty: four(p, &k("emergency.los_multiplier_by_frailty"), &e.los_multiplier_by_frailty),
+        via_ae_share: probability(p, &k("emergency.via_ae_share"), e.via_ae_share),
+        pathway: pathway(p, &k("emergency.pathway"), &e.pathway, model),
+    };
+
+    let ae_per_year_by_age = list(p, &k("ae.per_year_by_age"), &raw.ae.per_year_by_age, rows, 0.0);
+    let elective_per_year_by_age = list(p, &k("elective.per_year_by_age"), &raw.elective.per_year_by_age, rows, 0.0);
+    let gp_per_year_by_band = list(p, &k("gp.contacts_per_year_by_band"), &raw.gp.contacts_per_year_by_band, AGE_BANDS, 0.0);
+    let nursing = &raw.community_nursing;
+    let avoid = &raw.admission_avoidance;
+    if !(0..=3).contains(&avoid.min_frailty) {
+        p.push(k("admission_avoidance.min_frailty"), avoid.min_frailty, "must be 0 (fit), 1 (mild), 2 (moderate) or 3 (severe)");
+    }
+    let hc = &raw.home_care;
+    let c = &raw.costs;
+    let params = CohortParams {
+        size: pop.size.clamp(1, u32::MAX as i64) as u32,
+        age_band_cumulative,
+        male_share,
+        imd_cumulative,
+        gp_practices: pop.gp_practices.clamp(1, u16::MAX as i64) as u16,
+        multimorbidity_loading: loading,
+        conditions,
+        frailty,
+        mortality,
+        emergency,
+        ae_per_year_by_age,
+        ae_frailty_hr: four(p, &k("ae.frailty_hr"), &raw.ae.frailty_hr),
+        ae_care_home_per_year: finite_at_least(p, &k("ae.care_home_per_year"), raw.ae.care_home_per_year, 0.0),
+        gp_per_year_by_band,
+        gp_increase_per_condition: finite_at_least(p, &k("gp.increase_per_condition"), raw.gp.increase_per_condition, 0.0),
+        elective_per_year_by_age,
+        elective_pathway: pathway(p, &k("elective.pathway"), &raw.elective.pathway, model),
+        care_home_per_year_fit: finite_at_least(p, &k("care_home.per_year_65_plus_fit"), raw.care_home.per_year_65_plus_fit, 0.0),
+        care_home_frailty_hr: four(p, &k("care_home.frailty_hr"), &raw.care_home.frailty_hr),
+        care_home_pathway: pathway(p, &k("care_home.pathway"), &raw.care_home.pathway, model),
+        care_home_initial_occupancy: probability(p, &k("care_home.initial_occupancy"), raw.care_home.initial_occupancy),
+        nursing_per_year_by_frailty: four(p, &k("community_nursing.per_year_by_frailty"), &nursing.per_year_by_frailty),
+        nursing_visits_per_week: finite_at_least(p, &k("community_nursing.visits_per_week"), nursing.visits_per_week, 0.0),
+        nursing_pathway: pathway(p, &k("community_nursing.pathway"), &nursing.pathway, model),
+        avoidance: AvoidanceParams {
+            share: probability(p, &k("admission_avoidance.share"), avoid.share),
+            min_age: finite_at_least(p, &k("admission_avoidance.min_age"), avoid.min_age, 0.0),
+            min_frailty: avoid.min_frailty.clamp(0, 3) as u8,
+            pathway: pathway(p, &k("admission_avoidance.pathway"), &avoid.pathway, model),
+        },
+        home_care_hours_per_week: (
+            finite_at_least(p, &k("home_care.hours_per_week_mean"), hc.hours_per_week_mean, 0.01),
+            finite_at_least(p, &k("home_care.hours_per_week_sd"), hc.hours_per_week_sd, 0.01),
+        ),
+        costs: UnitCosts {
+            price_year: c.price_year.clone(),
+            emergency_spell: pence(p, &k("costs.emergency_spell_pence"), c.emergency_spell_pence),
+            elective_spell: pence(p, &k("costs.elective_spell_pence"), c.elective_spell_pence),
+            delayed_bed_day: pence(p, &k("costs.delayed_bed_day_pence"), c.delayed_bed_day_pence),
+            ae_attendance: pence(p, &k("costs.ae_attendance_pence"), c.ae_attendance_pence),
+            gp_contact: pence(p, &k("costs.gp_contact_pence"), c.gp_contact_pence),
+            intermediate_care_day: pence(p, &k("costs.intermediate_care_day_pence"), c.intermediate_care_day_pence),
+            reablement_day: pence(p, &k("costs.reablement_day_pence"), c.reablement_day_pence),
+            home_care_hour: pence(p, &k("costs.home_care_hour_pence"), c.home_care_hour_pence),
+            care_home_week: pence(p, &k("costs.care_home_week_pence"), c.care_home_week_pence),
+            nursing_visit: pence(p, &k("costs.nursing_visit_pence"), c.nursing_visit_pence),
+        },
+    };
+    (p.0.len() == before).then_some(params)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gompertz_level_reproduces_life_expectancy() {
+        let b = std::f64::consts::LN_2 / 8.0;
+        for target in [18.3, 20.8] {
+            let a = solve_gompertz(target, b, 0.0002);
+            assert!((life_expectancy_65(a, b, 0.0002) - target).abs() < 1e-6);
+        }
+    }
+
+    #[test]
+    fn intercept_reproduces_crude_prevalence() {
+        let age_cum: Vec<f64> = (1..=AGE_BANDS).map(|i| i as f64 / AGE_BANDS as f64).collect();
+        let imd_cum = vec![0.2, 0.4, 0.6, 0.8, 1.0];
+        let c = Condition { name: "x".into(), prevalence: 0.138, intercept: 0.0, per_decade: 0.8, per_imd_quintile: 0.1 };
+        let c = solve_intercept(c, &age_cum, &imd_cum, 0.7);
+        assert!((crude_prevalence(&c, &age_cum, &imd_cum, 0.7) - 0.138).abs() < 1e-9);
+    }
+}
