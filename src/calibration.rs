@@ -148,3 +148,64 @@ pub fn measures(out: &RunOutput, acute_pools: &[u16], responsible: &[(u16, &'sta
 pub fn within(m: &Measure, value: f64) -> bool {
     m.tolerance.0 <= value && value <= m.tolerance.1
 }
+
+/// One target summarised across replications.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReportRow {
+    /// The target (the last replication's `value` is not meaningful here).
+    pub measure: Measure,
+    /// Mean, sd and 95% interval of the simulated values across replications.
+    pub summary: crate::stats::Summary,
+}
+
+impl ReportRow {
+    /// True when the across-replication mean lies within the tolerance.
+    pub fn inside(&self) -> bool {
+        self.summary.n > 0 && within(&self.measure, self.summary.mean)
+    }
+}
+
+/// Runs every replication of the plan's first (baseline) scenario on `threads` threads
+/// and summarises each calibration measure across them. Plans without a cohort give
+/// an empty report.
+pub fn report(plan: &crate::config::ExperimentPlan, threads: usize) -> Result<Vec<ReportRow>, rayon::ThreadPoolBuildError> {
+    use rayon::prelude::*;
+    let Some(scenario) = plan.scenarios.first() else {
+        return Ok(Vec::new());
+    };
+    let model = &scenario.model;
+    if model.cohort.is_none() {
+        return Ok(Vec::new());
+    }
+    let acute: Vec<u16> = model
+        .pools
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.setting == crate::capacity::Setting::Acute)
+        .map(|(i, _)| i as u16)
+        .collect();
+    let responsible: Vec<(u16, &'static str)> =
+        model.pools.iter().enumerate().map(|(i, p)| (i as u16, p.responsible.name())).collect();
+    let settings = plan.run_settings(false);
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
+    let per_run: Vec<Vec<Measure>> = pool.install(|| {
+        (0..plan.replications)
+            .into_par_iter()
+            .map(|replication| {
+                let out = crate::flow::run(model, settings, crate::record::RunKey { scenario: 0, sample: 0, replication });
+                measures(&out, &acute, &responsible)
+            })
+            .collect()
+    });
+    let Some(first) = per_run.first() else {
+        return Ok(Vec::new());
+    };
+    Ok(first
+        .iter()
+        .enumerate()
+        .map(|(k, m)| {
+            let values: Vec<f64> = per_run.iter().filter_map(|run| run[k].value).collect();
+            ReportRow { measure: Measure { value: None, ..m.clone() }, summary: crate::stats::Summary::of(&values) }
+        })
+        .collect())
+}

@@ -81,21 +81,28 @@ fn pence(p: &mut Problems, key: &str, v: i64) -> Pence {
     Pence(v)
 }
 
-/// Representative ages of the five-year bands (midpoints; 92.5 for 90+).
-fn band_mid(band: usize) -> f64 {
-    if band == AGE_BANDS - 1 { 92.5 } else { band as f64 * 5.0 + 2.5 }
+/// Representative ages of a five-year band, matching how the generator draws ages:
+/// uniform within the band (five mid-points of equal fifths), and `90 + 4 E` with `E`
+/// exponential for 90+ (five quantiles at 0.1, 0.3, ..., 0.9).
+fn band_ages(band: usize) -> [f64; 5] {
+    let mut ages = [0.0; 5];
+    for (k, a) in ages.iter_mut().enumerate() {
+        let q = (k as f64 + 0.5) / 5.0;
+        *a = if band == AGE_BANDS - 1 { 90.0 + 4.0 * -(1.0 - q).ln() } else { band as f64 * 5.0 + 5.0 * q };
+    }
+    ages
 }
 
 /// Gauss-Hermite nodes and weights for E[f(Z)], Z ~ N(0, 1) (probabilists', 8 points).
 const GH_NODES: [(f64, f64); 8] = [
-    (-4.144547186125894, 0.00002659483),
-    (-2.802485861287542, 0.00315104566),
-    (-1.636519042435108, 0.07332825765),
-    (-0.539079811351375, 0.42389059605),
-    (0.539079811351375, 0.42389059605),
-    (1.636519042435108, 0.07332825765),
-    (2.802485861287542, 0.00315104566),
-    (4.144547186125894, 0.00002659483),
+    (-4.1445471861258945, 0.00011261453837536769),
+    (-2.8024858612875416, 0.00963522012078827),
+    (-1.6365190424351082, 0.117239907661759),
+    (-0.5390798113513751, 0.37301225767907736),
+    (0.5390798113513751, 0.37301225767907736),
+    (1.6365190424351082, 0.117239907661759),
+    (2.8024858612875416, 0.00963522012078827),
+    (4.1445471861258945, 0.00011261453837536769),
 ];
 
 /// Crude prevalence implied by an intercept, over the configured age and IMD mix.
@@ -106,8 +113,10 @@ fn crude_prevalence(c: &Condition, age_cum: &[f64], imd_cum: &[f64], loading: f6
         let wa = weights(age_cum, band);
         for imd in 0..5 {
             let wi = weights(imd_cum, imd);
-            let e: f64 = GH_NODES.iter().map(|(z, w)| w * sigmoid(c.logit(band_mid(band), imd as u8 + 1, *z, loading))).sum();
-            total += wa * wi * e;
+            for age in band_ages(band) {
+                let e: f64 = GH_NODES.iter().map(|(z, w)| w * sigmoid(c.logit(age, imd as u8 + 1, *z, loading))).sum();
+                total += wa * wi * e / 5.0;
+            }
         }
     }
     total
@@ -348,6 +357,15 @@ mod tests {
             let a = solve_gompertz(target, b, 0.0002);
             assert!((life_expectancy_65(a, b, 0.0002) - target).abs() < 1e-6);
         }
+    }
+
+    #[test]
+    fn gauss_hermite_integrates_normal_moments() {
+        let moment = |k: i32| GH_NODES.iter().map(|(z, w)| w * z.powi(k)).sum::<f64>();
+        assert!((moment(0) - 1.0).abs() < 1e-12);
+        assert!(moment(1).abs() < 1e-12);
+        assert!((moment(2) - 1.0).abs() < 1e-12);
+        assert!((moment(4) - 3.0).abs() < 1e-10);
     }
 
     #[test]

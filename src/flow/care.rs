@@ -294,6 +294,39 @@ impl<'m> Replication<'m> {
         out
     }
 
+    /// The inverse of person `i`'s cumulative death hazard from now: given an
+    /// exponential draw, the years until death (None if the hazard is zero).
+    fn death_time_inverse(&self, i: usize) -> Option<impl Fn(f64) -> Option<f64> + use<>> {
+        let params = self.params();
+        let c = self.cohort.as_ref()?;
+        let pop = &c.pop;
+        let age = pop.age_years(i, self.now());
+        let m = &params.mortality;
+        let sex = usize::from(!pop.male[i]);
+        let k = m.frailty_hr[pop.frailty[i] as usize] / c.norm_mortality[sex][age_band(age)]
+            * if pop.care_home[i] { m.care_home_hr } else { 1.0 };
+        let (bg, b) = (m.background, m.gompertz_b);
+        let scale = m.gompertz_a[sex] * (b * (age - 65.0)).exp() / b;
+        if k <= 0.0 || (bg <= 0.0 && scale <= 0.0) {
+            return None;
+        }
+        // Solve k (bg t + scale (e^{b t} - 1)) = e for t by Newton from the right (the
+        // function is increasing and convex, so the iterates decrease monotonically).
+        Some(move |e: f64| {
+            let f = |t: f64| k * (bg * t + scale * ((b * t).exp() - 1.0)) - e;
+            let df = |t: f64| k * (bg + scale * b * (b * t).exp());
+            let mut t = e / df(0.0);
+            for _ in 0..60 {
+                let step = f(t) / df(t);
+                t -= step;
+                if step.abs() < 1e-10 {
+                    break;
+                }
+            }
+            (t.is_finite() && t >= 0.0).then_some(t)
+        })
+    }
+
     /// Emergency admission hazard per year of person `i` at home.
     fn emergency_rate(&self, i: usize, now: SimTime) -> f64 {
         let params = self.params();
@@ -317,6 +350,7 @@ impl<'m> Replication<'m> {
     fn reschedule(&mut self, i: usize) {
         let now = self.now();
         let rates = self.rates(i);
+        let death_years = self.death_time_inverse(i);
         let risk = 1.0 - (-self.emergency_rate(i, now)).exp();
         let params = self.params();
         let window = params.emergency.readmission_window;
@@ -335,21 +369,28 @@ impl<'m> Replication<'m> {
         {
             review = review.min(d + window);
         }
-        let total: f64 = rates.iter().sum();
+        // Death: the Gompertz-Makeham hazard rises with age, so its time is drawn
+        // exactly by inverting the cumulative hazard from now; the other hazards are
+        // held constant until the next review (piecewise-constant by age).
+        let total: f64 = rates[1..].iter().sum();
         let rng = &mut c.rng[i];
+        let e_death: f64 = rng.sample(Exp1);
         let e: f64 = rng.sample(Exp1);
         let u: f64 = rng.random();
+        let death_at = death_years.and_then(|f| f(e_death)).map(|years| now + SimDuration::from_days_f64(years * DAYS_PER_YEAR));
         let candidate = if total > 0.0 { now + SimDuration::from_days_f64(e / total * DAYS_PER_YEAR) } else { SimTime(u64::MAX) };
-        let (at, kind) = if candidate < review {
-            let mut acc = 0.0;
-            let target = u * total;
-            let kind = KINDS.iter().zip(rates).find(|(_, r)| {
-                acc += r;
-                target < acc
-            });
-            (candidate, kind.map_or(Kind::Review, |(k, _)| *k))
-        } else {
-            (review, Kind::Review)
+        let (at, kind) = match death_at {
+            Some(d) if d <= candidate && d <= review => (d, Kind::Death),
+            _ if candidate < review => {
+                let mut acc = 0.0;
+                let target = u * total;
+                let kind = KINDS[1..].iter().zip(&rates[1..]).find(|(_, r)| {
+                    acc += **r;
+                    target < acc
+                });
+                (candidate, kind.map_or(Kind::Review, |(k, _)| *k))
+            }
+            _ => (review, Kind::Review),
         };
         if at <= self.horizon {
             let generation = self.cohort().generation[i];
