@@ -107,6 +107,8 @@ pub(super) struct CohortState {
     journeys: Vec<u16>,
     norm_emergency: Vec<f64>,
     norm_mortality: [[f64; AGE_BANDS]; 2],
+    /// Total onset hazard per year, refreshed at reviews and onsets.
+    onset_per_year: Vec<f64>,
     acc: Vec<YearAcc>,
     year_start: SimTime,
     table: PersonYearTable,
@@ -203,6 +205,7 @@ impl<'m> Replication<'m> {
             journeys: vec![0; n],
             norm_emergency,
             norm_mortality,
+            onset_per_year: vec![0.0; n],
             acc: vec![YearAcc::default(); n],
             year_start: SimTime::ZERO,
             table: PersonYearTable::default(),
@@ -228,6 +231,7 @@ impl<'m> Replication<'m> {
             }
         }
         for i in 0..n {
+            self.refresh_onset(i);
             self.reschedule(i);
         }
         let first_year_end = SimTime::from_days(YEAR_DAYS);
@@ -270,14 +274,7 @@ impl<'m> Replication<'m> {
         let m = &params.mortality;
         let death = m.baseline(age, pop.male[i]) * m.frailty_hr[f] / c.norm_mortality[sex][age_band(age)]
             * if in_home { m.care_home_hr } else { 1.0 };
-        let (imd, z, loading) = (pop.imd[i], pop.latent[i] as f64, params.multimorbidity_loading);
-        let onset: f64 = params
-            .conditions
-            .iter()
-            .enumerate()
-            .filter(|(bit, _)| pop.conditions[i] & (1 << bit) == 0)
-            .map(|(_, cond)| cond.onset_per_year(age, imd, z, loading))
-            .sum();
+        let onset = c.onset_per_year[i];
         let frailty = if age >= 50.0 { params.frailty.progression(age, f as u8) } else { 0.0 };
         let mut out = [death, onset, frailty, 0.0, 0.0, 0.0, 0.0];
         if c.active[i].is_none() {
@@ -294,9 +291,11 @@ impl<'m> Replication<'m> {
         out
     }
 
-    /// The inverse of person `i`'s cumulative death hazard from now: given an
-    /// exponential draw, the years until death (None if the hazard is zero).
-    fn death_time_inverse(&self, i: usize) -> Option<impl Fn(f64) -> Option<f64> + use<>> {
+    /// Years until person `i` dies, from two exponential draws: the death hazard
+    /// `k (bg + A e^{b t})` is the sum of a constant (Makeham) and a Gompertz part, so
+    /// death comes at the first of two independent clocks, each inverted in closed form:
+    /// `e1 / (k bg)` and `ln(1 + e2 b / (k A)) / b`. None if the hazard is zero.
+    fn years_to_death(&self, i: usize, e1: f64, e2: f64) -> Option<f64> {
         let params = self.params();
         let c = self.cohort.as_ref()?;
         let pop = &c.pop;
@@ -306,25 +305,31 @@ impl<'m> Replication<'m> {
         let k = m.frailty_hr[pop.frailty[i] as usize] / c.norm_mortality[sex][age_band(age)]
             * if pop.care_home[i] { m.care_home_hr } else { 1.0 };
         let (bg, b) = (m.background, m.gompertz_b);
-        let scale = m.gompertz_a[sex] * (b * (age - 65.0)).exp() / b;
-        if k <= 0.0 || (bg <= 0.0 && scale <= 0.0) {
-            return None;
+        let level = m.gompertz_a[sex] * (b * (age - 65.0)).exp();
+        let makeham = (k * bg > 0.0).then(|| e1 / (k * bg));
+        let gompertz = (k * level > 0.0 && b > 0.0).then(|| (e2 * b / (k * level)).ln_1p() / b);
+        match (makeham, gompertz) {
+            (Some(x), Some(y)) => Some(x.min(y)),
+            (x, y) => x.or(y),
         }
-        // Solve k (bg t + scale (e^{b t} - 1)) = e for t by Newton from the right (the
-        // function is increasing and convex, so the iterates decrease monotonically).
-        Some(move |e: f64| {
-            let f = |t: f64| k * (bg * t + scale * ((b * t).exp() - 1.0)) - e;
-            let df = |t: f64| k * (bg + scale * b * (b * t).exp());
-            let mut t = e / df(0.0);
-            for _ in 0..60 {
-                let step = f(t) / df(t);
-                t -= step;
-                if step.abs() < 1e-10 {
-                    break;
-                }
-            }
-            (t.is_finite() && t >= 0.0).then_some(t)
-        })
+    }
+
+    /// Recomputes person `i`'s total onset hazard (at the start, at each birthday review
+    /// and after an onset: the conditions' hazards are held constant in between).
+    fn refresh_onset(&mut self, i: usize) {
+        let params = self.params();
+        let now = self.now();
+        let c = self.cohort();
+        let pop = &c.pop;
+        let (age, imd, z) = (pop.age_years(i, now), pop.imd[i], pop.latent[i] as f64);
+        let held = pop.conditions[i];
+        c.onset_per_year[i] = params
+            .conditions
+            .iter()
+            .enumerate()
+            .filter(|(bit, _)| held & (1 << bit) == 0)
+            .map(|(_, cond)| cond.onset_per_year(age, imd, z, params.multimorbidity_loading))
+            .sum();
     }
 
     /// Emergency admission hazard per year of person `i` at home.
@@ -350,7 +355,6 @@ impl<'m> Replication<'m> {
     fn reschedule(&mut self, i: usize) {
         let now = self.now();
         let rates = self.rates(i);
-        let death_years = self.death_time_inverse(i);
         let risk = 1.0 - (-self.emergency_rate(i, now)).exp();
         let params = self.params();
         let window = params.emergency.readmission_window;
@@ -374,10 +378,10 @@ impl<'m> Replication<'m> {
         // held constant until the next review (piecewise-constant by age).
         let total: f64 = rates[1..].iter().sum();
         let rng = &mut c.rng[i];
-        let e_death: f64 = rng.sample(Exp1);
+        let (e1, e2): (f64, f64) = (rng.sample(Exp1), rng.sample(Exp1));
         let e: f64 = rng.sample(Exp1);
         let u: f64 = rng.random();
-        let death_at = death_years.and_then(|f| f(e_death)).map(|years| now + SimDuration::from_days_f64(years * DAYS_PER_YEAR));
+        let death_at = self.years_to_death(i, e1, e2).map(|years| now + SimDuration::from_days_f64(years * DAYS_PER_YEAR));
         let candidate = if total > 0.0 { now + SimDuration::from_days_f64(e / total * DAYS_PER_YEAR) } else { SimTime(u64::MAX) };
         let (at, kind) = match death_at {
             Some(d) if d <= candidate && d <= review => (d, Kind::Death),
@@ -436,7 +440,10 @@ impl<'m> Replication<'m> {
         self.account_interval(i);
         match kind {
             k if k == Kind::Death as u8 => return self.die(i),
-            k if k == Kind::Onset as u8 => self.onset(i),
+            k if k == Kind::Onset as u8 => {
+                self.onset(i);
+                self.refresh_onset(i);
+            }
             k if k == Kind::Frailty as u8 => {
                 let f = &mut self.cohort().pop.frailty[i];
                 *f = (*f + 1).min(FRAILTY_LEVELS as u8 - 1);
@@ -448,11 +455,12 @@ impl<'m> Replication<'m> {
             }
             k if k == Kind::CareHome as u8 => self.start_journey(i, self.params().care_home_pathway),
             k if k == Kind::Nursing as u8 => self.start_journey(i, self.params().nursing_pathway),
-            _ => {}
+            _ => self.refresh_onset(i),
         }
         self.reschedule(i);
     }
 
+    /// A new condition, chosen in proportion to each missing condition's onset hazard.
     fn onset(&mut self, i: usize) {
         let params = self.params();
         let now = self.now();
@@ -460,20 +468,16 @@ impl<'m> Replication<'m> {
         let pop = &c.pop;
         let (age, imd, z) = (pop.age_years(i, now), pop.imd[i], pop.latent[i] as f64);
         let held = pop.conditions[i];
-        let rates: Vec<(usize, f64)> = params
-            .conditions
-            .iter()
-            .enumerate()
-            .filter(|(bit, _)| held & (1 << bit) == 0)
-            .map(|(bit, cond)| (bit, cond.onset_per_year(age, imd, z, params.multimorbidity_loading)))
-            .collect();
-        let total: f64 = rates.iter().map(|r| r.1).sum();
-        let u: f64 = c.rng[i].random::<f64>() * total;
+        let loading = params.multimorbidity_loading;
+        let missing = || params.conditions.iter().enumerate().filter(move |(bit, _)| held & (1 << bit) == 0);
+        let total: f64 = missing().map(|(_, cond)| cond.onset_per_year(age, imd, z, loading)).sum();
+        let target: f64 = c.rng[i].random::<f64>() * total;
         let mut acc = 0.0;
-        if let Some((bit, _)) = rates.iter().find(|(_, r)| {
-            acc += r;
-            u < acc
-        }) {
+        let chosen = missing().find(|(_, cond)| {
+            acc += cond.onset_per_year(age, imd, z, loading);
+            target < acc
+        });
+        if let Some((bit, _)) = chosen {
             c.pop.conditions[i] |= 1 << bit;
         }
     }

@@ -18,9 +18,9 @@ fn run_writes_hive_partitioned_tables_manifest_and_a_summary_table() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("mean [95% interval] over 3 replication(s)"), "{stdout}");
-    assert!(stdout.lines().any(|l| l.starts_with("more_reablement") && l.contains("reablement")), "{stdout}");
-    for scenario in ["baseline", "more_reablement"] {
-        for table in ["runs", "pool_summary", "capacity"] {
+    assert!(stdout.lines().any(|l| l.starts_with("admission_avoidance") && l.contains("acute_beds")), "{stdout}");
+    for scenario in ["baseline", "admission_avoidance", "community_capacity_uplift"] {
+        for table in ["runs", "pool_summary", "capacity", "person_year", "delays"] {
             for r in 0..3 {
                 let f = out_dir
                     .join(table)
@@ -37,12 +37,13 @@ fn run_writes_hive_partitioned_tables_manifest_and_a_summary_table() {
     assert_eq!(manifest["replications"].as_integer(), Some(3));
     assert_eq!(manifest["config_hash"].as_str().map(str::len), Some(16));
     assert!(manifest["config"]["pools"]["reablement"].is_table());
+    assert!(manifest["config"]["cohort"]["population"].is_table());
 
     // The summary table holds one row per scenario, pool and metric, with intervals.
     use polars::prelude::SerReader;
     let f = std::fs::File::open(out_dir.join("summary/scenario=baseline/summary.parquet")).expect("open");
     let df = polars::prelude::ParquetReader::new(f).finish().expect("read");
-    assert_eq!(df.height(), 4 * caresim::experiment::POOL_METRICS.len());
+    assert!(df.height() >= 6 * caresim::experiment::POOL_METRICS.len(), "{df}");
     let n = df.column("n").expect("n").u32().expect("u32");
     assert!((0..n.len()).any(|i| n.get(i) == Some(3)));
 

@@ -50,8 +50,15 @@ fn same_seed_same_bytes_and_threads_do_not_matter() {
     run(&config, &tmp.join("c"), &["--threads", "2", "--episodes", "--seed", "7"]);
     let (a, b, c) = (files(&tmp.join("a")), files(&tmp.join("b")), files(&tmp.join("c")));
     let parquet = a.keys().filter(|p| p.extension().is_some_and(|e| e == "parquet")).count();
-    // 2 scenarios x 4 replications x 4 per-run tables + 2 summaries.
-    assert_eq!(parquet, 2 * 4 * 4 + 2, "{:?}", a.keys().collect::<Vec<_>>());
+    // Every per-run table of every scenario and replication, the cohort's included.
+    for table in ["runs", "pool_summary", "capacity", "episodes", "person_year", "delays"] {
+        for scenario in ["baseline", "admission_avoidance", "community_capacity_uplift"] {
+            for r in 0..3 {
+                let f = PathBuf::from(table).join(format!("scenario={scenario}")).join(format!("part-s0000-r{r:05}.parquet"));
+                assert!(a.contains_key(&f), "{} missing", f.display());
+            }
+        }
+    }
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
     for (path, bytes) in &a {
         assert!(bytes == &b[path], "{} differs between 1 and 2 threads", path.display());
@@ -66,16 +73,16 @@ fn changing_one_scenario_leaves_the_other_unchanged() {
     let tmp = tempdir("crn");
     let config = root().join("configs/small.toml");
     run(&config, &tmp.join("a"), &[]);
-    // Same experiment, but the second scenario gets far fewer reablement places.
+    // Same experiment, but the capacity scenario gets far fewer home care packages.
     let text = format!("extends = {:?}\n", config.display().to_string())
-        + "\n[[scenarios]]\nname = \"baseline\"\ndescription = \"capacities as above\"\n\n[[scenarios]]\nname = \"more_reablement\"\ndescription = \"30 more reablement places\"\npools.reablement.capacity = 200\n";
+        + "\n[[scenarios]]\nname = \"baseline\"\ndescription = \"capacities and hazards as above\"\n\n[[scenarios]]\nname = \"community_capacity_uplift\"\npools.home_care_packages.capacity = 60\n";
     let variant = tmp.join("variant.toml");
     std::fs::write(&variant, text).expect("write variant");
     run(&variant, &tmp.join("b"), &[]);
 
     let frames = |dir: &Path, scenario: &str| -> Vec<(PathBuf, polars::prelude::DataFrame)> {
         let mut out = Vec::new();
-        for table in ["runs", "pool_summary", "capacity"] {
+        for table in ["runs", "pool_summary", "capacity", "person_year", "delays"] {
             let d = dir.join(table).join(format!("scenario={scenario}"));
             for (rel, _) in files(&d) {
                 let f = std::fs::File::open(d.join(&rel)).expect("open");
@@ -87,11 +94,12 @@ fn changing_one_scenario_leaves_the_other_unchanged() {
         out
     };
     let (base_a, base_b) = (frames(&tmp.join("a"), "baseline"), frames(&tmp.join("b"), "baseline"));
-    assert_eq!(base_a.len(), 12);
+    assert_eq!(base_a.len(), 5 * 3);
     for ((pa, da), (pb, db)) in base_a.iter().zip(&base_b) {
         assert_eq!(pa, pb);
         assert!(da.equals_missing(db), "baseline {} changed when another scenario changed", pa.display());
     }
-    let (more_a, more_b) = (frames(&tmp.join("a"), "more_reablement"), frames(&tmp.join("b"), "more_reablement"));
+    let (more_a, more_b) =
+        (frames(&tmp.join("a"), "community_capacity_uplift"), frames(&tmp.join("b"), "community_capacity_uplift"));
     assert!(more_a.iter().zip(&more_b).any(|((_, a), (_, b))| !a.equals_missing(b)), "the changed scenario changed");
 }
