@@ -139,10 +139,10 @@ impl Population {
                 *cut = older[idx];
             }
         }
-        for i in 0..n {
+        for (i, score) in scores.iter().enumerate() {
             // The electronic frailty index applies from age 50 here; younger people are fit.
             if pop.age0_days[i] as f64 >= 50.0 * DAYS_PER_YEAR {
-                pop.frailty[i] = cuts.iter().filter(|c| scores[i] >= **c).count() as u8;
+                pop.frailty[i] = cuts.iter().filter(|c| score >= *c).count() as u8;
             }
         }
         home_keys.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));

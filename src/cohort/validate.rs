@@ -42,7 +42,7 @@ fn four(p: &mut Problems, key: &str, v: &[f64]) -> [f64; FRAILTY_LEVELS] {
 fn cumulative(p: &mut Problems, key: &str, v: &[f64], n: usize) -> Vec<f64> {
     let v = list(p, key, v, n, 0.0);
     let total: f64 = v.iter().sum();
-    if !(total > 0.0) {
+    if total.is_nan() || total <= 0.0 {
         p.push(key, format!("{v:?}"), "weights must not all be 0");
         return vec![1.0; n];
     }
