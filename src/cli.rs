@@ -1,13 +1,19 @@
 //! Arguments, progress bar and the end-of-run table: the only place that prints.
 
+use caresim::compare::{self, RunMetrics};
 use caresim::config::{self, ExperimentPlan, Overrides};
-use caresim::experiment::{self, RunDigest};
+use caresim::experiment::{self, SummaryRow};
+use caresim::merge;
 use caresim::output::ParquetSink;
+use caresim::record::RunKey;
+use caresim::shard::Shard;
 use caresim::stats::Summary;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 /// Discrete-event simulation of patient flow through acute, community and social care.
@@ -42,9 +48,40 @@ enum Command {
         /// Also write the `episodes` table (one row per stay).
         #[arg(long)]
         episodes: bool,
-        /// Replace results of a different config in the output directory.
+        /// Replace the results in the output directory (of a different config, or to
+        /// start afresh); without it, a rerun of the same config resumes.
         #[arg(long)]
         force: bool,
+        /// Run only shard I (0-based) of --shard-count N: a fixed slice of the grid.
+        #[arg(long, value_name = "I", default_value_t = 0, requires = "shard_count")]
+        shard_index: u32,
+        /// Number of shards the grid is split into (then finish with `caresim merge`).
+        #[arg(long, value_name = "N", default_value_t = 1)]
+        shard_count: u32,
+    },
+    /// Check that every run of a (sharded) experiment is present with one config, and
+    /// write the tables built from all runs (summary, paired, parameters).
+    Merge {
+        /// The output directory the shards wrote to.
+        dir: PathBuf,
+    },
+    /// Propose a warm-up length: run replications with no warm-up and apply MSER-5 to
+    /// each pool's daily mean occupancy.
+    Warmup {
+        /// The experiment config (TOML).
+        config: PathBuf,
+        /// Override a config value: dotted.key=value (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// Replications of the trial (overrides `replications`).
+        #[arg(long)]
+        replications: Option<u32>,
+        /// The scenario to study [default: the first].
+        #[arg(long)]
+        scenario: Option<String>,
+        /// Worker threads; 0 = one per core.
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
     },
     /// Check a config and describe the experiment, without running it.
     Validate {
@@ -62,16 +99,53 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 pub fn main() -> Result<(), BoxError> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Run { config, out, seed, replications, threads, mut set, episodes, force } => {
+        Command::Run {
+            config,
+            out,
+            seed,
+            replications,
+            threads,
+            mut set,
+            episodes,
+            force,
+            shard_index,
+            shard_count,
+        } => {
             if let Some(s) = seed {
                 set.push(format!("seed={s}"));
             }
             if let Some(r) = replications {
                 set.push(format!("replications={r}"));
             }
+            let shard = Shard::new(shard_index, shard_count)?;
             let plan = config::load(&config, &Overrides { set })?;
             let out = out.unwrap_or_else(|| default_out(&config));
-            run(&plan, &out, threads, episodes, force)
+            run(&plan, &out, threads, episodes, force, shard)
+        }
+        Command::Merge { dir } => {
+            let report = merge::merge(&dir)?;
+            let plan = merge::plan_of(&dir)?;
+            let metrics = merge::read_metrics(&dir, &plan, &experiment::run_keys(&plan))?;
+            print_tables(&plan, &metrics);
+            eprintln!(
+                "merged {} run(s) of config {} in {}{}",
+                report.runs,
+                report.config_hash,
+                dir.display(),
+                if report.temporary_removed > 0 {
+                    format!(" ({} temporary file(s) removed)", report.temporary_removed)
+                } else {
+                    String::new()
+                }
+            );
+            Ok(())
+        }
+        Command::Warmup { config, mut set, replications, scenario, threads } => {
+            if let Some(r) = replications {
+                set.push(format!("replications={r}"));
+            }
+            let plan = config::load(&config, &Overrides { set })?;
+            crate::warmup_cli::run(&plan, scenario.as_deref(), threads)
         }
         Command::Validate { config, set } => {
             let plan = config::load(&config, &Overrides { set })?;
@@ -117,34 +191,94 @@ fn progress_bar(len: u64) -> ProgressBar {
     bar
 }
 
-fn run(plan: &ExperimentPlan, out: &Path, threads: usize, episodes: bool, force: bool) -> Result<(), BoxError> {
+fn run(
+    plan: &ExperimentPlan,
+    out: &Path,
+    threads: usize,
+    episodes: bool,
+    force: bool,
+    shard: Shard,
+) -> Result<(), BoxError> {
     let sink = ParquetSink::create(out, plan, force)?;
-    let runs = experiment::run_keys(plan).len();
-    let bar = progress_bar(runs as u64);
+    let keys = shard.keys(plan);
+    // A shard clears only its own runs' temporary files: others may be writing theirs.
+    let removed = sink.remove_temporary(if shard.is_all() { None } else { Some(&keys) })?;
+    let todo: Vec<RunKey> = keys.iter().copied().filter(|k| !sink.is_complete(*k, episodes)).collect();
+    let skipped: Vec<RunKey> = keys.iter().copied().filter(|k| !todo.contains(k)).collect();
+    if !skipped.is_empty() || removed > 0 {
+        eprintln!(
+            "resuming in {}: {} of {} run(s) already complete{}",
+            sink.dir().display(),
+            skipped.len(),
+            keys.len(),
+            if removed > 0 { format!(", {removed} temporary file(s) removed") } else { String::new() }
+        );
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    // Ctrl-C or SIGTERM: start no new run; runs in flight finish and are stored whole.
+    ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))?;
+    let bar = progress_bar(todo.len() as u64);
     let started = Instant::now();
-    let digests = experiment::run_all(
+    let digests = experiment::run_selected(
         plan,
+        &todo,
         plan.run_settings(episodes),
         threads,
+        &stop,
         |_, o| sink.write_run(o),
         |done| bar.set_position(done as u64),
     )?;
     bar.finish_and_clear();
-    let rows = experiment::summarise(plan, &digests);
-    sink.write_summary(&rows)?;
     let elapsed = started.elapsed().as_secs_f64();
     let events: u64 = digests.iter().map(|d| d.events).sum();
-    print_table(plan, &digests);
+    if stop.load(Ordering::SeqCst) && digests.len() < todo.len() {
+        return Err(format!(
+            "interrupted: {} of {} run(s) stored in {}; no partial file is left. Rerun the same command to \
+             finish the rest",
+            skipped.len() + digests.len(),
+            keys.len(),
+            sink.dir().display()
+        )
+        .into());
+    }
+    let rate = |n: usize| n as f64 / elapsed.max(1e-9);
+    if !shard.is_all() {
+        eprintln!(
+            "shard {} of {}: {} run(s) ({} new) in {elapsed:.2} s ({:.2} runs/s); when every shard is done, run \
+             `caresim merge {}`",
+            shard.index,
+            shard.count,
+            keys.len(),
+            digests.len(),
+            rate(digests.len()),
+            sink.dir().display()
+        );
+        return Ok(());
+    }
+    let mut metrics: Vec<RunMetrics> = digests.iter().map(RunMetrics::of).collect();
+    metrics.extend(merge::read_metrics(sink.dir(), plan, &skipped)?);
+    metrics.sort_by_key(|m| m.key);
+    merge::write_finished(&sink, plan, &metrics)?;
+    print_tables(plan, &metrics);
     eprintln!(
-        "{runs} run(s), {events} events in {elapsed:.2} s ({:.1} M events/s); results in {}",
+        "{} run(s) ({} new), {events} events in {elapsed:.2} s ({:.1} M events/s, {:.2} runs/s); results in {}",
+        keys.len(),
+        digests.len(),
         events as f64 / elapsed.max(1e-9) / 1e6,
+        rate(digests.len()),
         sink.dir().display()
     );
     Ok(())
 }
 
-fn cell(values: &[f64], digits: usize) -> String {
-    let s = Summary::of(values);
+fn summary_cell(rows: &[SummaryRow], scenario: usize, pool: &str, metric: &str, digits: usize) -> String {
+    rows.iter()
+        .find(|r| r.scenario as usize == scenario && r.pool == pool && r.metric == metric)
+        .map_or_else(|| "-".into(), |r| format_summary(&r.summary, digits))
+}
+
+fn format_summary(s: &Summary, digits: usize) -> String {
     if s.n == 0 {
         return "-".into();
     }
@@ -154,26 +288,54 @@ fn cell(values: &[f64], digits: usize) -> String {
     format!("{:.*} [{:.*}, {:.*}]", digits, s.mean, digits, s.low(), digits, s.high())
 }
 
-fn print_table(plan: &ExperimentPlan, digests: &[RunDigest]) {
-    println!("mean [95% interval] over {} replication(s), after {} warm-up days", plan.replications, plan.warmup_days);
+/// The end-of-run tables: per scenario and pool, then paired differences.
+fn print_tables(plan: &ExperimentPlan, metrics: &[RunMetrics]) {
+    let rows = compare::summarise(plan, metrics);
+    let samples = if plan.samples > 1 { format!(" x {} parameter sample(s)", plan.samples) } else { String::new() };
+    println!(
+        "mean [95% interval] over {} replication(s){samples}, after {} warm-up days",
+        plan.replications, plan.warmup_days
+    );
     println!(
         "{:<20} {:<20} {:>26} {:>26} {:>26} {:>26}",
         "scenario", "pool", "mean occupied", "mean wait (days)", "P(wait)", "blocked (place-days)"
     );
     for (s, scenario) in plan.scenarios.iter().enumerate() {
-        let runs: Vec<&RunDigest> = digests.iter().filter(|d| d.key.scenario as usize == s).collect();
-        for (pi, pool) in scenario.model.pools.iter().enumerate() {
-            let col = |f: &dyn Fn(&caresim::record::PoolSummary) -> Option<f64>| -> Vec<f64> {
-                runs.iter().filter_map(|d| d.pools.get(pi).and_then(f)).collect()
-            };
+        for pool in &scenario.model.pools {
+            let p = pool.name.as_str();
             println!(
                 "{:<20} {:<20} {:>26} {:>26} {:>26} {:>26}",
                 scenario.name,
                 pool.name,
-                cell(&col(&|p| Some(p.mean_occupied())), 2),
-                cell(&col(&|p| p.mean_wait_days()), 3),
-                cell(&col(&|p| p.p_wait()), 3),
-                cell(&col(&|p| Some(p.blocked_days())), 1),
+                summary_cell(&rows, s, p, "mean_occupied", 2),
+                summary_cell(&rows, s, p, "mean_wait_days", 3),
+                summary_cell(&rows, s, p, "p_wait", 3),
+                summary_cell(&rows, s, p, "blocked_days", 1),
+            );
+        }
+    }
+    let paired = compare::paired(plan, metrics);
+    if paired.is_empty() {
+        return;
+    }
+    let baseline = plan.scenarios.first().map_or("", |s| s.name.as_str());
+    println!("\npaired difference from {baseline} (scenario - {baseline}): mean [95% interval], P(difference < 0)");
+    println!("{:<20} {:<20} {:>34} {:>34}", "scenario", "pool", "mean occupied", "blocked (place-days)");
+    let cell = |s: usize, pool: &str, metric: &str, digits: usize| -> String {
+        paired
+            .iter()
+            .find(|r| r.scenario as usize == s && r.pool == pool && r.metric == metric)
+            .map_or_else(|| "-".into(), |r| format!("{} P={:.2}", format_summary(&r.summary, digits), r.p_below_zero))
+    };
+    for (s, scenario) in plan.scenarios.iter().enumerate().skip(1) {
+        for pool in &scenario.model.pools {
+            let p = pool.name.as_str();
+            println!(
+                "{:<20} {:<20} {:>34} {:>34}",
+                scenario.name,
+                pool.name,
+                cell(s, p, "mean_occupied", 2),
+                cell(s, p, "blocked_days", 1)
             );
         }
     }

@@ -10,6 +10,7 @@
 //! model keys (`pools`, `arrivals`, `pathways`), merged over the base model. A table
 //! with a `dist` key (a distribution) or a `calendar` is replaced whole, not merged.
 
+pub mod psa;
 pub mod raw;
 pub mod validate;
 
@@ -21,7 +22,8 @@ use std::path::{Path, PathBuf};
 use validate::{Problem, Problems};
 
 /// Keys of an experiment file that are settings of the experiment, not of the model.
-pub const EXPERIMENT_KEYS: [&str; 6] = ["extends", "seed", "replications", "horizon_days", "warmup_days", "scenarios"];
+pub const EXPERIMENT_KEYS: [&str; 7] =
+    ["extends", "seed", "replications", "horizon_days", "warmup_days", "scenarios", "samples"];
 /// Keys of the model, which scenarios may override.
 pub const MODEL_KEYS: [&str; 4] = ["pools", "arrivals", "pathways", "cohort"];
 
@@ -99,9 +101,24 @@ pub struct ExperimentPlan {
     pub resolved_toml: String,
     /// FNV-1a 64-bit hash of `resolved_toml`, as 16 hex digits.
     pub config_hash: String,
+    /// Parameter samples in the grid (`samples` x sweep points; 1 when nothing varies).
+    pub samples: u32,
+    /// The varied parameters and their value in every sample (empty when none vary).
+    pub parameters: psa::Parameters,
+    /// `sample_models[sample][scenario]` when parameters vary; empty otherwise (every
+    /// sample then runs `scenarios[i].model`).
+    pub sample_models: Vec<Vec<Model>>,
 }
 
 impl ExperimentPlan {
+    /// The model of one scenario in one parameter sample.
+    pub fn model(&self, scenario: u16, sample: u32) -> &Model {
+        self.sample_models
+            .get(sample as usize)
+            .and_then(|models| models.get(scenario as usize))
+            .unwrap_or(&self.scenarios[scenario as usize].model)
+    }
+
     /// Settings of every run of this plan.
     pub fn run_settings(&self, record_episodes: bool) -> RunSettings {
         RunSettings {
@@ -292,6 +309,25 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<ExperimentPlan, Config
             Err(e) => issues.push(e),
         }
     }
+    psa::load_sampled(path, doc, &origins, issues)
+}
+
+/// Loads a fully resolved config (as stored in an output manifest: no `extends`, no
+/// overrides) and validates it. `source` names it in messages.
+pub fn load_resolved(source: &Path, text: &str) -> Result<ExperimentPlan, ConfigError> {
+    let doc: toml::Table = text.parse().map_err(|e: toml::de::Error| ConfigError {
+        issues: vec![issue(source, "(syntax)", "", format!("not valid TOML: {}", e.to_string().trim_end()))],
+    })?;
+    psa::load_sampled(source, doc, &Origins::default(), Vec::new())
+}
+
+/// Validates a merged document whose parameter distributions are resolved to numbers.
+fn plan_from_doc(
+    path: &Path,
+    doc: &toml::Table,
+    origins: &Origins,
+    mut issues: Vec<ConfigIssue>,
+) -> Result<ExperimentPlan, ConfigError> {
     let locate = |key: &str, origins: &Origins| origins.file_of(key, path);
 
     // Unknown top-level keys.
@@ -485,5 +521,8 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<ExperimentPlan, Config
         scenarios,
         resolved_toml,
         config_hash,
+        samples: 1,
+        parameters: psa::Parameters::default(),
+        sample_models: Vec::new(),
     })
 }

@@ -11,6 +11,9 @@ use crate::record::{PoolSummary, RunKey, RunOutput};
 use crate::stats::Summary;
 use rayon::prelude::*;
 
+/// Stack size of each worker thread, bytes.
+pub const RUN_STACK_BYTES: usize = 64 << 20;
+
 /// What the runner keeps of each run after the sink has stored it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunDigest {
@@ -24,8 +27,13 @@ pub struct RunDigest {
 
 /// All runs of a plan, in key order.
 pub fn run_keys(plan: &ExperimentPlan) -> Vec<RunKey> {
+    let (samples, replications) = (plan.samples, plan.replications);
     (0..plan.scenarios.len() as u16)
-        .flat_map(|scenario| (0..plan.replications).map(move |replication| RunKey { scenario, sample: 0, replication }))
+        .flat_map(|scenario| {
+            (0..samples).flat_map(move |sample| {
+                (0..replications).map(move |replication| RunKey { scenario, sample, replication })
+            })
+        })
         .collect()
 }
 
@@ -41,10 +49,12 @@ pub enum RunError<E: std::error::Error + 'static> {
         source: rayon::ThreadPoolBuildError,
     },
     /// The sink failed to store a run.
-    #[error("storing the results of scenario {scenario} replication {replication} failed")]
+    #[error("storing the results of scenario {scenario} sample {sample} replication {replication} failed")]
     Sink {
         /// Scenario name.
         scenario: String,
+        /// Parameter sample index.
+        sample: u32,
         /// Replication index.
         replication: u32,
         /// The cause.
@@ -68,25 +78,56 @@ where
     P: Fn(usize) + Sync,
 {
     let keys = run_keys(plan);
+    let never = std::sync::atomic::AtomicBool::new(false);
+    run_selected(plan, &keys, settings, threads, &never, sink, progress)
+}
+
+/// Runs the runs `keys` of `plan` (a shard, or those not yet stored) on `threads`
+/// threads (0 = one per core), like [`run_all`]. A run starts only while `stop` is
+/// false; runs in flight when it is set finish and are stored, the others are skipped
+/// (so the result may hold fewer digests than `keys`). Returns digests in key order.
+pub fn run_selected<E, S, P>(
+    plan: &ExperimentPlan,
+    keys: &[RunKey],
+    settings: RunSettings,
+    threads: usize,
+    stop: &std::sync::atomic::AtomicBool,
+    sink: S,
+    progress: P,
+) -> Result<Vec<RunDigest>, RunError<E>>
+where
+    E: std::error::Error + Send + 'static,
+    S: Fn(&ExperimentPlan, &RunOutput) -> Result<(), E> + Sync,
+    P: Fn(usize) + Sync,
+{
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
+        // Generous worker stacks (virtual memory, touched only when used): a run's frames
+        // plus rayon's splitting recursion overflowed the 2 MiB default on long grids.
+        .stack_size(RUN_STACK_BYTES)
         .build()
         .map_err(|source| RunError::Threads { threads, source })?;
     let done = std::sync::atomic::AtomicUsize::new(0);
     pool.install(|| {
-        keys.par_iter()
+        let digests: Result<Vec<Option<RunDigest>>, RunError<E>> = keys
+            .par_iter()
             .map(|key| {
-                let model = &plan.scenarios[key.scenario as usize].model;
+                if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    return Ok(None);
+                }
+                let model = plan.model(key.scenario, key.sample);
                 let out = flow::run(model, settings, *key);
                 sink(plan, &out).map_err(|source| RunError::Sink {
                     scenario: plan.scenarios[key.scenario as usize].name.clone(),
+                    sample: key.sample,
                     replication: key.replication,
                     source,
                 })?;
                 progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
-                Ok(RunDigest { key: out.key, events: out.events, pools: out.pools })
+                Ok(Some(RunDigest { key: out.key, events: out.events, pools: out.pools }))
             })
-            .collect()
+            .collect();
+        digests.map(|d| d.into_iter().flatten().collect())
     })
 }
 
@@ -94,6 +135,8 @@ where
 pub type MetricReader = fn(&PoolSummary) -> Option<f64>;
 
 /// The metrics summarised per scenario and pool, with how to read each from a run.
+/// Each metric is also a `pool_summary` column of the same name (holding exactly this
+/// value): `caresim merge` reads the summaries back from those columns.
 pub const POOL_METRICS: [(&str, MetricReader); 11] = [
     ("arrivals", |p| Some(p.stats.arrivals as f64)),
     ("admitted", |p| Some(p.stats.admitted as f64)),
@@ -122,22 +165,10 @@ pub struct SummaryRow {
     pub summary: Summary,
 }
 
-/// Summarises the digests per scenario, pool and metric.
+/// Summarises the digests per scenario, pool and metric, over every sample and
+/// replication (see [`crate::compare`] for the same from stored metrics, and paired
+/// differences).
 pub fn summarise(plan: &ExperimentPlan, digests: &[RunDigest]) -> Vec<SummaryRow> {
-    let mut rows = Vec::new();
-    for (s, scenario) in plan.scenarios.iter().enumerate() {
-        let runs: Vec<&RunDigest> = digests.iter().filter(|d| d.key.scenario as usize == s).collect();
-        for (pi, pool) in scenario.model.pools.iter().enumerate() {
-            for (metric, read) in POOL_METRICS {
-                let values: Vec<f64> = runs.iter().filter_map(|d| d.pools.get(pi).and_then(read)).collect();
-                rows.push(SummaryRow {
-                    scenario: s as u16,
-                    pool: pool.name.clone(),
-                    metric,
-                    summary: Summary::of(&values),
-                });
-            }
-        }
-    }
-    rows
+    let metrics: Vec<crate::compare::RunMetrics> = digests.iter().map(crate::compare::RunMetrics::of).collect();
+    crate::compare::summarise(plan, &metrics)
 }

@@ -66,6 +66,7 @@ pub mod arrivals;
 pub mod calibration;
 pub mod capacity;
 pub mod cohort;
+pub mod compare;
 pub mod config;
 pub mod dist;
 pub mod engine;
@@ -76,8 +77,12 @@ pub mod money;
 pub mod pathway;
 pub mod record;
 pub mod rng;
+pub mod shard;
 pub mod stats;
 pub mod time;
+pub mod warmup;
 
+#[cfg(feature = "parquet")]
+pub mod merge;
 #[cfg(feature = "parquet")]
 pub mod output;

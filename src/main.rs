@@ -1,6 +1,7 @@
 //! The `caresim` command line: thin; parses arguments, runs, reports errors.
 
 mod cli;
+mod warmup_cli;
 
 use std::process::ExitCode;
 

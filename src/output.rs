@@ -7,6 +7,7 @@
 //! renamed when complete, so a reader never sees a partial `.parquet` file. Files hold
 //! no wall-clock time: the same config and seed give the same bytes.
 
+use crate::compare::PairedRow;
 use crate::config::ExperimentPlan;
 use crate::experiment::SummaryRow;
 use crate::record::{RunKey, RunOutput};
@@ -19,7 +20,8 @@ use std::path::{Path, PathBuf};
 pub const MANIFEST: &str = "manifest.toml";
 
 /// The tables this crate writes (folders under the output directory).
-pub const TABLES: [&str; 5] = ["runs", "pool_summary", "capacity", "episodes", "summary"];
+pub const TABLES: [&str; 7] =
+    ["runs", "pool_summary", "capacity", "episodes", "summary", "paired", "parameters"];
 
 /// Why output could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -76,8 +78,9 @@ pub struct ParquetSink {
 
 impl ParquetSink {
     /// Prepares `dir` for `plan`: creates it, or reuses it when its manifest has the same
-    /// config hash, or (with `force`) clears the tables of a different config. Writes the
-    /// manifest. Call only after the plan has been validated.
+    /// config hash (keeping the runs already stored, so a rerun resumes), or (with
+    /// `force`) clears its tables. Writes the manifest. Call only after the plan has been
+    /// validated. Several shards may call this on one directory at once.
     pub fn create(dir: &Path, plan: &ExperimentPlan, force: bool) -> Result<ParquetSink, OutputError> {
         let manifest_path = dir.join(MANIFEST);
         if dir.exists() {
@@ -91,11 +94,18 @@ impl ParquetSink {
                             expected: plan.config_hash.clone(),
                         });
                     }
-                    clear_tables(dir)?;
+                    if force {
+                        clear_tables(dir)?;
+                    }
                 }
                 Err(_) => {
-                    let empty = fs::read_dir(dir).map_err(io("reading", dir))?.next().is_none();
-                    if !empty {
+                    // Empty, or only what another shard starting at the same moment has
+                    // begun to write (its tables, a temporary manifest).
+                    let foreign = fs::read_dir(dir).map_err(io("reading", dir))?.filter_map(Result::ok).any(|e| {
+                        let name = e.file_name().to_string_lossy().into_owned();
+                        !(TABLES.contains(&name.as_str()) || name.starts_with(MANIFEST) && name.ends_with(".tmp"))
+                    });
+                    if foreign {
                         return Err(OutputError::NotOutputDir(dir.to_path_buf()));
                     }
                 }
@@ -165,18 +175,6 @@ impl ParquetSink {
             })
         };
 
-        let runs = frame(
-            "runs",
-            keyed(1),
-            vec![
-                Column::new("seed".into(), [self.metadata_seed()]),
-                Column::new("events".into(), [out.events]),
-                Column::new("horizon_days".into(), [out.horizon_days]),
-                Column::new("warmup_days".into(), [out.warmup_days]),
-            ],
-        )?;
-        self.write("runs", k.scenario, &file, runs)?;
-
         let p = &out.pools;
         let n = p.len();
         let summary = frame(
@@ -234,6 +232,19 @@ impl ParquetSink {
             )?;
             self.write("episodes", k.scenario, &file, episodes)?;
         }
+
+        // Written last: a run whose `runs` file exists is complete (see `is_complete`).
+        let runs = frame(
+            "runs",
+            keyed(1),
+            vec![
+                Column::new("seed".into(), [self.metadata_seed()]),
+                Column::new("events".into(), [out.events]),
+                Column::new("horizon_days".into(), [out.horizon_days]),
+                Column::new("warmup_days".into(), [out.warmup_days]),
+            ],
+        )?;
+        self.write("runs", k.scenario, &file, runs)?;
         Ok(())
     }
 
@@ -255,6 +266,10 @@ impl ParquetSink {
                 Column::new("sd".into(), r.iter().map(|x| nan_to_null(x.summary.sd)).collect::<Vec<_>>()),
                 Column::new("ci_low".into(), r.iter().map(|x| nan_to_null(x.summary.low())).collect::<Vec<_>>()),
                 Column::new("ci_high".into(), r.iter().map(|x| nan_to_null(x.summary.high())).collect::<Vec<_>>()),
+                Column::new(
+                    "runs_needed".into(),
+                    r.iter().map(|x| crate::compare::runs_needed_relative(&x.summary)).collect::<Vec<_>>(),
+                ),
             ];
             let path = self.path("summary", s as u16, "summary.parquet");
             let df = DataFrame::new(r.len(), cols).map_err(|source| OutputError::Polars {
@@ -284,7 +299,8 @@ fn clear_tables(dir: &Path) -> Result<(), OutputError> {
 }
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
-    let tmp = path.with_extension("toml.tmp");
+    // A name of its own: shards starting together each write the (same) manifest.
+    let tmp = path.with_extension(format!("toml.{}.tmp", std::process::id()));
     fs::write(&tmp, bytes).map_err(io("writing", &tmp))?;
     fs::rename(&tmp, path).map_err(io("renaming", &tmp))
 }
@@ -303,6 +319,7 @@ pub fn manifest(plan: &ExperimentPlan) -> String {
     t.insert("source".into(), plan.source.display().to_string().into());
     t.insert("seed".into(), (plan.seed as i64).into());
     t.insert("replications".into(), (plan.replications as i64).into());
+    t.insert("samples".into(), (plan.samples as i64).into());
     t.insert("horizon_days".into(), plan.horizon_days.into());
     t.insert("warmup_days".into(), plan.warmup_days.into());
     t.insert("scenarios".into(), toml::Value::Array(plan.scenarios.iter().map(|s| s.name.clone().into()).collect()));
@@ -316,4 +333,141 @@ pub fn manifest(plan: &ExperimentPlan) -> String {
     let mut text = String::from("# caresim output manifest: provenance of every table in this directory.\n");
     text.push_str(&toml::to_string(&t).unwrap_or_default());
     text
+}
+
+// ---- Resume, shards, paired differences and parameters (Monte Carlo at scale) ----
+
+impl ParquetSink {
+    /// The config hash this sink stamps on its files.
+    pub fn config_hash(&self) -> &str {
+        self.metadata.iter().find(|(k, _)| k == "caresim.config_hash").map_or("", |(_, v)| v.as_str())
+    }
+
+    /// True when run `k` is stored completely with this config: its `runs` file (written
+    /// last) exists and carries this config hash, and so does its `episodes` file when
+    /// `episodes` is asked for.
+    pub fn is_complete(&self, k: RunKey, episodes: bool) -> bool {
+        let file = run_file_name(k);
+        let ok = |table: &str| {
+            file_config_hash(&self.path(table, k.scenario, &file)).is_some_and(|h| h == self.config_hash())
+        };
+        ok("runs") && (!episodes || ok("episodes"))
+    }
+
+    /// Removes temporary files an interrupted writer left: those of the runs `keys` only
+    /// (a shard must not touch the files another shard is writing), or every `*.tmp`
+    /// under the tables when `keys` is `None`. Returns how many were removed.
+    pub fn remove_temporary(&self, keys: Option<&[RunKey]>) -> Result<usize, OutputError> {
+        let mut removed = 0;
+        let mut remove = |p: &Path| -> Result<(), OutputError> {
+            if p.is_file() {
+                fs::remove_file(p).map_err(io("removing", p))?;
+                removed += 1;
+            }
+            Ok(())
+        };
+        match keys {
+            Some(keys) => {
+                for k in keys {
+                    let file = run_file_name(*k);
+                    for t in TABLES {
+                        remove(&self.path(t, k.scenario, &file).with_extension("parquet.tmp"))?;
+                    }
+                }
+            }
+            None => {
+                for t in TABLES {
+                    let Ok(parts) = fs::read_dir(self.dir.join(t)) else { continue };
+                    for part in parts.filter_map(Result::ok) {
+                        let Ok(files) = fs::read_dir(part.path()) else { continue };
+                        for f in files.filter_map(Result::ok) {
+                            if f.file_name().to_string_lossy().ends_with(".tmp") {
+                                remove(&f.path())?;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Ok(removed)
+    }
+
+    /// Writes the paired differences against the baseline, one file per other scenario:
+    /// `paired/scenario=<name>/paired.parquet`.
+    pub fn write_paired(&self, rows: &[PairedRow]) -> Result<(), OutputError> {
+        let baseline = self.scenario_names.first().map_or("", String::as_str);
+        for (s, name) in self.scenario_names.iter().enumerate().skip(1) {
+            let r: Vec<&PairedRow> = rows.iter().filter(|r| r.scenario as usize == s).collect();
+            let nan_to_null = |v: f64| (!v.is_nan()).then_some(v);
+            let cols = vec![
+                Column::new("scenario".into(), vec![name.as_str(); r.len()]),
+                Column::new("baseline".into(), vec![baseline; r.len()]),
+                Column::new("pool".into(), r.iter().map(|x| x.pool.as_str()).collect::<Vec<_>>()),
+                Column::new("metric".into(), r.iter().map(|x| x.metric).collect::<Vec<_>>()),
+                Column::new("n".into(), r.iter().map(|x| x.summary.n as u32).collect::<Vec<_>>()),
+                Column::new("mean".into(), r.iter().map(|x| nan_to_null(x.summary.mean)).collect::<Vec<_>>()),
+                Column::new("sd".into(), r.iter().map(|x| nan_to_null(x.summary.sd)).collect::<Vec<_>>()),
+                Column::new("ci_low".into(), r.iter().map(|x| nan_to_null(x.summary.low())).collect::<Vec<_>>()),
+                Column::new("ci_high".into(), r.iter().map(|x| nan_to_null(x.summary.high())).collect::<Vec<_>>()),
+                Column::new("p_below_zero".into(), r.iter().map(|x| nan_to_null(x.p_below_zero)).collect::<Vec<_>>()),
+                Column::new(
+                    "runs_needed".into(),
+                    r.iter().map(|x| crate::compare::runs_needed_relative(&x.summary)).collect::<Vec<_>>(),
+                ),
+            ];
+            let df = DataFrame::new(r.len(), cols).map_err(|source| OutputError::Polars {
+                table: "paired",
+                path: self.path("paired", s as u16, "paired.parquet"),
+                source,
+            })?;
+            self.write("paired", s as u16, "paired.parquet", df)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the value of every varied parameter in every sample, one file per scenario
+    /// (`parameters/scenario=<name>/parameters.parquet`); nothing when no parameter varies.
+    pub fn write_parameters(&self, plan: &ExperimentPlan) -> Result<(), OutputError> {
+        let p = &plan.parameters;
+        if p.is_empty() {
+            return Ok(());
+        }
+        for (s, name) in self.scenario_names.iter().enumerate() {
+            let applies = p.applies.get(s).map_or(&[][..], Vec::as_slice);
+            let (mut sample, mut key, mut dist, mut value) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            for (si, row) in p.values.iter().enumerate() {
+                for i in applies {
+                    sample.push(si as u32);
+                    key.push(p.varied[*i].key.as_str());
+                    dist.push(p.varied[*i].variation.name());
+                    value.push(row[*i]);
+                }
+            }
+            let cols = vec![
+                Column::new("scenario".into(), vec![name.as_str(); sample.len()]),
+                Column::new("sample".into(), sample),
+                Column::new("parameter".into(), key),
+                Column::new("dist".into(), dist),
+                Column::new("value".into(), value),
+            ];
+            let height = cols[0].len();
+            let df = DataFrame::new(height, cols).map_err(|source| OutputError::Polars {
+                table: "parameters",
+                path: self.path("parameters", s as u16, "parameters.parquet"),
+                source,
+            })?;
+            self.write("parameters", s as u16, "parameters.parquet", df)?;
+        }
+        Ok(())
+    }
+}
+
+/// The `caresim.config_hash` in a Parquet file's key-value metadata (`None` when the
+/// file is missing, unreadable or has none).
+pub fn file_config_hash(path: &Path) -> Option<String> {
+    let file = fs::File::open(path).ok()?;
+    let mut reader = ParquetReader::new(file);
+    let metadata = reader.get_metadata().ok()?;
+    let kv = metadata.key_value_metadata().as_ref()?;
+    kv.iter().find(|e| e.key == "caresim.config_hash").and_then(|e| e.value.clone())
 }

@@ -13,4 +13,6 @@ mod cli;
 #[cfg(feature = "parquet")]
 mod config_errors;
 #[cfg(feature = "parquet")]
+mod experiments;
+#[cfg(feature = "parquet")]
 mod reproducibility;

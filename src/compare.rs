@@ -1,0 +1,155 @@
+//! Summaries over the whole grid (every parameter sample and replication of a
+//! scenario) and **paired differences** against the baseline scenario.
+//!
+//! Scenarios share random numbers (common random numbers), so the run of scenario `s`
+//! and the baseline's run with the same `(sample, replication)` form a pair; the spread
+//! of the paired differences is usually far smaller than that of either scenario.
+//! Both the in-memory runner and `caresim merge` (which reads the metrics back from the
+//! `pool_summary` tables) use these functions, in key order, so they write the same
+//! bytes.
+
+use crate::config::ExperimentPlan;
+use crate::experiment::{POOL_METRICS, RunDigest, SummaryRow};
+use crate::record::RunKey;
+use crate::stats::{Summary, t_quantile_975};
+use std::collections::BTreeMap;
+
+/// Number of metrics per pool (see [`POOL_METRICS`]).
+pub const N_METRICS: usize = POOL_METRICS.len();
+
+/// The target half-width of a 95% interval, relative to the absolute mean, used for
+/// the `runs_needed` estimates (5%).
+pub const TARGET_RELATIVE_HALF_WIDTH: f64 = 0.05;
+
+/// The metrics of one run: `pools[pool index][metric index]` (`None` where undefined).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunMetrics {
+    /// Which run.
+    pub key: RunKey,
+    /// Per pool (in the scenario's pool order), the value of each of [`POOL_METRICS`].
+    pub pools: Vec<[Option<f64>; N_METRICS]>,
+}
+
+impl RunMetrics {
+    /// The metrics of a run digest.
+    pub fn of(d: &RunDigest) -> RunMetrics {
+        RunMetrics { key: d.key, pools: d.pools.iter().map(|p| POOL_METRICS.map(|(_, read)| read(p))).collect() }
+    }
+}
+
+/// One paired difference (scenario minus baseline) over the whole grid.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PairedRow {
+    /// Scenario index (never the baseline, 0).
+    pub scenario: u16,
+    /// Pool name.
+    pub pool: String,
+    /// Metric name.
+    pub metric: &'static str,
+    /// Mean, sd and 95% interval of the differences (pairs where the metric is defined
+    /// in both runs).
+    pub summary: Summary,
+    /// Share of pairs whose difference is below zero (NaN when there are none).
+    pub p_below_zero: f64,
+}
+
+/// Smallest number of runs `n >= 2` whose 95% Student-t half-width `t(n-1) sd / sqrt(n)`
+/// is at most `half_width`, given the standard deviation `sd`; `None` when it cannot be
+/// estimated (sd undefined, target not positive) or exceeds 10^12.
+pub fn runs_needed(sd: f64, half_width: f64) -> Option<u64> {
+    if !(sd.is_finite() && half_width.is_finite() && half_width > 0.0) {
+        return None;
+    }
+    let z = 1.959_963_984_540_054;
+    let guess = ((z * sd / half_width).powi(2)).ceil();
+    if guess > 1e12 {
+        return None;
+    }
+    let mut n = (guess as u64).max(2);
+    while t_quantile_975(n as usize - 1) * sd / (n as f64).sqrt() > half_width {
+        n += 1;
+    }
+    Some(n)
+}
+
+/// [`runs_needed`] for a half-width of [`TARGET_RELATIVE_HALF_WIDTH`] x |mean|.
+pub fn runs_needed_relative(s: &Summary) -> Option<u64> {
+    runs_needed(s.sd, TARGET_RELATIVE_HALF_WIDTH * s.mean.abs())
+}
+
+fn in_key_order(metrics: &[RunMetrics]) -> Vec<&RunMetrics> {
+    let mut v: Vec<&RunMetrics> = metrics.iter().collect();
+    v.sort_by_key(|m| m.key);
+    v
+}
+
+/// Summarises per scenario, pool and metric, over every sample and replication.
+pub fn summarise(plan: &ExperimentPlan, metrics: &[RunMetrics]) -> Vec<SummaryRow> {
+    let sorted = in_key_order(metrics);
+    let mut rows = Vec::new();
+    for (s, scenario) in plan.scenarios.iter().enumerate() {
+        let runs: Vec<&&RunMetrics> = sorted.iter().filter(|m| m.key.scenario as usize == s).collect();
+        for (pi, pool) in scenario.model.pools.iter().enumerate() {
+            for (mi, (metric, _)) in POOL_METRICS.iter().enumerate() {
+                let values: Vec<f64> = runs.iter().filter_map(|m| m.pools.get(pi).and_then(|p| p[mi])).collect();
+                rows.push(SummaryRow {
+                    scenario: s as u16,
+                    pool: pool.name.clone(),
+                    metric,
+                    summary: Summary::of(&values),
+                });
+            }
+        }
+    }
+    rows
+}
+
+/// Paired differences of every other scenario against the baseline (the first), per
+/// pool (matched by name) and metric, over every `(sample, replication)` both ran.
+pub fn paired(plan: &ExperimentPlan, metrics: &[RunMetrics]) -> Vec<PairedRow> {
+    let sorted = in_key_order(metrics);
+    let Some(baseline) = plan.scenarios.first() else { return Vec::new() };
+    let base: BTreeMap<(u32, u32), &RunMetrics> =
+        sorted.iter().filter(|m| m.key.scenario == 0).map(|m| ((m.key.sample, m.key.replication), *m)).collect();
+    let mut rows = Vec::new();
+    for (s, scenario) in plan.scenarios.iter().enumerate().skip(1) {
+        let runs: Vec<&&RunMetrics> = sorted.iter().filter(|m| m.key.scenario as usize == s).collect();
+        for (bpi, pool) in baseline.model.pools.iter().enumerate() {
+            let Some(pi) = scenario.model.pools.iter().position(|p| p.name == pool.name) else { continue };
+            for (mi, (metric, _)) in POOL_METRICS.iter().enumerate() {
+                let diffs: Vec<f64> = runs
+                    .iter()
+                    .filter_map(|m| {
+                        let b = base.get(&(m.key.sample, m.key.replication))?;
+                        Some(m.pools.get(pi)?[mi]? - b.pools.get(bpi)?[mi]?)
+                    })
+                    .collect();
+                let below = diffs.iter().filter(|d| **d < 0.0).count();
+                rows.push(PairedRow {
+                    scenario: s as u16,
+                    pool: pool.name.clone(),
+                    metric,
+                    summary: Summary::of(&diffs),
+                    p_below_zero: if diffs.is_empty() { f64::NAN } else { below as f64 / diffs.len() as f64 },
+                });
+            }
+        }
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_needed_meets_the_target_and_no_fewer_do() {
+        let (sd, h) = (2.0, 0.5);
+        let n = runs_needed(sd, h).expect("estimable");
+        assert!(t_quantile_975(n as usize - 1) * sd / (n as f64).sqrt() <= h);
+        assert!(t_quantile_975(n as usize - 2) * sd / ((n - 1) as f64).sqrt() > h);
+        assert_eq!(runs_needed(0.0, 1.0), Some(2));
+        assert_eq!(runs_needed(f64::NAN, 1.0), None);
+        assert_eq!(runs_needed(1.0, 0.0), None);
+    }
+}
