@@ -126,6 +126,7 @@ impl ExperimentPlan {
             horizon_days: self.horizon_days,
             warmup_days: self.warmup_days,
             record_episodes,
+            record_events: false,
         }
     }
 }
@@ -334,7 +335,7 @@ fn plan_from_doc(
     for k in doc.keys() {
         if !EXPERIMENT_KEYS.contains(&k.as_str()) && !MODEL_KEYS.contains(&k.as_str()) {
             issues.push(issue(
-                &locate(k, &origins),
+                &locate(k, origins),
                 k.clone(),
                 "",
                 format!("unknown key; expected one of {}, {}", EXPERIMENT_KEYS[1..].join(", "), MODEL_KEYS.join(", ")),
@@ -402,7 +403,7 @@ fn plan_from_doc(
     let base_model = raw_model(&model_table, &mut p).and_then(|raw| validate::model(&mut p, &raw));
     let base_problems: Vec<Problem> = p.0.clone();
     for pr in p.0.drain(..) {
-        issues.push(issue(&locate(&pr.key, &origins), pr.key, pr.value, pr.reason));
+        issues.push(issue(&locate(&pr.key, origins), pr.key, pr.value, pr.reason));
     }
 
     // Scenarios.
@@ -412,7 +413,7 @@ fn plan_from_doc(
         Some(toml::Value::Array(a)) => a.clone(),
         Some(v) => {
             issues.push(issue(
-                &locate("scenarios", &origins),
+                &locate("scenarios", origins),
                 "scenarios",
                 v.to_string(),
                 "must be an array of tables: [[scenarios]] name = \"...\"",
@@ -427,7 +428,7 @@ fn plan_from_doc(
     }
     let mut names: Vec<String> = Vec::new();
     for (i, value) in raw_scenarios.into_iter().enumerate() {
-        let file = locate("scenarios", &origins);
+        let file = locate("scenarios", origins);
         let toml::Value::Table(mut t) = value else {
             issues.push(issue(&file, format!("scenarios[{i}]"), "", "must be a table with at least a name"));
             continue;

@@ -73,10 +73,10 @@ fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
             let path = entry.path();
             if path.is_dir() {
                 stack.push(path);
-            } else if path.file_name().is_some_and(|n| n != "manifest.toml") {
-                if let Ok(bytes) = std::fs::read(&path) {
-                    out.insert(path.strip_prefix(dir).expect("prefix").to_path_buf(), bytes);
-                }
+            } else if path.file_name().is_some_and(|n| n != "manifest.toml")
+                && let Ok(bytes) = std::fs::read(&path)
+            {
+                out.insert(path.strip_prefix(dir).expect("prefix").to_path_buf(), bytes);
             }
         }
     }
