@@ -48,6 +48,9 @@ enum Command {
         /// Also write the `episodes` table (one row per stay).
         #[arg(long)]
         episodes: bool,
+        /// Also write the `events` table (one row per event processed; large).
+        #[arg(long)]
+        events: bool,
         /// Replace the results in the output directory (of a different config, or to
         /// start afresh); without it, a rerun of the same config resumes.
         #[arg(long)]
@@ -83,6 +86,20 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         threads: usize,
     },
+    /// Run the baseline scenario and compare it with the calibration targets.
+    Calibrate {
+        /// The experiment config (TOML); its first scenario is the baseline.
+        config: PathBuf,
+        /// Replications (overrides `replications`).
+        #[arg(long)]
+        replications: Option<u32>,
+        /// Worker threads; 0 = one per core.
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// Override a config value: dotted.key=value (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+    },
     /// Check a config and describe the experiment, without running it.
     Validate {
         /// The experiment config (TOML).
@@ -107,6 +124,7 @@ pub fn main() -> Result<(), BoxError> {
             threads,
             mut set,
             episodes,
+            events,
             force,
             shard_index,
             shard_count,
@@ -120,7 +138,8 @@ pub fn main() -> Result<(), BoxError> {
             let shard = Shard::new(shard_index, shard_count)?;
             let plan = config::load(&config, &Overrides { set })?;
             let out = out.unwrap_or_else(|| default_out(&config));
-            run(&plan, &out, threads, episodes, force, shard)
+            let record = Record { episodes, events };
+            run(&plan, &out, threads, record, force, shard)
         }
         Command::Merge { dir } => {
             let report = merge::merge(&dir)?;
@@ -147,12 +166,62 @@ pub fn main() -> Result<(), BoxError> {
             let plan = config::load(&config, &Overrides { set })?;
             crate::warmup_cli::run(&plan, scenario.as_deref(), threads)
         }
+        Command::Calibrate { config, replications, threads, mut set } => {
+            if let Some(r) = replications {
+                set.push(format!("replications={r}"));
+            }
+            let plan = config::load(&config, &Overrides { set })?;
+            calibrate(&plan, threads)
+        }
         Command::Validate { config, set } => {
             let plan = config::load(&config, &Overrides { set })?;
             describe(&plan);
             Ok(())
         }
     }
+}
+
+fn calibrate(plan: &ExperimentPlan, threads: usize) -> Result<(), BoxError> {
+    let rows = caresim::calibration::report(plan, threads)?;
+    if rows.is_empty() {
+        return Err(format!("{}: calibration needs a model with a [cohort]", plan.source.display()).into());
+    }
+    println!(
+        "calibration of scenario {} over {} replication(s) (mean [95% interval]; targets from the domain brief §7.9)",
+        plan.scenarios[0].name, plan.replications
+    );
+    println!("{:<56} {:>12} {:>22} {:>34} {:>8}", "target", "expected", "tolerance", "simulated", "status");
+    let mut inside = 0;
+    for r in &rows {
+        let m = &r.measure;
+        let s = &r.summary;
+        let simulated = if s.n == 0 {
+            "-".to_string()
+        } else if s.half_width.is_nan() {
+            format!("{:.4}", s.mean)
+        } else {
+            format!("{:.4} [{:.4}, {:.4}]", s.mean, s.low(), s.high())
+        };
+        let status = if s.n == 0 {
+            "n/a"
+        } else if r.inside() {
+            "inside"
+        } else {
+            "OUTSIDE"
+        };
+        inside += usize::from(r.inside());
+        println!(
+            "{:<56} {:>12.4} {:>22} {:>34} {:>8}   [{}]",
+            m.target,
+            m.expected,
+            format!("[{:.4}, {:.4}]", m.tolerance.0, m.tolerance.1),
+            simulated,
+            status,
+            m.source
+        );
+    }
+    println!("{inside} of {} targets inside tolerance", rows.len());
+    Ok(())
 }
 
 fn default_out(config: &Path) -> PathBuf {
@@ -191,14 +260,22 @@ fn progress_bar(len: u64) -> ProgressBar {
     bar
 }
 
+/// Which optional tables a run writes.
+#[derive(Clone, Copy, Debug)]
+struct Record {
+    episodes: bool,
+    events: bool,
+}
+
 fn run(
     plan: &ExperimentPlan,
     out: &Path,
     threads: usize,
-    episodes: bool,
+    record: Record,
     force: bool,
     shard: Shard,
 ) -> Result<(), BoxError> {
+    let episodes = record.episodes;
     let sink = ParquetSink::create(out, plan, force)?;
     let keys = shard.keys(plan);
     // A shard clears only its own runs' temporary files: others may be writing theirs.
@@ -223,7 +300,7 @@ fn run(
     let digests = experiment::run_selected(
         plan,
         &todo,
-        plan.run_settings(episodes),
+        caresim::flow::RunSettings { record_events: record.events, ..plan.run_settings(episodes) },
         threads,
         &stop,
         |_, o| sink.write_run(o),

@@ -21,11 +21,11 @@
 mod care;
 
 use crate::capacity::{Admission, CarePool, PatientId, Places, PoolId, PoolStats};
+use crate::cohort::population::PersonId;
 use crate::engine::EventQueue;
 use crate::model::Model;
-use crate::pathway::{Next, PathwayId, StepId};
-use crate::cohort::population::PersonId;
 use crate::pathway::Hold;
+use crate::pathway::{Next, PathwayId, StepId};
 use crate::record::{CapacityTable, DelayTable, EpisodeTable, PoolSummary, RunKey, RunOutput};
 use crate::rng::{Purpose, SimRng, StreamKey};
 use crate::time::{MINUTES_PER_DAY, SimTime};
@@ -42,6 +42,8 @@ pub struct RunSettings {
     pub warmup_days: f64,
     /// Record one row per completed stay.
     pub record_episodes: bool,
+    /// Record every event processed (large: one row per event).
+    pub record_events: bool,
 }
 
 /// The events of the flow model: small, `Copy`, ids only.
@@ -81,6 +83,34 @@ pub enum FlowEvent {
 }
 
 const _: () = assert!(std::mem::size_of::<FlowEvent>() <= 12);
+
+impl FlowEvent {
+    /// The event's name in the `events` table.
+    pub fn name(&self) -> &'static str {
+        match self {
+            FlowEvent::Arrival(_) => "arrival",
+            FlowEvent::StayEnd { .. } => "stay_end",
+            FlowEvent::DayEnd => "day_end",
+            FlowEvent::WarmupEnd => "warmup_end",
+            FlowEvent::Person { kind, .. } => care::kind_name(*kind),
+            FlowEvent::HoldingEnd { .. } => "package_end",
+            FlowEvent::YearEnd(_) => "year_end",
+        }
+    }
+
+    /// The entity the event concerns: arrival stream, patient slot, person, holding or
+    /// year (0 for day and warm-up ends).
+    pub fn entity(&self) -> u32 {
+        match *self {
+            FlowEvent::Arrival(s) => s as u32,
+            FlowEvent::StayEnd { patient, .. } => patient.0,
+            FlowEvent::Person { person, .. } => person,
+            FlowEvent::HoldingEnd { holding, .. } => holding,
+            FlowEvent::YearEnd(y) => y as u32,
+            FlowEvent::DayEnd | FlowEvent::WarmupEnd => 0,
+        }
+    }
+}
 
 /// Bits of the patient key below the stream index.
 const PATIENT_KEY_STREAM_SHIFT: u32 = 40;
@@ -131,6 +161,7 @@ pub struct Replication<'m> {
     /// Blocked transfers that ended in the window, same indexing.
     delay_transfers: Vec<Vec<u64>>,
     cohort: Option<care::CohortState>,
+    event_log: Option<crate::record::EventTable>,
 }
 
 impl<'m> Replication<'m> {
@@ -188,6 +219,7 @@ impl<'m> Replication<'m> {
             delay_minutes: vec![vec![0; n_pools]; n_pools],
             delay_transfers: vec![vec![0; n_pools]; n_pools],
             cohort: None,
+            event_log: settings.record_events.then(crate::record::EventTable::default),
         };
         let rows = whole_days as usize * n_pools;
         rep.capacity.day.reserve(rows);
@@ -225,6 +257,9 @@ impl<'m> Replication<'m> {
                 break;
             }
             self.events += 1;
+            if let Some(log) = self.event_log.as_mut() {
+                log.push(item.at, &item.event);
+            }
             match item.event {
                 FlowEvent::Arrival(s) => self.on_arrival(s as usize),
                 FlowEvent::StayEnd { patient, .. } => self.on_stay_end(patient),
@@ -409,8 +444,8 @@ impl<'m> Replication<'m> {
         let now = self.now();
         loop {
             let patients = &self.patients;
-            let Some(w) =
-                self.pools[pool.0 as usize].release(now, admitted_at, |w| patients[w.patient.0 as usize].generation == w.generation)
+            let Some(w) = self.pools[pool.0 as usize]
+                .release(now, admitted_at, |w| patients[w.patient.0 as usize].generation == w.generation)
             else {
                 return;
             };
@@ -570,6 +605,7 @@ impl<'m> Replication<'m> {
             delays,
             calibration,
             population,
+            events_log: self.event_log.take(),
         }
     }
 }

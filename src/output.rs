@@ -16,12 +16,26 @@ use polars::prelude::*;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+mod cohort_tables;
+pub use cohort_tables::AGE_BAND_NAMES;
+
 /// Name of the provenance file at the top of an output directory.
 pub const MANIFEST: &str = "manifest.toml";
 
 /// The tables this crate writes (folders under the output directory).
-pub const TABLES: [&str; 7] =
-    ["runs", "pool_summary", "capacity", "episodes", "summary", "paired", "parameters"];
+pub const TABLES: [&str; 11] = [
+    "runs",
+    "pool_summary",
+    "capacity",
+    "episodes",
+    "summary",
+    "person_year",
+    "delays",
+    "paired",
+    "parameters",
+    "calibration",
+    "events",
+];
 
 /// Why output could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -74,6 +88,10 @@ pub struct ParquetSink {
     metadata: Vec<(String, String)>,
     scenario_names: Vec<String>,
     pool_names: Vec<Vec<String>>,
+    /// Per scenario and pool: the delay reason and responsible organisation's names.
+    pool_meta: Vec<Vec<(&'static str, &'static str)>>,
+    /// Per scenario: the acute pools (whose blocked days are delayed transfers of care).
+    acute_pools: Vec<Vec<u16>>,
 }
 
 impl ParquetSink {
@@ -124,6 +142,24 @@ impl ParquetSink {
             metadata,
             scenario_names: plan.scenarios.iter().map(|s| s.name.clone()).collect(),
             pool_names: plan.scenarios.iter().map(|s| s.model.pools.iter().map(|p| p.name.clone()).collect()).collect(),
+            pool_meta: plan
+                .scenarios
+                .iter()
+                .map(|s| s.model.pools.iter().map(|p| (p.delay_reason.name(), p.responsible.name())).collect())
+                .collect(),
+            acute_pools: plan
+                .scenarios
+                .iter()
+                .map(|s| {
+                    s.model
+                        .pools
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, p)| p.setting == crate::capacity::Setting::Acute)
+                        .map(|(i, _)| i as u16)
+                        .collect()
+                })
+                .collect(),
         })
     }
 
@@ -214,6 +250,7 @@ impl ParquetSink {
             ],
         )?;
         self.write("capacity", k.scenario, &file, capacity)?;
+        self.write_cohort_tables(out)?;
 
         if let Some(e) = &out.episodes {
             let episodes = frame(

@@ -240,6 +240,36 @@ pub struct CalibrationCounts {
     pub care_home_alive_after_year: u64,
 }
 
+/// Every event processed, in order (struct of columns); recorded only on request.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EventTable {
+    /// When, minutes since the start of the run.
+    pub minute: Vec<u64>,
+    /// What happened (see `FlowEvent::name`).
+    pub event: Vec<&'static str>,
+    /// Which entity (see `FlowEvent::entity`).
+    pub entity: Vec<u32>,
+}
+
+impl EventTable {
+    /// Appends one event.
+    pub fn push(&mut self, at: crate::time::SimTime, event: &crate::flow::FlowEvent) {
+        self.minute.push(at.minutes());
+        self.event.push(event.name());
+        self.entity.push(event.entity());
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.minute.len()
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.minute.is_empty()
+    }
+}
+
 /// Everything one run produced.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunOutput {
@@ -265,4 +295,6 @@ pub struct RunOutput {
     pub calibration: CalibrationCounts,
     /// People in the cohort at the start of the run.
     pub population: u32,
+    /// Every event processed, when requested.
+    pub events_log: Option<EventTable>,
 }

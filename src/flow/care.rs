@@ -48,6 +48,20 @@ enum Kind {
     Review = 7,
 }
 
+/// The name of a person event kind in the `events` table.
+pub fn kind_name(kind: u8) -> &'static str {
+    match kind {
+        0 => "death",
+        1 => "condition_onset",
+        2 => "frailty_step",
+        3 => "emergency_admission",
+        4 => "elective_admission",
+        5 => "care_home_admission",
+        6 => "community_nursing",
+        _ => "review",
+    }
+}
+
 const KINDS: [Kind; 7] =
     [Kind::Death, Kind::Onset, Kind::Frailty, Kind::Emergency, Kind::Elective, Kind::CareHome, Kind::Nursing];
 
@@ -139,7 +153,8 @@ impl<'m> Replication<'m> {
     /// Generates the population, fills the care homes and schedules everyone's first event.
     pub(super) fn start_cohort(&mut self, params: &'m CohortParams) {
         let model = self.model;
-        let care_home_pool = model.pathway(params.care_home_pathway).step(model.pathway(params.care_home_pathway).start).pool;
+        let care_home_pool =
+            model.pathway(params.care_home_pathway).step(model.pathway(params.care_home_pathway).start).pool;
         let initial_residents = match model.pool(care_home_pool).places {
             Places::Limited(n) => (n as f64 * params.care_home_initial_occupancy) as u32,
             Places::Unlimited => 0,
@@ -186,9 +201,9 @@ impl<'m> Replication<'m> {
         for (sex, row) in norm_mortality.iter_mut().enumerate() {
             let means = group_means(
                 AGE_BANDS,
-                (0..n)
-                    .filter(|i| usize::from(!pop.male[*i]) == sex)
-                    .map(|i| (age_band(pop.age_years(i, SimTime::ZERO)), params.mortality.frailty_hr[pop.frailty[i] as usize])),
+                (0..n).filter(|i| usize::from(!pop.male[*i]) == sex).map(|i| {
+                    (age_band(pop.age_years(i, SimTime::ZERO)), params.mortality.frailty_hr[pop.frailty[i] as usize])
+                }),
             );
             row.copy_from_slice(&means);
         }
@@ -343,7 +358,8 @@ impl<'m> Replication<'m> {
         } else {
             let age = pop.age_years(i, now);
             let row = e.row(age);
-            e.per_year[row][pop.imd[i] as usize - 1] * e.frailty_hr[pop.frailty[i] as usize]
+            e.per_year[row][pop.imd[i] as usize - 1]
+                * e.frailty_hr[pop.frailty[i] as usize]
                 * e.condition_factor(pop.n_conditions(i))
                 / c.norm_emergency[row]
         };
@@ -381,8 +397,10 @@ impl<'m> Replication<'m> {
         let (e1, e2): (f64, f64) = (rng.sample(Exp1), rng.sample(Exp1));
         let e: f64 = rng.sample(Exp1);
         let u: f64 = rng.random();
-        let death_at = self.years_to_death(i, e1, e2).map(|years| now + SimDuration::from_days_f64(years * DAYS_PER_YEAR));
-        let candidate = if total > 0.0 { now + SimDuration::from_days_f64(e / total * DAYS_PER_YEAR) } else { SimTime(u64::MAX) };
+        let death_at =
+            self.years_to_death(i, e1, e2).map(|years| now + SimDuration::from_days_f64(years * DAYS_PER_YEAR));
+        let candidate =
+            if total > 0.0 { now + SimDuration::from_days_f64(e / total * DAYS_PER_YEAR) } else { SimTime(u64::MAX) };
         let (at, kind) = match death_at {
             Some(d) if d <= candidate && d <= review => (d, Kind::Death),
             _ if candidate < review => {
@@ -520,9 +538,14 @@ impl<'m> Replication<'m> {
         let n = c.journeys[i];
         c.journeys[i] = n.wrapping_add(1);
         let key = (1u64 << 63) | ((i as u64) << 16) | n as u64;
-        let rng =
-            StreamKey { master_seed: s.master_seed, sample: self.key.sample, replication: self.key.replication, purpose: Purpose::Patient, entity: key }
-                .rng();
+        let rng = StreamKey {
+            master_seed: s.master_seed,
+            sample: self.key.sample,
+            replication: self.key.replication,
+            purpose: Purpose::Patient,
+            entity: key,
+        }
+        .rng();
         let start = self.model.pathway(pathway).start;
         let patient = Patient {
             rng,
@@ -567,7 +590,8 @@ impl<'m> Replication<'m> {
         } else {
             0.0
         };
-        let holding = Holding { person, pool, setting, admitted_at: now, accounted_from: now, hours_per_week, generation: 0 };
+        let holding =
+            Holding { person, pool, setting, admitted_at: now, accounted_from: now, hours_per_week, generation: 0 };
         let h = match c.free_holdings.pop() {
             Some(h) => {
                 let generation = c.holdings[h as usize].generation.wrapping_add(1);
@@ -588,7 +612,14 @@ impl<'m> Replication<'m> {
 
     /// A cohort patient has just been given a place held at home (a package) or for
     /// life (a placement): the place becomes a holding and the journey ends.
-    pub(super) fn convert_to_holding(&mut self, id: PatientId, pool: PoolId, person: PersonId, hold: Hold, stay: SimDuration) {
+    pub(super) fn convert_to_holding(
+        &mut self,
+        id: PatientId,
+        pool: PoolId,
+        person: PersonId,
+        hold: Hold,
+        stay: SimDuration,
+    ) {
         let i = person.0 as usize;
         let now = self.now();
         self.record_episode(id, pool, Leave::To(pool));

@@ -18,7 +18,11 @@ fn small(set: &[&str]) -> ExperimentPlan {
 }
 
 fn run_one(plan: &ExperimentPlan, scenario: u16, replication: u32) -> RunOutput {
-    flow::run(&plan.scenarios[scenario as usize].model, plan.run_settings(false), RunKey { scenario, sample: 0, replication })
+    flow::run(
+        &plan.scenarios[scenario as usize].model,
+        plan.run_settings(false),
+        RunKey { scenario, sample: 0, replication },
+    )
 }
 
 fn within_4_sd(label: &str, observed: f64, expected: f64, sd: f64, extra: f64) {
@@ -54,7 +58,8 @@ fn generated_marginals_match_the_configured_targets() {
         within_4_sd(&c.name, have, p, (p * (1.0 - p) / n).sqrt(), 0.02 * p);
     }
     // Frailty among 65+: cut-points at the target quantiles, exact up to one person.
-    let older: Vec<usize> = (0..pop.len()).filter(|i| pop.age_years(*i, caresim::time::SimTime::ZERO) >= 65.0).collect();
+    let older: Vec<usize> =
+        (0..pop.len()).filter(|i| pop.age_years(*i, caresim::time::SimTime::ZERO) >= 65.0).collect();
     for level in 0..4 {
         let share = older.iter().filter(|i| pop.frailty[**i] == level as u8).count() as f64 / older.len() as f64;
         let p = params.frailty.shares_65_plus[level];
@@ -177,7 +182,10 @@ fn bed_days_and_delays_in_pools_equal_the_person_years() {
             + py.home_care_hours[i] as f64
             + py.care_home_weeks[i] as f64
             + py.nursing_visits[i] as f64;
-        let cost = py.acute_cost_pence[i] + py.community_cost_pence[i] + py.social_care_cost_pence[i] + py.primary_care_cost_pence[i];
+        let cost = py.acute_cost_pence[i]
+            + py.community_cost_pence[i]
+            + py.social_care_cost_pence[i]
+            + py.primary_care_cost_pence[i];
         assert!(cost >= 0 && (activity > 0.0 || cost == 0), "row {i}: cost {cost} without activity");
     }
 }
@@ -218,4 +226,21 @@ fn baseline_calibration_targets_that_are_achievable() {
         let row = rows.iter().find(|r| r.measure.target == target).unwrap_or_else(|| panic!("{target} missing"));
         assert!(row.inside(), "{target}: {:?} outside {:?}", row.summary.mean, row.measure.tolerance);
     }
+}
+
+/// The optional events log holds every event processed, in time order.
+#[test]
+fn events_log_lists_every_event_in_order() {
+    let plan = small(&["cohort.population.size=3000", "horizon_days=200", "warmup_days=0"]);
+    let settings = caresim::flow::RunSettings { record_events: true, ..plan.run_settings(false) };
+    let out = flow::run(&plan.scenarios[0].model, settings, RunKey { scenario: 0, sample: 0, replication: 0 });
+    let log = out.events_log.expect("events recorded");
+    assert_eq!(log.len() as u64, out.events);
+    assert!(log.minute.windows(2).all(|w| w[0] <= w[1]), "events out of time order");
+    for kind in ["day_end", "stay_end", "emergency_admission", "death", "review"] {
+        assert!(log.event.contains(&kind), "no {kind} event");
+    }
+    let deaths = log.event.iter().filter(|e| **e == "death").count();
+    let died = out.person_year.died.iter().filter(|d| **d).count();
+    assert_eq!(deaths, died, "every death event is a death in the person-years");
 }
