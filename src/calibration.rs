@@ -48,11 +48,29 @@ pub fn measures(out: &RunOutput, acute_pools: &[u16], responsible: &[(u16, &'sta
         m.push(Measure { target, expected, tolerance, source, value });
     };
     let (adm, years) = rate(py, |_| true, |i| py.emergency_admissions[i] as f64);
-    push("emergency admissions per 1,000 per year", 85.0, (75.0, 100.0), "DEVON-2017 (85); NAO 100", ratio(adm * 1000.0, years));
+    push(
+        "emergency admissions per 1,000 per year",
+        85.0,
+        (75.0, 100.0),
+        "DEVON-2017 (85); NAO 100",
+        ratio(adm * 1000.0, years),
+    );
     let (old_adm, old_years) = rate(py, |i| py.age_years[i] >= 67, |i| py.emergency_admissions[i] as f64);
-    push("emergency admissions per 1,000 aged 67+", 211.0, (180.0, 245.0), "DEVON-2017", ratio(old_adm * 1000.0, old_years));
+    push(
+        "emergency admissions per 1,000 aged 67+",
+        211.0,
+        (180.0, 245.0),
+        "DEVON-2017",
+        ratio(old_adm * 1000.0, old_years),
+    );
     let (mm_adm, _) = rate(py, |i| py.conditions[i] >= 2, |i| py.emergency_admissions[i] as f64);
-    push("share of admissions from people with 2+ conditions", 0.55, (0.50, 0.60), "HF-MM-PR, CASSELL-2018", ratio(mm_adm, adm));
+    push(
+        "share of admissions from people with 2+ conditions",
+        0.55,
+        (0.50, 0.60),
+        "HF-MM-PR, CASSELL-2018",
+        ratio(mm_adm, adm),
+    );
     push(
         "zero-day share of emergency spells",
         1.0 / 3.0,
@@ -95,7 +113,11 @@ pub fn measures(out: &RunOutput, acute_pools: &[u16], responsible: &[(u16, &'sta
             })
             .map(|i| out.delays.delayed_days[i])
             .sum();
-        let name = if who == "nhs" { "share of delayed days the NHS is responsible for" } else { "share of delayed days the council is responsible for" };
+        let name = if who == "nhs" {
+            "share of delayed days the NHS is responsible for"
+        } else {
+            "share of delayed days the council is responsible for"
+        };
         push(name, expected, tol, "CMM-2016", ratio(days, dtoc));
     }
     let d2a_total: u64 = c.d2a_65_plus.iter().sum();
@@ -126,16 +148,25 @@ pub fn measures(out: &RunOutput, acute_pools: &[u16], responsible: &[(u16, &'sta
         ratio(c.care_home_alive_after_year as f64, c.care_home_followed as f64),
     );
     let older: Vec<usize> = (0..py.len()).filter(|i| py.age_years[*i] >= 65 && !py.died[*i]).collect();
-    for (level, (name, expected)) in
-        [("eFI fit share, 65+", 0.50), ("eFI mild share, 65+", 0.35), ("eFI moderate share, 65+", 0.12), ("eFI severe share, 65+", 0.03)]
-            .into_iter()
-            .enumerate()
+    for (level, (name, expected)) in [
+        ("eFI fit share, 65+", 0.50),
+        ("eFI mild share, 65+", 0.35),
+        ("eFI moderate share, 65+", 0.12),
+        ("eFI severe share, 65+", 0.03),
+    ]
+    .into_iter()
+    .enumerate()
     {
         let count = older.iter().filter(|i| py.frailty[**i] as usize == level).count() as f64;
         push(name, expected, (expected - 0.05, expected + 0.05), "FRAILTY-TK", ratio(count, older.len() as f64));
     }
     let mut costs: Vec<i64> = (0..py.len())
-        .map(|i| py.acute_cost_pence[i] + py.community_cost_pence[i] + py.social_care_cost_pence[i] + py.primary_care_cost_pence[i])
+        .map(|i| {
+            py.acute_cost_pence[i]
+                + py.community_cost_pence[i]
+                + py.social_care_cost_pence[i]
+                + py.primary_care_cost_pence[i]
+        })
         .collect();
     costs.sort_unstable_by(|a, b| b.cmp(a));
     let total: i64 = costs.iter().sum();
@@ -168,7 +199,10 @@ impl ReportRow {
 /// Runs every replication of the plan's first (baseline) scenario on `threads` threads
 /// and summarises each calibration measure across them. Plans without a cohort give
 /// an empty report.
-pub fn report(plan: &crate::config::ExperimentPlan, threads: usize) -> Result<Vec<ReportRow>, rayon::ThreadPoolBuildError> {
+pub fn report(
+    plan: &crate::config::ExperimentPlan,
+    threads: usize,
+) -> Result<Vec<ReportRow>, rayon::ThreadPoolBuildError> {
     use rayon::prelude::*;
     let Some(scenario) = plan.scenarios.first() else {
         return Ok(Vec::new());
@@ -192,7 +226,8 @@ pub fn report(plan: &crate::config::ExperimentPlan, threads: usize) -> Result<Ve
         (0..plan.replications)
             .into_par_iter()
             .map(|replication| {
-                let out = crate::flow::run(model, settings, crate::record::RunKey { scenario: 0, sample: 0, replication });
+                let out =
+                    crate::flow::run(model, settings, crate::record::RunKey { scenario: 0, sample: 0, replication });
                 measures(&out, &acute, &responsible)
             })
             .collect()

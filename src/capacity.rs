@@ -388,7 +388,8 @@ mod tests {
         p.request(SimTime(2), PatientId(2), 0, 0);
         p.request(SimTime(3), PatientId(3), 0, 2);
         p.request(SimTime(4), PatientId(4), 0, 0);
-        let order: Vec<u32> = (0..4).map(|i| p.release(SimTime(10 + i), SimTime(0), |_| true).unwrap().patient.0).collect();
+        let order: Vec<u32> =
+            (0..4).map(|i| p.release(SimTime(10 + i), SimTime(0), |_| true).unwrap().patient.0).collect();
         assert_eq!(order, vec![2, 4, 1, 3]);
     }
 

@@ -70,7 +70,13 @@ impl Population {
 
     /// Generates the population of one run. `care_home_places` residents-to-be are
     /// chosen among people aged 65+, weighted towards the old and the frail.
-    pub fn generate(params: &CohortParams, master_seed: u64, sample: u32, replication: u32, care_home_places: u32) -> Population {
+    pub fn generate(
+        params: &CohortParams,
+        master_seed: u64,
+        sample: u32,
+        replication: u32,
+        care_home_places: u32,
+    ) -> Population {
         let n = params.size as usize;
         let mut pop = Population {
             age0_days: Vec::with_capacity(n),
@@ -128,7 +134,8 @@ impl Population {
             }
         }
         // Frailty cut-points at the configured quantiles of the 65+ scores.
-        let mut older: Vec<f64> = (0..n).filter(|i| pop.age0_days[*i] as f64 >= 65.0 * DAYS_PER_YEAR).map(|i| scores[i]).collect();
+        let mut older: Vec<f64> =
+            (0..n).filter(|i| pop.age0_days[*i] as f64 >= 65.0 * DAYS_PER_YEAR).map(|i| scores[i]).collect();
         older.sort_by(f64::total_cmp);
         let mut cuts = [f64::INFINITY; FRAILTY_LEVELS - 1];
         let mut acc = 0.0;

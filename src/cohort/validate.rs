@@ -214,7 +214,8 @@ pub fn validate(p: &mut Problems, raw: &RawCohort, model: Option<&Model>) -> Opt
     if (shares.iter().sum::<f64>() - 1.0).abs() > 1e-6 {
         p.push(k("frailty.shares_65_plus"), format!("{shares:?}"), "must sum to 1");
     }
-    let from = list(p, &k("frailty.progression_from_age"), &f.progression_from_age, f.progression_from_age.len().max(1), 0.0);
+    let from =
+        list(p, &k("frailty.progression_from_age"), &f.progression_from_age, f.progression_from_age.len().max(1), 0.0);
     let rates = list(p, &k("frailty.progression_per_1000_py"), &f.progression_per_1000_py, from.len(), 0.0);
     if from.windows(2).any(|w| w[0] >= w[1]) {
         p.push(k("frailty.progression_from_age"), format!("{from:?}"), "must be increasing");
@@ -245,7 +246,11 @@ pub fn validate(p: &mut Problems, raw: &RawCohort, model: Option<&Model>) -> Opt
     let age_from = list(p, &k("emergency.age_band_from"), &e.age_band_from, e.age_band_from.len().max(1), 0.0);
     let rows = age_from.len();
     if e.per_1000_by_age_imd.len() != rows {
-        p.push(k("emergency.per_1000_by_age_imd"), e.per_1000_by_age_imd.len(), format!("must have one row per age band ({rows})"));
+        p.push(
+            k("emergency.per_1000_by_age_imd"),
+            e.per_1000_by_age_imd.len(),
+            format!("must have one row per age band ({rows})"),
+        );
     }
     let per_year: Vec<[f64; 5]> = e
         .per_1000_by_age_imd
@@ -273,7 +278,12 @@ pub fn validate(p: &mut Problems, raw: &RawCohort, model: Option<&Model>) -> Opt
         frailty_hr: four(p, &k("emergency.frailty_hr"), &e.frailty_hr),
         condition_multiplier,
         care_home_per_year: finite_at_least(p, &k("emergency.care_home_per_year"), e.care_home_per_year, 0.0),
-        readmission_multiplier: finite_at_least(p, &k("emergency.readmission_multiplier"), e.readmission_multiplier, 0.0),
+        readmission_multiplier: finite_at_least(
+            p,
+            &k("emergency.readmission_multiplier"),
+            e.readmission_multiplier,
+            0.0,
+        ),
         readmission_window: SimDuration::from_days_f64(finite_at_least(
             p,
             &k("emergency.readmission_window_days"),
@@ -287,11 +297,16 @@ pub fn validate(p: &mut Problems, raw: &RawCohort, model: Option<&Model>) -> Opt
 
     let ae_per_year_by_age = list(p, &k("ae.per_year_by_age"), &raw.ae.per_year_by_age, rows, 0.0);
     let elective_per_year_by_age = list(p, &k("elective.per_year_by_age"), &raw.elective.per_year_by_age, rows, 0.0);
-    let gp_per_year_by_band = list(p, &k("gp.contacts_per_year_by_band"), &raw.gp.contacts_per_year_by_band, AGE_BANDS, 0.0);
+    let gp_per_year_by_band =
+        list(p, &k("gp.contacts_per_year_by_band"), &raw.gp.contacts_per_year_by_band, AGE_BANDS, 0.0);
     let nursing = &raw.community_nursing;
     let avoid = &raw.admission_avoidance;
     if !(0..=3).contains(&avoid.min_frailty) {
-        p.push(k("admission_avoidance.min_frailty"), avoid.min_frailty, "must be 0 (fit), 1 (mild), 2 (moderate) or 3 (severe)");
+        p.push(
+            k("admission_avoidance.min_frailty"),
+            avoid.min_frailty,
+            "must be 0 (fit), 1 (mild), 2 (moderate) or 3 (severe)",
+        );
     }
     let hc = &raw.home_care;
     let c = &raw.costs;
@@ -310,15 +325,30 @@ pub fn validate(p: &mut Problems, raw: &RawCohort, model: Option<&Model>) -> Opt
         ae_frailty_hr: four(p, &k("ae.frailty_hr"), &raw.ae.frailty_hr),
         ae_care_home_per_year: finite_at_least(p, &k("ae.care_home_per_year"), raw.ae.care_home_per_year, 0.0),
         gp_per_year_by_band,
-        gp_increase_per_condition: finite_at_least(p, &k("gp.increase_per_condition"), raw.gp.increase_per_condition, 0.0),
+        gp_increase_per_condition: finite_at_least(
+            p,
+            &k("gp.increase_per_condition"),
+            raw.gp.increase_per_condition,
+            0.0,
+        ),
         elective_per_year_by_age,
         elective_pathway: pathway(p, &k("elective.pathway"), &raw.elective.pathway, model),
-        care_home_per_year_fit: finite_at_least(p, &k("care_home.per_year_65_plus_fit"), raw.care_home.per_year_65_plus_fit, 0.0),
+        care_home_per_year_fit: finite_at_least(
+            p,
+            &k("care_home.per_year_65_plus_fit"),
+            raw.care_home.per_year_65_plus_fit,
+            0.0,
+        ),
         care_home_frailty_hr: four(p, &k("care_home.frailty_hr"), &raw.care_home.frailty_hr),
         care_home_pathway: pathway(p, &k("care_home.pathway"), &raw.care_home.pathway, model),
         care_home_initial_occupancy: probability(p, &k("care_home.initial_occupancy"), raw.care_home.initial_occupancy),
         nursing_per_year_by_frailty: four(p, &k("community_nursing.per_year_by_frailty"), &nursing.per_year_by_frailty),
-        nursing_visits_per_week: finite_at_least(p, &k("community_nursing.visits_per_week"), nursing.visits_per_week, 0.0),
+        nursing_visits_per_week: finite_at_least(
+            p,
+            &k("community_nursing.visits_per_week"),
+            nursing.visits_per_week,
+            0.0,
+        ),
         nursing_pathway: pathway(p, &k("community_nursing.pathway"), &nursing.pathway, model),
         avoidance: AvoidanceParams {
             share: probability(p, &k("admission_avoidance.share"), avoid.share),
@@ -373,7 +403,8 @@ mod tests {
     fn intercept_reproduces_crude_prevalence() {
         let age_cum: Vec<f64> = (1..=AGE_BANDS).map(|i| i as f64 / AGE_BANDS as f64).collect();
         let imd_cum = vec![0.2, 0.4, 0.6, 0.8, 1.0];
-        let c = Condition { name: "x".into(), prevalence: 0.138, intercept: 0.0, per_decade: 0.8, per_imd_quintile: 0.1 };
+        let c =
+            Condition { name: "x".into(), prevalence: 0.138, intercept: 0.0, per_decade: 0.8, per_imd_quintile: 0.1 };
         let c = solve_intercept(c, &age_cum, &imd_cum, 0.7);
         assert!((crude_prevalence(&c, &age_cum, &imd_cum, 0.7) - 0.138).abs() < 1e-9);
     }

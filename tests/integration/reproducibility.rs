@@ -54,7 +54,9 @@ fn same_seed_same_bytes_and_threads_do_not_matter() {
     for table in ["runs", "pool_summary", "capacity", "episodes", "person_year", "delays"] {
         for scenario in ["baseline", "admission_avoidance", "community_capacity_uplift"] {
             for r in 0..3 {
-                let f = PathBuf::from(table).join(format!("scenario={scenario}")).join(format!("part-s0000-r{r:05}.parquet"));
+                let f = PathBuf::from(table)
+                    .join(format!("scenario={scenario}"))
+                    .join(format!("part-s0000-r{r:05}.parquet"));
                 assert!(a.contains_key(&f), "{} missing", f.display());
             }
         }
