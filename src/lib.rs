@@ -75,6 +75,7 @@ pub mod flow;
 pub mod model;
 pub mod money;
 pub mod pathway;
+pub mod payment;
 pub mod record;
 pub mod rng;
 pub mod shard;

@@ -1,0 +1,518 @@
+//! A double-entry ledger in integer pence (brief §7.5).
+//!
+//! Every [`Transaction`] debits the payer and credits the payee by the same amount, in
+//! one [`Account`], month and [`Currency`]. A transaction whose payer is its payee is an
+//! **earmark** (e.g. MRET money retained by the commissioner for reinvestment): it is
+//! recorded but moves no money between organisations and is not public spend.
+//!
+//! Separately, [`ResourceCost`] records what activity cost the provider that delivered
+//! it (at unit costs, brief §5). The two views give provider surplus (income − resource
+//! cost) and public spend by payer.
+
+use super::organisation::{OrgId, Registry};
+use super::{MonthIndex, PaymentError, Service};
+use crate::money::Pence;
+
+/// Ledger account (what kind of flow a transaction is).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(u8)]
+pub enum Account {
+    /// Activity income: tariff, per-hour / per-week care prices.
+    Income = 0,
+    /// Block contract instalments and cap/collar adjustments.
+    Block = 1,
+    /// Emergency activity value above the MRET baseline retained by the commissioner.
+    MretWithheld = 2,
+    /// Readmission payments withheld under the 30-day rule.
+    ReadmissionWithheld = 3,
+    /// CQUIN quality incentive.
+    Cquin = 4,
+    /// Year-of-care capitation.
+    YocCapitation = 5,
+    /// Year-of-care risk corridor settlement.
+    YocRiskShare = 6,
+    /// Year-of-care high-cost outlier carve-out.
+    YocOutlier = 7,
+    /// Payments from a budget holder to its sub-contractors.
+    SubContract = 8,
+    /// Contributions into a pooled fund.
+    PoolContribution = 9,
+    /// Pooled fund year-end over/underspend share.
+    PoolRiskShare = 10,
+    /// Client contributions to social care.
+    ClientContribution = 11,
+    /// Social care costs recovered from estates.
+    EstateRecovery = 12,
+}
+
+impl Account {
+    /// Every account, in code order.
+    pub const ALL: [Account; 13] = [
+        Account::Income,
+        Account::Block,
+        Account::MretWithheld,
+        Account::ReadmissionWithheld,
+        Account::Cquin,
+        Account::YocCapitation,
+        Account::YocRiskShare,
+        Account::YocOutlier,
+        Account::SubContract,
+        Account::PoolContribution,
+        Account::PoolRiskShare,
+        Account::ClientContribution,
+        Account::EstateRecovery,
+    ];
+
+    /// Snake-case name (stable; for tables).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Account::Income => "income",
+            Account::Block => "block",
+            Account::MretWithheld => "mret_withheld",
+            Account::ReadmissionWithheld => "readmission_withheld",
+            Account::Cquin => "cquin",
+            Account::YocCapitation => "yoc_capitation",
+            Account::YocRiskShare => "yoc_risk_share",
+            Account::YocOutlier => "yoc_outlier",
+            Account::SubContract => "sub_contract",
+            Account::PoolContribution => "pool_contribution",
+            Account::PoolRiskShare => "pool_risk_share",
+            Account::ClientContribution => "client_contribution",
+            Account::EstateRecovery => "estate_recovery",
+        }
+    }
+}
+
+/// The payment currency that generated a transaction (brief §2.7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(u8)]
+pub enum Currency {
+    /// Episode tariff (PbR / National Tariff).
+    Tariff = 0,
+    /// Block contract.
+    Block = 1,
+    /// Council-commissioned social care per hour / per week.
+    SocialCare = 2,
+    /// Year-of-care capitation.
+    YearOfCare = 3,
+    /// Sub-contract inside a budget holder.
+    SubContract = 4,
+    /// Pooled fund (BCF / s75 / single budget) flows.
+    Pool = 5,
+}
+
+/// Why a transaction happened (the trigger), for audit and tables.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(u8)]
+pub enum Reason {
+    /// A discharged spell.
+    Spell = 0,
+    /// An A&E attendance.
+    AeAttendance = 1,
+    /// An outpatient attendance.
+    OutpatientAttendance = 2,
+    /// A monthly instalment (block, capitation).
+    MonthlyInstalment = 3,
+    /// Year-end reconciliation (MRET, cap/collar, corridor, pool).
+    YearEnd = 4,
+    /// Delivered care hours.
+    CareHours = 5,
+    /// Resident care-home weeks.
+    CareWeeks = 6,
+    /// A year-of-care enrolled person-month.
+    PersonMonth = 7,
+    /// A contribution to a pooled fund.
+    Contribution = 8,
+    /// Recovery from an estate at death.
+    Death = 9,
+    /// Activity delivered under a sub-contract.
+    SubContractedActivity = 10,
+}
+
+/// One payment: `amount` from `payer` to `payee` (debit payer, credit payee).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Transaction {
+    /// Who pays (debited).
+    pub payer: OrgId,
+    /// Who is paid (credited).
+    pub payee: OrgId,
+    /// Ledger account.
+    pub account: Account,
+    /// Payment period.
+    pub month: MonthIndex,
+    /// Currency that generated it.
+    pub currency: Currency,
+    /// Trigger.
+    pub reason: Reason,
+    /// Amount, pence; always ≥ 0 once in a [`Ledger`].
+    pub amount: Pence,
+}
+
+impl Transaction {
+    /// True when payer and payee are the same organisation (an earmark).
+    pub fn is_earmark(&self) -> bool {
+        self.payer == self.payee
+    }
+}
+
+/// Resource cost of activity to the provider that delivered it (brief §7.5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ResourceCost {
+    /// Provider that incurred the cost.
+    pub provider: OrgId,
+    /// Service delivered.
+    pub service: Service,
+    /// Month of the activity.
+    pub month: MonthIndex,
+    /// Cost, pence.
+    pub amount: Pence,
+}
+
+/// A violated ledger invariant (a bug upstream, reported rather than hidden).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LedgerError {
+    /// Debits and credits differ in a month.
+    #[error("ledger unbalanced in month {month}: debits {debits_pence} pence, credits {credits_pence} pence")]
+    Unbalanced {
+        /// Month index.
+        month: u16,
+        /// Sum of debit postings.
+        debits_pence: i128,
+        /// Sum of credit postings.
+        credits_pence: i128,
+    },
+    /// A stored transaction has a negative amount.
+    #[error("transaction {index} has a negative amount")]
+    NegativeAmount {
+        /// Position in the ledger.
+        index: usize,
+    },
+}
+
+/// Side of a posting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// Money out of the organisation's account.
+    Debit,
+    /// Money into the organisation's account.
+    Credit,
+}
+
+/// One side of a transaction in one organisation's books.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Posting {
+    /// Whose books.
+    pub org: OrgId,
+    /// Account.
+    pub account: Account,
+    /// Month.
+    pub month: MonthIndex,
+    /// Debit or credit.
+    pub side: Side,
+    /// Amount, pence (≥ 0).
+    pub amount: Pence,
+}
+
+/// A list of transactions (append-only).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Ledger {
+    transactions: Vec<Transaction>,
+}
+
+impl Ledger {
+    /// An empty ledger.
+    pub fn new() -> Ledger {
+        Ledger::default()
+    }
+
+    /// Records a transaction. A negative amount is recorded as the reverse flow (payer
+    /// and payee swapped, amount negated), so that a claw-back reads as a payment from
+    /// provider to commissioner; a zero amount is dropped.
+    pub fn post(&mut self, mut tx: Transaction) {
+        if tx.amount == Pence::ZERO {
+            return;
+        }
+        if tx.amount < Pence::ZERO {
+            std::mem::swap(&mut tx.payer, &mut tx.payee);
+            tx.amount = -tx.amount;
+        }
+        self.transactions.push(tx);
+    }
+
+    /// Records every transaction of `txs` by [`Ledger::post`].
+    pub fn extend(&mut self, txs: impl IntoIterator<Item = Transaction>) {
+        for tx in txs {
+            self.post(tx);
+        }
+    }
+
+    /// The transactions, in posting order.
+    pub fn transactions(&self) -> &[Transaction] {
+        &self.transactions
+    }
+
+    /// The two postings of every transaction (debit to the payer, credit to the payee).
+    pub fn postings(&self) -> impl Iterator<Item = Posting> + '_ {
+        self.transactions.iter().flat_map(|t| {
+            [
+                Posting { org: t.payer, account: t.account, month: t.month, side: Side::Debit, amount: t.amount },
+                Posting { org: t.payee, account: t.account, month: t.month, side: Side::Credit, amount: t.amount },
+            ]
+        })
+    }
+
+    /// Checks the invariants: no negative amount, and in every month the sum of debit
+    /// postings equals the sum of credit postings (and so over the whole ledger).
+    pub fn check_balanced(&self) -> Result<(), LedgerError> {
+        if let Some(index) = self.transactions.iter().position(|t| t.amount < Pence::ZERO) {
+            return Err(LedgerError::NegativeAmount { index });
+        }
+        let mut by_month: std::collections::BTreeMap<MonthIndex, (i128, i128)> = Default::default();
+        for p in self.postings() {
+            let e = by_month.entry(p.month).or_default();
+            match p.side {
+                Side::Debit => e.0 += p.amount.0 as i128,
+                Side::Credit => e.1 += p.amount.0 as i128,
+            }
+        }
+        for (month, (debits_pence, credits_pence)) in by_month {
+            if debits_pence != credits_pence {
+                return Err(LedgerError::Unbalanced { month: month.0, debits_pence, credits_pence });
+            }
+        }
+        Ok(())
+    }
+
+    /// Net balance of `org` (credits − debits) over all accounts and months; earmarks
+    /// net to zero.
+    pub fn net_balance(&self, org: OrgId) -> Pence {
+        self.postings()
+            .filter(|p| p.org == org)
+            .map(|p| match p.side {
+                Side::Credit => p.amount,
+                Side::Debit => -p.amount,
+            })
+            .sum()
+    }
+
+    /// Net balance of `org` in one account (credits − debits).
+    pub fn account_balance(&self, org: OrgId, account: Account) -> Pence {
+        self.postings()
+            .filter(|p| p.org == org && p.account == account)
+            .map(|p| match p.side {
+                Side::Credit => p.amount,
+                Side::Debit => -p.amount,
+            })
+            .sum()
+    }
+
+    /// Provider surplus: net income (credits − debits, so sub-contract payments made
+    /// count against the budget holder) less the resource cost it incurred.
+    pub fn surplus(&self, provider: OrgId, costs: &[ResourceCost]) -> Pence {
+        let cost: Pence = costs.iter().filter(|c| c.provider == provider).map(|c| c.amount).sum();
+        self.net_balance(provider) - cost
+    }
+
+    /// Public spend by public payer ([`OrgKind::is_public_payer`](super::organisation::OrgKind::is_public_payer)):
+    /// payments to organisations that are not public payers (providers, people), less
+    /// receipts from them (claw-backs, corridor returns, estate recovery). Transfers
+    /// between public payers (pool contributions and risk shares) and earmarks are not
+    /// spend, so the total over payers counts each pound once. Returns one row per
+    /// public payer, in id order.
+    pub fn public_spend_by_payer(&self, registry: &Registry) -> Result<Vec<(OrgId, Pence)>, PaymentError> {
+        let mut public = vec![false; registry.len()];
+        for (id, o) in registry.iter() {
+            public[id.0 as usize] = o.kind.is_public_payer();
+        }
+        let is_public = |id: OrgId| -> Result<bool, PaymentError> {
+            public.get(id.0 as usize).copied().ok_or(PaymentError::UnknownOrganisation(id.0))
+        };
+        let mut spend = vec![Pence::ZERO; registry.len()];
+        for t in &self.transactions {
+            let (payer_public, payee_public) = (is_public(t.payer)?, is_public(t.payee)?);
+            if payer_public && !payee_public {
+                spend[t.payer.0 as usize] += t.amount;
+            } else if payee_public && !payer_public {
+                spend[t.payee.0 as usize] -= t.amount;
+            }
+        }
+        Ok(registry
+            .iter()
+            .filter(|(_, o)| o.kind.is_public_payer())
+            .map(|(id, _)| (id, spend[id.0 as usize]))
+            .collect())
+    }
+
+    /// Sum of transactions by (payer, payee, account, month), sorted by that key.
+    pub fn aggregate(&self) -> LedgerTable {
+        let mut groups: std::collections::BTreeMap<(OrgId, OrgId, Account, MonthIndex), (i64, u32)> =
+            Default::default();
+        for t in &self.transactions {
+            let e = groups.entry((t.payer, t.payee, t.account, t.month)).or_default();
+            e.0 += t.amount.0;
+            e.1 += 1;
+        }
+        let mut table = LedgerTable::default();
+        for ((payer, payee, account, month), (amount, n)) in groups {
+            table.payer.push(payer.0);
+            table.payee.push(payee.0);
+            table.account.push(account as u8);
+            table.month.push(month.0);
+            table.amount_pence.push(amount);
+            table.transactions.push(n);
+        }
+        table
+    }
+}
+
+/// Transactions summed by (payer, payee, account, month), as columns for a Parquet
+/// table (brief §7.8 "ledger").
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LedgerTable {
+    /// Payer [`OrgId`].
+    pub payer: Vec<u16>,
+    /// Payee [`OrgId`].
+    pub payee: Vec<u16>,
+    /// [`Account`] code (`Account as u8`; names from [`Account::name`]).
+    pub account: Vec<u8>,
+    /// [`MonthIndex`].
+    pub month: Vec<u16>,
+    /// Sum of amounts, pence.
+    pub amount_pence: Vec<i64>,
+    /// Number of transactions summed.
+    pub transactions: Vec<u32>,
+}
+
+impl LedgerTable {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.payer.len()
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.payer.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::organisation::TypicalArea;
+    use super::*;
+    use crate::rng::{Purpose, StreamKey};
+    use rand::RngExt;
+
+    fn tx(payer: OrgId, payee: OrgId, account: Account, month: u16, amount: i64) -> Transaction {
+        Transaction {
+            payer,
+            payee,
+            account,
+            month: MonthIndex(month),
+            currency: Currency::Tariff,
+            reason: Reason::Spell,
+            amount: Pence(amount),
+        }
+    }
+
+    /// A random ledger over the typical area: up to 500 transactions of ±£10,000.
+    fn random_ledger(entity: u64) -> Ledger {
+        let area = TypicalArea::new();
+        let n_orgs = area.registry.len() as u16;
+        let mut rng =
+            StreamKey { master_seed: 2015, sample: 0, replication: 0, purpose: Purpose::Parameters, entity }.rng();
+        let mut l = Ledger::new();
+        let n = rng.random_range(0..500);
+        for _ in 0..n {
+            let payer = OrgId(rng.random_range(0..n_orgs));
+            let payee = OrgId(rng.random_range(0..n_orgs));
+            let account = Account::ALL[rng.random_range(0..Account::ALL.len())];
+            let month = rng.random_range(0..24u16);
+            l.post(tx(payer, payee, account, month, rng.random_range(-1_000_000..=1_000_000)));
+        }
+        l
+    }
+
+    #[test]
+    fn random_ledgers_balance_and_net_to_zero() {
+        let area = TypicalArea::new();
+        for entity in 0..50 {
+            let l = random_ledger(entity);
+            l.check_balanced().unwrap();
+            assert!(l.transactions().iter().all(|t| t.amount > Pence::ZERO));
+            // Double entry: balances over all organisations sum to zero.
+            let total: Pence = area.registry.iter().map(|(id, _)| l.net_balance(id)).sum();
+            assert_eq!(total, Pence::ZERO);
+            // Aggregation preserves the total and the count.
+            let t = l.aggregate();
+            let gross: i64 = l.transactions().iter().map(|t| t.amount.0).sum();
+            assert_eq!(t.amount_pence.iter().sum::<i64>(), gross);
+            assert_eq!(t.transactions.iter().map(|&n| n as usize).sum::<usize>(), l.transactions().len());
+            // Public spend: the sum over payers equals public → non-public flows minus
+            // the reverse, computed independently by kind.
+            let spend: Pence = l.public_spend_by_payer(&area.registry).unwrap().iter().map(|r| r.1).sum();
+            let kind = |id: OrgId| area.registry.kind(id).unwrap().is_public_payer();
+            let expect: Pence = l
+                .transactions()
+                .iter()
+                .map(|t| match (kind(t.payer), kind(t.payee)) {
+                    (true, false) => t.amount,
+                    (false, true) => -t.amount,
+                    _ => Pence::ZERO,
+                })
+                .sum();
+            assert_eq!(spend, expect);
+        }
+    }
+
+    #[test]
+    fn unbalanced_and_negative_ledgers_are_detected() {
+        let mut l = Ledger::new();
+        l.post(tx(OrgId(0), OrgId(1), Account::Income, 0, 100));
+        l.check_balanced().unwrap();
+        // Tamper with a stored amount: the check must notice.
+        let mut bad = l.clone();
+        bad.transactions[0].amount = Pence(-5);
+        assert_eq!(bad.check_balanced(), Err(LedgerError::NegativeAmount { index: 0 }));
+    }
+
+    #[test]
+    fn negative_amounts_reverse_and_zero_is_dropped() {
+        let mut l = Ledger::new();
+        l.post(tx(OrgId(0), OrgId(3), Account::Block, 11, -2_500));
+        l.post(tx(OrgId(0), OrgId(3), Account::Block, 11, 0));
+        assert_eq!(l.transactions().len(), 1);
+        let t = l.transactions()[0];
+        assert_eq!((t.payer, t.payee, t.amount), (OrgId(3), OrgId(0), Pence(2_500)));
+    }
+
+    #[test]
+    fn surplus_public_spend_and_earmarks() {
+        // CCG pays the acute trust £1,000 income and earmarks £300 of retained MRET;
+        // the acute trust's resource cost is £800 → surplus £200. The CCG pays £400 into
+        // the pool, which pays the home care provider £250; a person pays £50.
+        let a = TypicalArea::new();
+        let mut l = Ledger::new();
+        l.post(tx(a.ccg, a.acute, Account::Income, 0, 100_000));
+        l.post(tx(a.ccg, a.ccg, Account::MretWithheld, 0, 30_000));
+        l.post(tx(a.ccg, a.pool, Account::PoolContribution, 0, 40_000));
+        l.post(tx(a.pool, a.home_care, Account::Income, 0, 25_000));
+        l.post(tx(a.people, a.home_care, Account::ClientContribution, 0, 5_000));
+        l.check_balanced().unwrap();
+        let costs = [ResourceCost {
+            provider: a.acute,
+            service: Service::AcuteEmergency,
+            month: MonthIndex(0),
+            amount: Pence(80_000),
+        }];
+        assert_eq!(l.surplus(a.acute, &costs), Pence(20_000));
+        assert_eq!(l.account_balance(a.ccg, Account::MretWithheld), Pence::ZERO);
+        let spend = l.public_spend_by_payer(&a.registry).unwrap();
+        // CCG £1,000 (contribution to the pool is a transfer); pool £250; council £0.
+        assert_eq!(spend, vec![(a.ccg, Pence(100_000)), (a.council, Pence::ZERO), (a.pool, Pence(25_000))]);
+        let t = l.aggregate();
+        assert_eq!(t.len(), 5);
+        // Sorted by (payer, payee, account, month): the CCG's earmark to itself comes first.
+        assert_eq!((t.payer[0], t.payee[0], t.account[0]), (a.ccg.0, a.ccg.0, Account::MretWithheld as u8));
+        assert_eq!(t.amount_pence[0], 30_000);
+    }
+}
