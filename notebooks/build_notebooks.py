@@ -222,8 +222,11 @@ To produce the results it reads, from the repository root:
 ```sh
 cargo build
 ./target/debug/caresim run configs/small.toml --out target/nb/small --force
-CARESIM_RESULTS=target/nb/small .venv/bin/jupyter lab notebooks/   # or set RESULTS below
+.venv/bin/pip install jupyterlab      # not pinned: only to open the notebooks interactively
+CARESIM_RESULTS=$PWD/target/nb/small .venv/bin/jupyter lab notebooks/   # or edit RESULTS below
 ```
+
+Without `CARESIM_RESULTS` the notebook reads `../target/nb/small` (relative to `notebooks/`).
 
 `notebooks/run_all.sh` does all of this and executes every notebook headless. The
 notebook only reads Parquet tables (lazily, with `pl.scan_parquet` over the hive-partitioned
