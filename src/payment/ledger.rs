@@ -227,11 +227,13 @@ impl Ledger {
 
     /// Records a transaction. A negative amount is recorded as the reverse flow (payer
     /// and payee swapped, amount negated), so that a claw-back reads as a payment from
-    /// provider to commissioner; a zero amount is dropped.
+    /// provider to commissioner; a zero amount is dropped. Earmarks (payer = payee) must
+    /// be non-negative: reversing one would lose its sign (checked in debug builds).
     pub fn post(&mut self, mut tx: Transaction) {
         if tx.amount == Pence::ZERO {
             return;
         }
+        debug_assert!(!(tx.is_earmark() && tx.amount < Pence::ZERO), "invariant: negative earmark {tx:?}");
         if tx.amount < Pence::ZERO {
             std::mem::swap(&mut tx.payer, &mut tx.payee);
             tx.amount = -tx.amount;
@@ -427,7 +429,10 @@ mod tests {
             let payee = OrgId(rng.random_range(0..n_orgs));
             let account = Account::ALL[rng.random_range(0..Account::ALL.len())];
             let month = rng.random_range(0..24u16);
-            l.post(tx(payer, payee, account, month, rng.random_range(-1_000_000..=1_000_000)));
+            let amount: i64 = rng.random_range(-1_000_000..=1_000_000);
+            // Earmarks are non-negative by contract.
+            let amount = if payer == payee { amount.abs() } else { amount };
+            l.post(tx(payer, payee, account, month, amount));
         }
         l
     }
