@@ -220,7 +220,6 @@ fn baseline_calibration_targets_that_are_achievable() {
         "eFI mild share, 65+",
         "eFI moderate share, 65+",
         "eFI severe share, 65+",
-        "cost share of the top 5% of people",
     ];
     for target in achievable {
         let row = rows.iter().find(|r| r.measure.target == target).unwrap_or_else(|| panic!("{target} missing"));
