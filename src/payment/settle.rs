@@ -24,8 +24,11 @@
 //! ([`payer_of`]). For a person enrolled in year of care on the activity's day, activity
 //! in the YoC scope is not paid by the payer: the budget holder pays the provider
 //! (sub-contract at the usual price, so client contributions still apply to social
-//! care); the holder is paid capitation per person-month and settles the corridor on the
-//! enrolled people's in-scope resource cost at year end.
+//! care; in an alliance, members fund their own covered activity from their capitation
+//! shares); the holder is paid capitation per person-month and settles the corridor on
+//! the enrolled people's in-scope resource cost at year end. CQUIN (R10) and outpatients
+//! (R9) are priced by [`super::tariff`] but not settled here: the simulation records
+//! neither a CQUIN outcome nor outpatient activity yet.
 
 use std::collections::HashMap;
 
@@ -262,14 +265,17 @@ pub fn settle(inputs: &YearInputs<'_>, regime: &Regime, area: &TypicalArea) -> R
                 *yoc_cost_by_person.entry(a.person).or_default() += cost;
                 match &y.holder {
                     BudgetHolder::PrimeProvider(h) | BudgetHolder::PrimeContractor(h) => *h,
-                    // An alliance keeps capitation shares; members are not paid per activity.
-                    BudgetHolder::Alliance(_) => continue,
+                    // An alliance keeps capitation shares: members pay themselves.
+                    BudgetHolder::Alliance(_) => provider,
                 }
             }
             None => payer_of(service, &regime.pools, area),
         };
-        // The holder pays nothing for its own activity.
-        if covered_by_yoc.is_some() && payer == provider {
+        // Covered activity the provider funds from its own capitation: no public payment
+        // (a person's client contribution to social care still applies).
+        let self_funded = covered_by_yoc.is_some() && payer == provider;
+        let social_care = matches!(service, Service::HomeCare | Service::CareHome);
+        if self_funded && !social_care {
             continue;
         }
         let (currency, account) = if covered_by_yoc.is_some() {
@@ -329,7 +335,9 @@ pub fn settle(inputs: &YearInputs<'_>, regime: &Regime, area: &TypicalArea) -> R
                 let finances = inputs.finances.get(a.person as usize).copied().unwrap_or_default();
                 let charge = charge_week(cost, &finances, setting, &regime.charging);
                 let [public, client] = week_transactions(&charge, payer, area.people, provider, setting, month);
-                if covered_by_yoc.is_some() {
+                if self_funded {
+                    // Only the client contribution flows.
+                } else if covered_by_yoc.is_some() {
                     let amount = cost_plus(public.amount);
                     sub_contract.push(Transaction {
                         account,
@@ -461,7 +469,7 @@ mod tests {
     use super::super::block::BlockContract;
     use super::super::organisation::OrgKind;
     use super::super::tariff::{HrgGroupId, IndexSpell};
-    use super::super::year_of_care::{Band, scope_in_currency};
+    use super::super::year_of_care::{Band, scope_in_currency, scope_include_if_possible};
     use super::*;
     use crate::rng::{Purpose, StreamKey};
     use rand::RngExt;
@@ -612,6 +620,16 @@ mod tests {
             let inputs = YearInputs { year: 0, activity: &activity, finances: &finances, deaths: &deaths, costs: &c };
             let a = settle(&inputs, &separate_budgets(&area), &area).unwrap();
             let b = settle(&inputs, &integrated(&area), &area).unwrap();
+            let mut alliance = integrated(&area);
+            if let Some(y) = alliance.year_of_care.as_mut() {
+                y.holder = BudgetHolder::Alliance(vec![(area.acute, 0.7), (area.community, 0.3)]);
+                y.scope = scope_include_if_possible();
+            }
+            let c3 = settle(&inputs, &alliance, &area).unwrap();
+            check_identities(&c3, &area);
+            assert_eq!(c3.resource_costs, a.resource_costs);
+            assert!(c3.ledger.transactions().iter().all(|t| t.account != Account::SubContract));
+            assert_eq!(c3.ledger.net_balance(area.pool), Pence::ZERO);
             check_identities(&a, &area);
             check_identities(&b, &area);
             // Same activity → identical resource cost, record by record.
