@@ -16,7 +16,7 @@
 //!
 //! With a cohort (`[cohort]` in the config), people of a synthetic population also
 //! generate demand from their own hazards and walk the same pathways through the same
-//! pools (see [`care`]).
+//! pools (see the `care` submodule).
 
 mod care;
 
@@ -184,8 +184,10 @@ impl<'m> Replication<'m> {
             })
             .collect();
         let whole_days = horizon.day_index();
-        for d in 1..=whole_days {
-            queue.schedule(SimTime::from_days(d), FlowEvent::DayEnd);
+        // One day end is pending at a time (the next is scheduled when it fires), so the
+        // pending set grows with the people in care, not with the length of the run.
+        if whole_days >= 1 {
+            queue.schedule(SimTime::from_days(1), FlowEvent::DayEnd);
         }
         if warmup > SimTime::ZERO {
             queue.schedule(warmup, FlowEvent::WarmupEnd);
@@ -525,6 +527,10 @@ impl<'m> Replication<'m> {
 
     fn on_day_end(&mut self) {
         let now = self.now();
+        let next = SimTime::from_days(now.day_index() + 1);
+        if next <= self.horizon {
+            self.queue.schedule(next, FlowEvent::DayEnd);
+        }
         let day = now.day_index() as u32 - 1;
         let per_day = MINUTES_PER_DAY as f64;
         for (i, pool) in self.pools.iter_mut().enumerate() {

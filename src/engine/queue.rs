@@ -67,6 +67,8 @@ const BUCKETS: usize = 129;
 pub struct RadixQueue<E> {
     last: u128,
     len: usize,
+    /// Bit `i - 1` is set when bucket `i` (1..=128) is non-empty.
+    nonempty: u128,
     buckets: Vec<Vec<Scheduled<E>>>,
 }
 
@@ -79,7 +81,7 @@ impl<E> Default for RadixQueue<E> {
 impl<E> RadixQueue<E> {
     /// An empty radix heap.
     pub fn new() -> Self {
-        RadixQueue { last: 0, len: 0, buckets: (0..BUCKETS).map(|_| Vec::new()).collect() }
+        RadixQueue { last: 0, len: 0, nonempty: 0, buckets: (0..BUCKETS).map(|_| Vec::new()).collect() }
     }
 
     #[inline]
@@ -87,19 +89,32 @@ impl<E> RadixQueue<E> {
         (128 - (key ^ last).leading_zeros()) as usize
     }
 
-    /// Refills bucket 0 from the lowest non-empty bucket; false when empty.
-    #[cold]
+    /// Puts an item in bucket `b`, keeping the non-empty mask.
+    #[inline]
+    fn put(&mut self, b: usize, item: Scheduled<E>) {
+        if b > 0 {
+            self.nonempty |= 1 << (b - 1);
+        }
+        self.buckets[b].push(item);
+    }
+
+    /// Refills bucket 0 from the lowest non-empty bucket (found from the mask in O(1));
+    /// false when empty. Keys are unique (`seq`), so bucket 0 holds at most one event and
+    /// this runs on most pops: it must stay cheap.
+    #[inline]
     fn refill(&mut self) -> bool {
-        let Some(i) = (1..BUCKETS).find(|&i| !self.buckets[i].is_empty()) else {
+        if self.nonempty == 0 {
             return false;
-        };
+        }
+        let i = self.nonempty.trailing_zeros() as usize + 1;
+        self.nonempty &= !(1 << (i - 1));
         let mut moved = std::mem::take(&mut self.buckets[i]);
-        let min = moved.iter().map(Scheduled::key).min().expect("invariant: bucket is non-empty");
+        let min = moved.iter().map(Scheduled::key).min().expect("invariant: a bucket in the mask is non-empty");
         self.last = min;
         for item in moved.drain(..) {
             let b = Self::bucket_of(item.key(), min);
             debug_assert!(b < i);
-            self.buckets[b].push(item);
+            self.put(b, item);
         }
         self.buckets[i] = moved;
         true
@@ -112,7 +127,7 @@ impl<E> PendingSet<E> for RadixQueue<E> {
         let key = item.key();
         debug_assert!(key >= self.last, "radix heap requires monotone keys");
         let b = Self::bucket_of(key, self.last);
-        self.buckets[b].push(item);
+        self.put(b, item);
         self.len += 1;
     }
 
