@@ -42,6 +42,7 @@ fi
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/compare-anchors.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
+mkdir -p "$ANCHORS_TARGET"
 
 # --- build (one cargo at a time) --------------------------------------------------
 profile_env=()
@@ -54,10 +55,13 @@ env "${profile_env[@]}" cargo build --quiet --release --no-default-features --ex
 CARESIM_BIN="$CARGO_TARGET_DIR/release/examples/anchor_throughput"
 
 echo "== building flow_plain (release) from a copy of $ANCHORS_DIR/heap_limit" >&2
-cp -R "$ANCHORS_DIR/heap_limit" "$WORK/heap_limit"
-rm -rf "$WORK/heap_limit/target"
+# A fixed copy location with preserved timestamps lets cargo reuse an earlier build.
+PLAIN_SRC="$ANCHORS_TARGET/heap_limit-src"
+rm -rf "$PLAIN_SRC"
+mkdir -p "$PLAIN_SRC"
+cp -pR "$ANCHORS_DIR/heap_limit/Cargo.toml" "$ANCHORS_DIR/heap_limit/src" "$PLAIN_SRC/"
 CARGO_TARGET_DIR="$ANCHORS_TARGET" cargo build --quiet --release \
-    --manifest-path "$WORK/heap_limit/Cargo.toml" --bin flow_plain
+    --manifest-path "$PLAIN_SRC/Cargo.toml" --bin flow_plain
 PLAIN_BIN="$ANCHORS_TARGET/release/flow_plain"
 
 for bin in "$CARESIM_BIN" "$PLAIN_BIN"; do
@@ -72,6 +76,8 @@ field() {
 
 : >"$WORK/caresim.eps"
 : >"$WORK/plain.eps"
+: >"$WORK/caresim.wall"
+: >"$WORK/plain.wall"
 for ((i = 1; i <= RUNS; i++)); do
     "$CARESIM_BIN" -n "$N" >"$WORK/caresim.out"
     "$PLAIN_BIN" -n "$N" >"$WORK/plain.out"
@@ -84,6 +90,8 @@ for ((i = 1; i <= RUNS; i++)); do
     fi
     echo "$c_eps" >>"$WORK/caresim.eps"
     echo "$p_eps" >>"$WORK/plain.eps"
+    field wall_s "$WORK/caresim.out" >>"$WORK/caresim.wall"
+    field wall_s "$WORK/plain.out" >>"$WORK/plain.wall"
     printf 'run %d/%d: caresim %s events/s (wall %ss), flow_plain %s events/s (wall %ss)\n' \
         "$i" "$RUNS" "$c_eps" "$(field wall_s "$WORK/caresim.out")" "$p_eps" "$(field wall_s "$WORK/plain.out")"
 done
@@ -93,6 +101,8 @@ median() {
 }
 c_med="$(median "$WORK/caresim.eps")"
 p_med="$(median "$WORK/plain.eps")"
+c_wall="$(median "$WORK/caresim.wall")"
+p_wall="$(median "$WORK/plain.wall")"
 
 echo
 echo "patients=$N runs=$RUNS (median of each); machine: $(nproc) cores, $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1)"
@@ -100,7 +110,10 @@ echo "caresim    : $(grep -E '^(mean_acute_occupancy|events_processed)' "$WORK/c
 echo "flow_plain : $(grep -E '^(mean_acute_occupancy|events_processed)' "$WORK/plain.out" | tr '\n' ' ')"
 echo "event counts: caresim events_processed=$(field events_processed "$WORK/caresim.out") (arrivals + stay ends + day ends);" \
     "flow_plain events_processed=$(field events_processed "$WORK/plain.out") (pops + unblockings)"
-awk -v c="$c_med" -v p="$p_med" 'BEGIN {
+awk -v c="$c_med" -v p="$p_med" -v cw="$c_wall" -v pw="$p_wall" 'BEGIN {
+    printf "median wall_s: caresim %.3f, flow_plain %.3f", cw, pw
+    if (cw > 0 && pw > 0) printf " (flow_plain/caresim = %.3f)", pw / cw
+    printf "\n"
     printf "median events/s: caresim %.0f, flow_plain %.0f\n", c, p
     printf "ratio caresim/flow_plain = %.3f\n", c / p
 }'
