@@ -138,6 +138,44 @@ struct Patient {
     acute_since: Option<SimTime>,
 }
 
+impl Patient {
+    /// A patient at the first step of `pathway`, asking for a place now, drawing from
+    /// their own stream keyed by `key` within the run.
+    fn new(
+        run: &RunSettings,
+        at: RunKey,
+        key: u64,
+        pathway: &crate::pathway::Pathway,
+        id: PathwayId,
+        now: SimTime,
+        person: Option<PersonId>,
+    ) -> Patient {
+        let rng = StreamKey {
+            master_seed: run.master_seed,
+            sample: at.sample,
+            replication: at.replication,
+            purpose: Purpose::Patient,
+            entity: key,
+        }
+        .rng();
+        Patient {
+            rng,
+            key,
+            generation: 0,
+            pathway: id,
+            step: pathway.start,
+            held: None,
+            blocked: false,
+            requested_at: now,
+            admitted_at: now,
+            ready_at: now,
+            person,
+            accounted_from: now,
+            acute_since: None,
+        }
+    }
+}
+
 /// One replication of a flow model: owns the clock, the queue, the pools and patients.
 pub struct Replication<'m> {
     model: &'m Model,
@@ -294,31 +332,8 @@ impl<'m> Replication<'m> {
         self.arrivals_so_far[s] += 1;
         let key = ((s as u64) << PATIENT_KEY_STREAM_SHIFT) | n;
         let pathway = stream.pathway;
-        let start = self.model.pathway(pathway).start;
         let now = self.now();
-        let rng = StreamKey {
-            master_seed: self.settings.master_seed,
-            sample: self.key.sample,
-            replication: self.key.replication,
-            purpose: Purpose::Patient,
-            entity: key,
-        }
-        .rng();
-        let patient = Patient {
-            rng,
-            key,
-            generation: 0,
-            pathway,
-            step: start,
-            held: None,
-            blocked: false,
-            requested_at: now,
-            admitted_at: now,
-            ready_at: now,
-            person: None,
-            accounted_from: now,
-            acute_since: None,
-        };
+        let patient = Patient::new(&self.settings, self.key, key, self.model.pathway(pathway), pathway, now, None);
         let id = self.alloc_patient(patient);
         self.schedule_next_arrival(s);
         self.request_first_step(id);

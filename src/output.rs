@@ -188,28 +188,40 @@ impl ParquetSink {
         fs::rename(&tmp, &path).map_err(io("renaming", &tmp))
     }
 
+    /// The key columns (`scenario`, `sample`, `replication`) of `n` rows of run `k`.
+    fn key_columns(&self, k: RunKey, n: usize) -> Vec<Column> {
+        let scenario = self.scenario_names[k.scenario as usize].as_str();
+        vec![
+            Column::new("scenario".into(), vec![scenario; n]),
+            Column::new("sample".into(), vec![k.sample; n]),
+            Column::new("replication".into(), vec![k.replication; n]),
+        ]
+    }
+
+    /// A frame of run `k`'s `table`: the key columns followed by `rest`.
+    fn keyed_frame(
+        &self,
+        table: &'static str,
+        k: RunKey,
+        mut cols: Vec<Column>,
+        rest: Vec<Column>,
+    ) -> Result<DataFrame, OutputError> {
+        cols.extend(rest);
+        let height = cols.first().map_or(0, |c| c.len());
+        DataFrame::new(height, cols).map_err(|source| OutputError::Polars {
+            table,
+            path: self.path(table, k.scenario, &run_file_name(k)),
+            source,
+        })
+    }
+
     /// Writes every table of one run.
     pub fn write_run(&self, out: &RunOutput) -> Result<(), OutputError> {
         let k = out.key;
         let file = run_file_name(k);
         let pools = &self.pool_names[k.scenario as usize];
-        let scenario = self.scenario_names[k.scenario as usize].as_str();
-        let keyed = |n: usize| -> Vec<Column> {
-            vec![
-                Column::new("scenario".into(), vec![scenario; n]),
-                Column::new("sample".into(), vec![k.sample; n]),
-                Column::new("replication".into(), vec![k.replication; n]),
-            ]
-        };
-        let frame = |table: &'static str, mut cols: Vec<Column>, rest: Vec<Column>| -> Result<DataFrame, OutputError> {
-            cols.extend(rest);
-            let height = cols.first().map_or(0, |c| c.len());
-            DataFrame::new(height, cols).map_err(|source| OutputError::Polars {
-                table,
-                path: self.path(table, k.scenario, &file),
-                source,
-            })
-        };
+        let keyed = |n: usize| self.key_columns(k, n);
+        let frame = |table: &'static str, cols: Vec<Column>, rest: Vec<Column>| self.keyed_frame(table, k, cols, rest);
 
         let p = &out.pools;
         let n = p.len();

@@ -538,30 +538,8 @@ impl<'m> Replication<'m> {
         let n = c.journeys[i];
         c.journeys[i] = n.wrapping_add(1);
         let key = (1u64 << 63) | ((i as u64) << 16) | n as u64;
-        let rng = StreamKey {
-            master_seed: s.master_seed,
-            sample: self.key.sample,
-            replication: self.key.replication,
-            purpose: Purpose::Patient,
-            entity: key,
-        }
-        .rng();
-        let start = self.model.pathway(pathway).start;
-        let patient = Patient {
-            rng,
-            key,
-            generation: 0,
-            pathway,
-            step: start,
-            held: None,
-            blocked: false,
-            requested_at: now,
-            admitted_at: now,
-            ready_at: now,
-            person: Some(PersonId(i as u32)),
-            accounted_from: now,
-            acute_since: None,
-        };
+        let patient =
+            Patient::new(&s, self.key, key, self.model.pathway(pathway), pathway, now, Some(PersonId(i as u32)));
         let id = self.alloc_patient(patient);
         self.cohort().active[i] = Some(id);
         self.request_first_step(id);

@@ -12,25 +12,10 @@ impl ParquetSink {
     pub(super) fn write_cohort_tables(&self, out: &RunOutput) -> Result<(), OutputError> {
         let k = out.key;
         let file = run_file_name(k);
-        let scenario = self.scenario_names[k.scenario as usize].as_str();
         let pools = &self.pool_names[k.scenario as usize];
         let meta = &self.pool_meta[k.scenario as usize];
-        let keyed = |n: usize| -> Vec<Column> {
-            vec![
-                Column::new("scenario".into(), vec![scenario; n]),
-                Column::new("sample".into(), vec![k.sample; n]),
-                Column::new("replication".into(), vec![k.replication; n]),
-            ]
-        };
-        let frame = |table: &'static str, mut cols: Vec<Column>, rest: Vec<Column>| -> Result<DataFrame, OutputError> {
-            cols.extend(rest);
-            let height = cols.first().map_or(0, |c| c.len());
-            DataFrame::new(height, cols).map_err(|source| OutputError::Polars {
-                table,
-                path: self.dir.join(table).join(&file),
-                source,
-            })
-        };
+        let keyed = |n: usize| self.key_columns(k, n);
+        let frame = |table: &'static str, cols: Vec<Column>, rest: Vec<Column>| self.keyed_frame(table, k, cols, rest);
 
         let d = &out.delays;
         let name = |i: &u16| pools[*i as usize].as_str();
