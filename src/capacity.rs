@@ -159,18 +159,19 @@ pub struct PoolStats {
     pub turned_away: u64,
     /// Admissions that had to wait (wait > 0).
     pub waited: u64,
-    /// Sum of waits of admitted requests, minutes.
-    pub wait_minutes: u128,
+    /// Sum of waits of admitted requests, minutes. (64 bits: 10^13 patient-minutes
+    /// would need a million patients waiting for 20 years.)
+    pub wait_minutes: u64,
     /// Places given up.
     pub departures: u64,
     /// Sum of (exit - admission) over departures, minutes.
-    pub sojourn_minutes: u128,
+    pub sojourn_minutes: u64,
     /// Integral of occupied places over time, place-minutes.
-    pub occupied_area: u128,
+    pub occupied_area: u64,
     /// Integral of the waiting-list length over time, patient-minutes.
-    pub waiting_area: u128,
+    pub waiting_area: u64,
     /// Integral of blocked occupants over time, place-minutes.
-    pub blocked_area: u128,
+    pub blocked_area: u64,
 }
 
 impl PoolStats {
@@ -252,11 +253,11 @@ impl CarePool {
     /// Brings the time-weighted integrals up to `now`. Call before any change of state.
     #[inline]
     pub fn advance(&mut self, now: SimTime) {
-        let dt = now.since(self.last_change).minutes() as u128;
+        let dt = now.since(self.last_change).minutes() as u64;
         if dt > 0 {
-            self.stats.occupied_area += dt * self.occupied as u128;
-            self.stats.waiting_area += dt * self.waiting_len as u128;
-            self.stats.blocked_area += dt * self.blocked as u128;
+            self.stats.occupied_area += dt * self.occupied as u64;
+            self.stats.waiting_area += dt * self.waiting_len as u64;
+            self.stats.blocked_area += dt * self.blocked as u64;
             self.last_change = now;
         }
     }
@@ -307,7 +308,7 @@ impl CarePool {
     pub fn release(&mut self, now: SimTime, admitted_at: SimTime, is_live: impl Fn(&Waiter) -> bool) -> Option<Waiter> {
         self.advance(now);
         self.stats.departures += 1;
-        self.stats.sojourn_minutes += now.since(admitted_at).minutes() as u128;
+        self.stats.sojourn_minutes += now.since(admitted_at).minutes() as u64;
         if self.waiting_len > 0
             && let Some(w) = self.waiting.iter_mut().find_map(|q| {
                 while let Some(w) = q.pop_front() {
@@ -324,7 +325,7 @@ impl CarePool {
             if wait > 0 {
                 self.stats.waited += 1;
             }
-            self.stats.wait_minutes += wait as u128;
+            self.stats.wait_minutes += wait as u64;
             return Some(w);
         }
         self.occupied -= 1;

@@ -27,7 +27,7 @@ use crate::model::Model;
 use crate::pathway::Hold;
 use crate::pathway::{Next, PathwayId, StepId};
 use crate::record::{CapacityTable, DelayTable, EpisodeTable, PoolSummary, RunKey, RunOutput};
-use crate::rng::{Purpose, SimRng, StreamKey};
+use crate::rng::{Purpose, SimRng, StreamKey, StreamPrefix};
 use crate::time::{MINUTES_PER_DAY, SimTime};
 use rand::RngExt;
 
@@ -142,22 +142,14 @@ impl Patient {
     /// A patient at the first step of `pathway`, asking for a place now, drawing from
     /// their own stream keyed by `key` within the run.
     fn new(
-        run: &RunSettings,
-        at: RunKey,
+        streams: &StreamPrefix,
         key: u64,
         pathway: &crate::pathway::Pathway,
         id: PathwayId,
         now: SimTime,
         person: Option<PersonId>,
     ) -> Patient {
-        let rng = StreamKey {
-            master_seed: run.master_seed,
-            sample: at.sample,
-            replication: at.replication,
-            purpose: Purpose::Patient,
-            entity: key,
-        }
-        .rng();
+        let rng = streams.rng(key);
         Patient {
             rng,
             key,
@@ -200,6 +192,8 @@ pub struct Replication<'m> {
     delay_transfers: Vec<Vec<u64>>,
     cohort: Option<care::CohortState>,
     event_log: Option<crate::record::EventTable>,
+    /// The prefix of every patient's own random stream in this run.
+    patient_streams: StreamPrefix,
 }
 
 impl<'m> Replication<'m> {
@@ -260,6 +254,7 @@ impl<'m> Replication<'m> {
             delay_transfers: vec![vec![0; n_pools]; n_pools],
             cohort: None,
             event_log: settings.record_events.then(crate::record::EventTable::default),
+            patient_streams: StreamPrefix::new(settings.master_seed, key.sample, key.replication, Purpose::Patient),
         };
         let rows = whole_days as usize * n_pools;
         rep.capacity.day.reserve(rows);
@@ -333,7 +328,7 @@ impl<'m> Replication<'m> {
         let key = ((s as u64) << PATIENT_KEY_STREAM_SHIFT) | n;
         let pathway = stream.pathway;
         let now = self.now();
-        let patient = Patient::new(&self.settings, self.key, key, self.model.pathway(pathway), pathway, now, None);
+        let patient = Patient::new(&self.patient_streams, key, self.model.pathway(pathway), pathway, now, None);
         let id = self.alloc_patient(patient);
         self.schedule_next_arrival(s);
         self.request_first_step(id);

@@ -533,13 +533,18 @@ impl<'m> Replication<'m> {
     /// Person `i` starts a journey on `pathway`: a patient is created and asks for a place.
     fn start_journey(&mut self, i: usize, pathway: PathwayId) {
         let now = self.now();
-        let s = self.settings;
         let c = self.cohort();
         let n = c.journeys[i];
         c.journeys[i] = n.wrapping_add(1);
         let key = (1u64 << 63) | ((i as u64) << 16) | n as u64;
-        let patient =
-            Patient::new(&s, self.key, key, self.model.pathway(pathway), pathway, now, Some(PersonId(i as u32)));
+        let patient = Patient::new(
+            &self.patient_streams,
+            key,
+            self.model.pathway(pathway),
+            pathway,
+            now,
+            Some(PersonId(i as u32)),
+        );
         let id = self.alloc_patient(patient);
         self.cohort().active[i] = Some(id);
         self.request_first_step(id);
