@@ -253,7 +253,7 @@ impl CarePool {
     /// Brings the time-weighted integrals up to `now`. Call before any change of state.
     #[inline]
     pub fn advance(&mut self, now: SimTime) {
-        let dt = now.since(self.last_change).minutes() as u64;
+        let dt = now.since(self.last_change).minutes();
         if dt > 0 {
             self.stats.occupied_area += dt * self.occupied as u64;
             self.stats.waiting_area += dt * self.waiting_len as u64;
@@ -308,7 +308,7 @@ impl CarePool {
     pub fn release(&mut self, now: SimTime, admitted_at: SimTime, is_live: impl Fn(&Waiter) -> bool) -> Option<Waiter> {
         self.advance(now);
         self.stats.departures += 1;
-        self.stats.sojourn_minutes += now.since(admitted_at).minutes() as u64;
+        self.stats.sojourn_minutes += now.since(admitted_at).minutes();
         if self.waiting_len > 0
             && let Some(w) = self.waiting.iter_mut().find_map(|q| {
                 while let Some(w) = q.pop_front() {
@@ -325,7 +325,7 @@ impl CarePool {
             if wait > 0 {
                 self.stats.waited += 1;
             }
-            self.stats.wait_minutes += wait as u64;
+            self.stats.wait_minutes += wait;
             return Some(w);
         }
         self.occupied -= 1;
