@@ -55,10 +55,10 @@
 //! |---|---|
 //! | units | [`time`], [`money`], [`rng`] |
 //! | engine | [`engine`] (domain-free pending-event set) |
-//! | rules | [`dist`], [`capacity`], [`pathway`], [`arrivals`], [`model`], [`config`], [`stats`] |
-//! | model | [`flow`] (event handlers and the replication loop) |
-//! | runs | [`record`], [`experiment`] |
-//! | edges | `output` (Parquet, feature `parquet`) and the `caresim` binary |
+//! | rules | [`dist`], [`capacity`], [`pathway`], [`arrivals`], [`cohort`] (population and hazards), [`model`], [`config`], [`stats`], [`payment`] (currencies and ledger, pure) |
+//! | model | [`flow`] (event handlers and the replication loop, the cohort's included) |
+//! | runs | [`record`], [`experiment`], [`shard`], [`compare`], [`warmup`], [`calibration`] |
+//! | edges | `output` and `merge` (Parquet, feature `parquet`) and the `caresim` binary |
 
 #![deny(missing_docs)]
 
