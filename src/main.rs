@@ -6,6 +6,14 @@ mod warmup_cli;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // Rust ignores SIGPIPE, so printing into a closed pipe (`caresim validate x | head`)
+    // would panic; the default action ends the process quietly, as other tools do.
+    #[cfg(unix)]
+    // SAFETY: called once at start-up, before any thread exists; only restores the
+    // signal's default disposition.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     match cli::main() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
