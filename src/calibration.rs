@@ -221,7 +221,8 @@ pub fn report(
     let responsible: Vec<(u16, &'static str)> =
         model.pools.iter().enumerate().map(|(i, p)| (i as u16, p.responsible.name())).collect();
     let settings = plan.run_settings(false);
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
+    let pool =
+        rayon::ThreadPoolBuilder::new().num_threads(threads).stack_size(crate::experiment::RUN_STACK_BYTES).build()?;
     let per_run: Vec<Vec<Measure>> = pool.install(|| {
         (0..plan.replications)
             .into_par_iter()
