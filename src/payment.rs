@@ -41,6 +41,24 @@ pub mod year_of_care;
 
 use crate::money::Pence;
 
+/// Unit costs shared by the payment tests (2015/16 values of the domain brief).
+#[cfg(test)]
+pub(crate) fn test_unit_costs() -> crate::cohort::UnitCosts {
+    crate::cohort::UnitCosts {
+        price_year: "2015/16".into(),
+        emergency_spell: Pence(235_800),
+        elective_spell: Pence(368_400),
+        delayed_bed_day: Pence(31_300),
+        ae_attendance: Pence(14_800),
+        gp_contact: Pence(3_500),
+        intermediate_care_day: Pence(20_000),
+        reablement_day: Pence(3_600),
+        home_care_hour: Pence(1_377),
+        care_home_week: Pence(54_900),
+        nursing_visit: Pence(3_200),
+    }
+}
+
 /// Days in a (365-day) financial year.
 pub const DAYS_PER_YEAR: u32 = 365;
 

@@ -475,19 +475,7 @@ mod tests {
     use rand::RngExt;
 
     fn costs() -> UnitCosts {
-        UnitCosts {
-            price_year: "2015/16".into(),
-            emergency_spell: Pence(235_800),
-            elective_spell: Pence(368_400),
-            delayed_bed_day: Pence(31_300),
-            ae_attendance: Pence(14_800),
-            gp_contact: Pence(3_500),
-            intermediate_care_day: Pence(20_000),
-            reablement_day: Pence(3_600),
-            home_care_hour: Pence(1_377),
-            care_home_week: Pence(54_900),
-            nursing_visit: Pence(3_200),
-        }
+        crate::payment::test_unit_costs()
     }
 
     /// Random activity for 200 people over year 0, from a fixed-seed stream.
