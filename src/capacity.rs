@@ -26,11 +26,14 @@ pub enum Places {
     Unlimited,
 }
 
-/// What happens to a request for a place when the pool is full.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What happens to a request for a place when the pool is full (`when_full` in a config:
+/// `"queue"`, the default, or `"turn_away"`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum WhenFull {
     /// Wait in the pool's waiting list (an arrival waits outside; a transfer waits in
     /// the place it holds, i.e. is blocked).
+    #[default]
     Queue,
     /// The request is lost (turned away and counted); the patient leaves the system.
     TurnAway,
@@ -40,7 +43,8 @@ pub enum WhenFull {
 pub const MAX_PRIORITY: u8 = 7;
 
 /// The kind of care a pool provides.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Setting {
     /// Acute hospital beds.
     Acute,
@@ -60,7 +64,8 @@ pub enum Setting {
 }
 
 /// Why a patient blocked waiting for a pool is delayed (the national DToC categories).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum DelayReason {
     /// Awaiting a care package in own home.
     AwaitingCarePackage,
@@ -86,7 +91,8 @@ impl DelayReason {
 }
 
 /// The organisation responsible for a delay.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Responsible {
     /// The NHS.
     #[default]

@@ -70,7 +70,8 @@ impl Route {
 }
 
 /// How a person of the cohort holds a step's place.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Hold {
     /// In the place for the sampled stay (a bed).
     #[default]

@@ -2,6 +2,8 @@
 //! errors. Numbers stay as written (signed, float) so the validation layer can say
 //! *why* a value is wrong instead of "expected u32".
 
+use crate::capacity::{DelayReason, Responsible, Setting, WhenFull};
+use crate::pathway::Hold;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -30,76 +32,16 @@ pub struct RawPool {
     pub capacity: toml::Value,
     /// `"queue"` (default) or `"turn_away"`.
     #[serde(default)]
-    pub when_full: RawWhenFull,
+    pub when_full: WhenFull,
     /// The kind of care the pool provides (for costs and person-year activity).
     #[serde(default)]
-    pub setting: RawSetting,
+    pub setting: Setting,
     /// Why a patient blocked waiting for this pool is delayed.
     #[serde(default)]
-    pub delay_reason: RawDelayReason,
+    pub delay_reason: DelayReason,
     /// The organisation responsible for such a delay.
     #[serde(default)]
-    pub responsible: RawResponsible,
-}
-
-/// The kind of care a pool provides.
-#[derive(Debug, Deserialize, Clone, Copy, Default, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum RawSetting {
-    /// Acute hospital beds.
-    Acute,
-    /// Bed-based intermediate care.
-    IntermediateCare,
-    /// Reablement (home-based intermediate care).
-    Reablement,
-    /// Home care packages.
-    HomeCare,
-    /// Care home places.
-    CareHome,
-    /// Community nursing caseload.
-    CommunityNursing,
-    /// Anything else (not costed).
-    #[default]
-    Other,
-}
-
-/// Reason recorded for a delayed transfer into a pool.
-#[derive(Debug, Deserialize, Clone, Copy, Default, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum RawDelayReason {
-    /// Awaiting a care package in own home.
-    AwaitingCarePackage,
-    /// Awaiting further non-acute NHS care.
-    AwaitingNhsCare,
-    /// Awaiting a residential or nursing home place.
-    AwaitingCareHome,
-    /// Not classified.
-    #[default]
-    Other,
-}
-
-/// Organisation responsible for a delay.
-#[derive(Debug, Deserialize, Clone, Copy, Default, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum RawResponsible {
-    /// The NHS.
-    #[default]
-    Nhs,
-    /// The council (social care).
-    Council,
-    /// Both.
-    Both,
-}
-
-/// Behaviour of a full pool.
-#[derive(Debug, Deserialize, Clone, Copy, Default, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum RawWhenFull {
-    /// Wait in a FIFO (by priority) waiting list.
-    #[default]
-    Queue,
-    /// Lose the request.
-    TurnAway,
+    pub responsible: Responsible,
 }
 
 /// `[arrivals.NAME]`.
@@ -155,20 +97,7 @@ pub struct RawStep {
     /// in the place; default), `"package"` (the sampled stay, at home, alongside other
     /// care) or `"until_death"` (a care home placement).
     #[serde(default)]
-    pub hold: RawHold,
-}
-
-/// How a place is held.
-#[derive(Debug, Deserialize, Clone, Copy, Default, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum RawHold {
-    /// For the stay, in the place.
-    #[default]
-    Stay,
-    /// For the stay, at home, alongside other care.
-    Package,
-    /// Until death.
-    UntilDeath,
+    pub hold: Hold,
 }
 
 /// One routing choice.

@@ -2,14 +2,12 @@
 //! dotted key, the bad value and the reason; validation goes on after a problem so
 //! that all of them are reported together.
 
-use super::raw::{
-    RawCalendar, RawDelayReason, RawDist, RawHold, RawModel, RawPool, RawResponsible, RawRoute, RawSetting, RawWhenFull,
-};
+use super::raw::{RawCalendar, RawDist, RawModel, RawPool, RawRoute};
 use crate::arrivals::{ArrivalStream, Calendar};
-use crate::capacity::{DelayReason, MAX_PRIORITY, Places, PoolId, PoolSpec, Responsible, Setting, WhenFull};
+use crate::capacity::{MAX_PRIORITY, Places, PoolId, PoolSpec};
 use crate::dist::DurationDist;
 use crate::model::Model;
-use crate::pathway::{Hold, Next, Pathway, PathwayId, Route, Step, StepId};
+use crate::pathway::{Next, Pathway, PathwayId, Route, Step, StepId};
 
 /// Tolerance on the sum of routing probabilities.
 pub const PROBABILITY_SUM_TOLERANCE: f64 = 1e-9;
@@ -138,31 +136,14 @@ pub fn model(p: &mut Problems, raw: &RawModel) -> Option<Model> {
         .iter()
         .filter_map(|(name, pool)| {
             let places = pool_places(p, &format!("pools.{name}.capacity"), pool)?;
-            let when_full = match pool.when_full {
-                RawWhenFull::Queue => WhenFull::Queue,
-                RawWhenFull::TurnAway => WhenFull::TurnAway,
-            };
-            let setting = match pool.setting {
-                RawSetting::Acute => Setting::Acute,
-                RawSetting::IntermediateCare => Setting::IntermediateCare,
-                RawSetting::Reablement => Setting::Reablement,
-                RawSetting::HomeCare => Setting::HomeCare,
-                RawSetting::CareHome => Setting::CareHome,
-                RawSetting::CommunityNursing => Setting::CommunityNursing,
-                RawSetting::Other => Setting::Other,
-            };
-            let delay_reason = match pool.delay_reason {
-                RawDelayReason::AwaitingCarePackage => DelayReason::AwaitingCarePackage,
-                RawDelayReason::AwaitingNhsCare => DelayReason::AwaitingNhsCare,
-                RawDelayReason::AwaitingCareHome => DelayReason::AwaitingCareHome,
-                RawDelayReason::Other => DelayReason::Other,
-            };
-            let responsible = match pool.responsible {
-                RawResponsible::Nhs => Responsible::Nhs,
-                RawResponsible::Council => Responsible::Council,
-                RawResponsible::Both => Responsible::Both,
-            };
-            Some(PoolSpec { name: name.clone(), places, when_full, setting, delay_reason, responsible })
+            Some(PoolSpec {
+                name: name.clone(),
+                places,
+                when_full: pool.when_full,
+                setting: pool.setting,
+                delay_reason: pool.delay_reason,
+                responsible: pool.responsible,
+            })
         })
         .collect();
     let pool_names: Vec<&String> = raw.pools.keys().collect();
@@ -220,11 +201,7 @@ pub fn model(p: &mut Problems, raw: &RawModel) -> Option<Model> {
                     .collect();
                 routes.try_into().ok()
             });
-            let hold = match raw_step.hold {
-                RawHold::Stay => Hold::Stay,
-                RawHold::Package => Hold::Package,
-                RawHold::UntilDeath => Hold::UntilDeath,
-            };
+            let hold = raw_step.hold;
             if let (Some(pool), Some(stay)) = (pool, stay) {
                 let priority = raw_step.priority.clamp(0, MAX_PRIORITY as i64) as u8;
                 steps.push(Step { name: sname.clone(), pool, stay, priority, route, route_by_frailty, hold });
