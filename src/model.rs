@@ -16,6 +16,8 @@ pub struct Model {
     pub arrivals: Vec<ArrivalStream>,
     /// The synthetic population, when the model has one.
     pub cohort: Option<crate::cohort::CohortParams>,
+    /// Who pays whom (`[payment]`; cohort models only). Absent: resource cost only.
+    pub payment: Option<crate::payment::spec::PaymentSpec>,
 }
 
 impl Model {

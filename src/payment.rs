@@ -36,6 +36,7 @@ pub mod organisation;
 pub mod pooled;
 pub mod settle;
 pub mod social_care;
+pub mod spec;
 pub mod tariff;
 pub mod year_of_care;
 

@@ -232,7 +232,7 @@ pub fn model(p: &mut Problems, raw: &RawModel) -> Option<Model> {
             arrivals.push(ArrivalStream { name: aname.clone(), rate_per_day: raw_a.rate_per_day, calendar, pathway });
         }
     }
-    let partial = Model { pools, pathways, arrivals, cohort: None };
+    let partial = Model { pools, pathways, arrivals, cohort: None, payment: None };
     let cohort = raw.cohort.as_ref().and_then(|c| crate::cohort::validate(p, c, Some(&partial)));
     (p.0.len() == before).then_some(Model { cohort, ..partial })
 }

@@ -1,0 +1,225 @@
+//! The validated `[payment]` section of a model: which currencies are in force, the
+//! organisations of the area and who delivers what, client finances, and the one
+//! activity-changing lever. Built by [`crate::config`] from `[payment]`; turned into a
+//! [`Regime`] for one run by [`PaymentSpec::regime`], once the values that come from a
+//! baseline pilot ([`PaymentCalibration`]) are known.
+
+use super::block::{BlockContract, CapCollar};
+use super::organisation::TypicalArea;
+use super::pooled::PooledFund;
+use super::settle::{BlockCover, Regime, YocRegime};
+use super::social_care::Charging;
+use super::tariff::TariffParams;
+use super::year_of_care::{
+    BudgetHolder, CapitationRates, CapitationUplift, CohortRule, Enrolment, OutlierParams, RiskCorridor,
+    SubContractBasis,
+};
+use super::{PaymentError, Scope};
+use crate::money::Pence;
+
+/// How people's finances are drawn for the means test (brief §2.3; per person, from a
+/// keyed stream, identical in every scenario).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FinancesParams {
+    /// Share of people aged 65+ who own their home.
+    pub home_owner_share_65_plus: f64,
+    /// Mean home value of an owner, pence.
+    pub home_value_mean_pence: Pence,
+    /// Share of people whose savings exceed the upper capital limit.
+    pub savings_above_upper_share: f64,
+    /// Share whose savings fall between the limits (the rest are below the lower limit).
+    pub savings_between_share: f64,
+    /// Share of owners whose home is disregarded (a partner still lives there).
+    pub home_disregarded_share: f64,
+    /// Assessed weekly income, pence.
+    pub weekly_income_pence: Pence,
+}
+
+/// A block contract as configured: the annual value is either stated or taken from the
+/// baseline pilot's resource cost of the covered services (`None`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BlockSpec {
+    /// Services covered (all delivered by one provider).
+    pub services: Scope,
+    /// Annual value, pence; `None` = calibrate from the pilot.
+    pub annual_value_pence: Option<Pence>,
+    /// Optional cap and collar.
+    pub cap_collar: Option<CapCollar>,
+}
+
+/// Which pooled budget, if any.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PoolSpec {
+    /// Separate budgets: the CCG pays NHS services, the council social care.
+    Separate,
+    /// The Better Care Fund pool (£70.50 per head, [`PooledFund::better_care_fund`]).
+    BetterCareFund,
+    /// A Barker-style single budget over `scope`; contributions are each commissioner's
+    /// baseline resource cost of the in-scope services it commissions (from the pilot).
+    SingleBudget {
+        /// Services the single budget pays for.
+        scope: Scope,
+    },
+}
+
+/// Year-of-care as configured.
+#[derive(Clone, Debug, PartialEq)]
+pub struct YocSpec {
+    /// Who is enrolled (selected quarterly; enrolled until death).
+    pub rule: CohortRule,
+    /// Budget holder.
+    pub holder: BudgetHolder,
+    /// Services the capitation covers.
+    pub scope: Scope,
+    /// Capitation per band; `None` = calibrate from the pilot (two-pass).
+    pub capitation: Option<CapitationRates>,
+    /// Growth and efficiency applied to calibrated capitation.
+    pub uplift: CapitationUplift,
+    /// Risk corridor.
+    pub corridor: RiskCorridor,
+    /// High-cost outlier carve-out.
+    pub outlier: Option<OutlierParams>,
+    /// Sub-contract basis.
+    pub basis: SubContractBasis,
+    /// Lever (activity-changing, off = 1.0): hazard ratio on emergency admissions of
+    /// enrolled people (an integrated care team effect).
+    pub admission_hazard_ratio: f64,
+}
+
+/// The validated `[payment]` section.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PaymentSpec {
+    /// Organisations and who delivers what.
+    pub area: TypicalArea,
+    /// Episode tariff; `mret.baseline_pence = None` with MRET on = calibrate.
+    pub tariff: TariffParams,
+    /// Block contracts.
+    pub blocks: Vec<BlockSpec>,
+    /// Social care charging.
+    pub charging: Charging,
+    /// Client finances.
+    pub finances: FinancesParams,
+    /// Pooled budget.
+    pub pool: PoolSpec,
+    /// Year of care, if in force.
+    pub year_of_care: Option<YocSpec>,
+    /// Replications of the baseline pilot used for calibration.
+    pub pilot_replications: u32,
+}
+
+/// Values taken from a baseline pilot (the same model with every lever off).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PaymentCalibration {
+    /// Annual emergency tariff value (after R7) per payer–acute pair.
+    pub mret_baseline_pence: Option<Pence>,
+    /// Capitation per band.
+    pub capitation: Option<CapitationRates>,
+    /// Annual value of each calibrated block, in [`PaymentSpec::blocks`] order.
+    pub block_values_pence: Vec<Option<Pence>>,
+    /// Single budget contributions: (CCG, council) annual pence.
+    pub single_budget_pence: Option<(Pence, Pence)>,
+}
+
+impl PaymentSpec {
+    /// True when some value must come from a pilot.
+    pub fn needs_calibration(&self) -> bool {
+        (self.tariff.mret.enabled && self.tariff.mret.baseline_pence.is_none())
+            || self.blocks.iter().any(|b| b.annual_value_pence.is_none())
+            || matches!(self.pool, PoolSpec::SingleBudget { .. })
+            || self.year_of_care.as_ref().is_some_and(|y| y.capitation.is_none())
+    }
+
+    /// True when an activity-changing lever is on.
+    pub fn levers_on(&self) -> bool {
+        self.year_of_care.as_ref().is_some_and(|y| y.admission_hazard_ratio != 1.0)
+    }
+
+    /// The same spec with every activity-changing lever off (for the pilot).
+    pub fn without_levers(&self) -> PaymentSpec {
+        let mut s = self.clone();
+        if let Some(y) = s.year_of_care.as_mut() {
+            y.admission_hazard_ratio = 1.0;
+        }
+        s
+    }
+
+    /// The regime of one run: calibrated values filled in, `enrolments` recorded by the
+    /// run, pools sized for `population` residents.
+    pub fn regime(
+        &self,
+        calibration: &PaymentCalibration,
+        enrolments: Vec<Enrolment>,
+        population: u64,
+    ) -> Result<Regime, PaymentError> {
+        let area = &self.area;
+        let mut tariff = self.tariff.clone();
+        if tariff.mret.enabled && tariff.mret.baseline_pence.is_none() {
+            tariff.mret.baseline_pence = calibration.mret_baseline_pence;
+        }
+        let mut blocks = Vec::with_capacity(self.blocks.len());
+        for (i, b) in self.blocks.iter().enumerate() {
+            let value = b
+                .annual_value_pence
+                .or_else(|| calibration.block_values_pence.get(i).copied().flatten())
+                .ok_or(PaymentError::InvalidParameter {
+                    name: "payment.blocks.annual_value_pence",
+                    reason: "not set and not calibrated".into(),
+                })?;
+            let provider = match b.services.services().next() {
+                Some(s) => area.services.provider_of(s)?,
+                None => {
+                    return Err(PaymentError::InvalidParameter {
+                        name: "payment.blocks.services",
+                        reason: "a block covers no service".into(),
+                    });
+                }
+            };
+            let payer = match b.services.services().next() {
+                Some(s) => area.commissioner_of(s),
+                None => area.ccg,
+            };
+            blocks.push(BlockCover {
+                contract: BlockContract { payer, provider, annual_value_pence: value, cap_collar: b.cap_collar },
+                services: b.services,
+            });
+        }
+        let pools = match &self.pool {
+            PoolSpec::Separate => Vec::new(),
+            PoolSpec::BetterCareFund => vec![PooledFund::better_care_fund(area, population)],
+            PoolSpec::SingleBudget { scope } => {
+                let (ccg, council) = calibration.single_budget_pence.ok_or(PaymentError::InvalidParameter {
+                    name: "payment.pool",
+                    reason: "single budget contributions were not calibrated".into(),
+                })?;
+                let mut fund = PooledFund::better_care_fund(area, population);
+                fund.scope = *scope;
+                fund.contributions[0].annual_pence = ccg;
+                fund.contributions[1].annual_pence = council;
+                vec![fund]
+            }
+        };
+        // A block paid by a commissioner whose services a pool now pays is paid by the pool.
+        for b in &mut blocks {
+            if let Some(p) = pools.iter().find(|p| b.services.services().all(|s| p.scope.covers(s))) {
+                b.contract.payer = p.pool;
+            }
+        }
+        let year_of_care = match &self.year_of_care {
+            None => None,
+            Some(y) => Some(YocRegime {
+                commissioner: area.ccg,
+                holder: y.holder.clone(),
+                scope: y.scope,
+                rates: y.capitation.or(calibration.capitation).ok_or(PaymentError::InvalidParameter {
+                    name: "payment.year_of_care.capitation",
+                    reason: "not set and not calibrated".into(),
+                })?,
+                corridor: y.corridor.clone(),
+                outlier: y.outlier,
+                basis: y.basis,
+                enrolments,
+            }),
+        };
+        Ok(Regime { tariff, blocks, charging: self.charging, pools, year_of_care })
+    }
+}
