@@ -19,6 +19,7 @@
 //! pools (see the `care` submodule).
 
 mod care;
+mod pay;
 
 use crate::capacity::{Admission, CarePool, PatientId, Places, PoolId, PoolStats};
 use crate::cohort::population::PersonId;
@@ -553,6 +554,9 @@ impl<'m> Replication<'m> {
             self.capacity.waiting.push(d.waiting_area as f64 / per_day);
             self.capacity.blocked.push(d.blocked_area as f64 / per_day);
         }
+        if self.cohort.is_some() {
+            self.select_year_of_care();
+        }
     }
 
     fn on_warmup_end(&mut self) {
@@ -588,7 +592,7 @@ impl<'m> Replication<'m> {
                 }
             }
         }
-        let (person_year, calibration, population) = self.finish_cohort();
+        let (person_year, calibration, population, activity) = self.finish_cohort();
         let window_days = horizon
             .since(SimTime(0) + crate::time::SimDuration::from_days_f64(self.settings.warmup_days))
             .as_days_f64();
@@ -622,6 +626,7 @@ impl<'m> Replication<'m> {
             calibration,
             population,
             events_log: self.event_log.take(),
+            activity,
         }
     }
 }

@@ -34,6 +34,7 @@ pub mod block;
 pub mod ledger;
 pub mod organisation;
 pub mod pooled;
+pub mod run;
 pub mod settle;
 pub mod social_care;
 pub mod spec;

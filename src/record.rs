@@ -270,6 +270,20 @@ impl EventTable {
     }
 }
 
+/// What the payment pass needs from a cohort run with `[payment]` (measurement window
+/// only, except enrolments, which are kept from the first selection).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ActivityLog {
+    /// Activity records in the order they happened.
+    pub activity: Vec<crate::payment::settle::Activity>,
+    /// Deaths: (person, run day).
+    pub deaths: Vec<(u32, u32)>,
+    /// Year-of-care enrolment spells (empty when year of care is not in force).
+    pub enrolments: Vec<crate::payment::year_of_care::Enrolment>,
+    /// Each person's age at the start of the run, days (for client finances).
+    pub age0_days: Vec<u32>,
+}
+
 /// Everything one run produced.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunOutput {
@@ -297,4 +311,6 @@ pub struct RunOutput {
     pub population: u32,
     /// Every event processed, when requested.
     pub events_log: Option<EventTable>,
+    /// Activity for the payment pass, when the model has `[payment]`.
+    pub activity: Option<ActivityLog>,
 }

@@ -32,6 +32,8 @@ pub enum Purpose {
     /// A person's life and demand events: deaths, onsets, frailty, admissions (entity =
     /// person index).
     Person = 5,
+    /// A person's finances for the social care means test (entity = person index).
+    Finances = 6,
 }
 
 /// The full key of one random stream.

@@ -17,7 +17,7 @@ use crate::cohort::population::{DAYS_PER_YEAR, PersonId, Population};
 use crate::cohort::{AGE_BANDS, CohortParams, FRAILTY_LEVELS, age_band};
 use crate::money::Pence;
 use crate::pathway::{Hold, Next, PathwayId};
-use crate::record::{CalibrationCounts, PersonYearTable};
+use crate::record::{ActivityLog, CalibrationCounts, PersonYearTable};
 use crate::rng::{Purpose, SimRng, StreamKey};
 use crate::time::{MINUTES_PER_DAY, SimDuration, SimTime};
 use rand::RngExt;
@@ -109,10 +109,10 @@ fn slot_of(setting: Setting) -> usize {
 
 /// The cohort's state in one replication.
 pub(super) struct CohortState {
-    pop: Population,
+    pub(super) pop: Population,
     pub(super) generation: Vec<u32>,
     rng: Vec<SimRng>,
-    active: Vec<Option<PatientId>>,
+    pub(super) active: Vec<Option<PatientId>>,
     holding_of: Vec<[Option<u32>; 3]>,
     pub(super) holdings: Vec<Holding>,
     free_holdings: Vec<u32>,
@@ -128,6 +128,8 @@ pub(super) struct CohortState {
     table: PersonYearTable,
     calib: CalibrationCounts,
     placements: Vec<(SimTime, u32)>,
+    /// Payment records, when the model has `[payment]`.
+    pub(super) pay: Option<super::pay::PayLog>,
 }
 
 /// Mean of `f` over people grouped by `group`, as a normaliser (1 where a group is empty).
@@ -226,6 +228,7 @@ impl<'m> Replication<'m> {
             table: PersonYearTable::default(),
             calib: CalibrationCounts::default(),
             placements: Vec::new(),
+            pay: self.model.payment.as_ref().map(|spec| super::pay::PayLog::new(n, spec)),
             pop,
         };
         state.table.person.reserve(n * years.min(2));
@@ -249,6 +252,7 @@ impl<'m> Replication<'m> {
             self.refresh_onset(i);
             self.reschedule(i);
         }
+        self.select_year_of_care();
         let first_year_end = SimTime::from_days(YEAR_DAYS);
         if first_year_end <= self.horizon {
             self.queue.schedule(first_year_end, FlowEvent::YearEnd(0));
@@ -294,7 +298,8 @@ impl<'m> Replication<'m> {
         let mut out = [death, onset, frailty, 0.0, 0.0, 0.0, 0.0];
         if c.active[i].is_none() {
             let row = params.emergency.row(age);
-            out[3] = self.emergency_rate(i, now);
+            let lever = c.pay.as_ref().filter(|p| p.is_enrolled(i)).map_or(1.0, |p| p.hazard_ratio);
+            out[3] = self.emergency_rate(i, now) * lever;
             out[4] = params.elective_per_year_by_age[row];
             if age >= 65.0 && !in_home {
                 out[5] = params.care_home_per_year_fit * params.care_home_frailty_hr[f];
@@ -368,7 +373,7 @@ impl<'m> Replication<'m> {
     }
 
     /// Draws person `i`'s next event from the hazards in force now.
-    fn reschedule(&mut self, i: usize) {
+    pub(super) fn reschedule(&mut self, i: usize) {
         let now = self.now();
         let rates = self.rates(i);
         let risk = 1.0 - (-self.emergency_rate(i, now)).exp();
@@ -421,7 +426,7 @@ impl<'m> Replication<'m> {
     }
 
     /// Counts GP contacts and A&E attendances (not admitted) since the last count.
-    fn account_interval(&mut self, i: usize) {
+    pub(super) fn account_interval(&mut self, i: usize) {
         let now = self.now();
         let params = self.params();
         let c = self.cohort.as_mut().expect("invariant: cohort");
@@ -450,6 +455,7 @@ impl<'m> Replication<'m> {
         let (g, a) = (draw(rng, gp), draw(rng, ae));
         c.acc[i].gp = c.acc[i].gp.saturating_add(g);
         c.acc[i].ae = c.acc[i].ae.saturating_add(a);
+        self.pay_ae(i, a);
     }
 
     /// Handles a person's event.
@@ -640,6 +646,8 @@ impl<'m> Replication<'m> {
         let c = self.cohort();
         let holding = &mut c.holdings[h as usize];
         let minutes = now.since(holding.accounted_from).minutes();
+        let (from, setting, person) = (holding.accounted_from, holding.setting, holding.person as usize);
+        let per_week = if setting == Setting::HomeCare { holding.hours_per_week } else { visits_per_week };
         holding.accounted_from = now;
         let acc = &mut c.acc[holding.person as usize];
         match holding.setting {
@@ -651,6 +659,7 @@ impl<'m> Replication<'m> {
             Setting::Acute => acc.bed_minutes += minutes,
             Setting::Other => {}
         }
+        self.pay_holding(person, setting, from, per_week);
     }
 
     /// Ends a holding: its activity is counted and its place released.
@@ -684,6 +693,7 @@ impl<'m> Replication<'m> {
         };
         let minutes = now.since(p.accounted_from).minutes();
         let blocked = if p.blocked { now.since(p.ready_at.max(p.accounted_from)).minutes() } else { 0 };
+        let from = p.accounted_from;
         p.accounted_from = now;
         let acc = &mut self.cohort.as_mut().expect("invariant: cohort").acc[person.0 as usize];
         match setting {
@@ -696,6 +706,7 @@ impl<'m> Replication<'m> {
             Setting::CareHome => acc.care_home_minutes += minutes,
             Setting::HomeCare | Setting::CommunityNursing | Setting::Other => {}
         }
+        self.pay_place(person.0 as usize, setting, from, blocked);
     }
 
     /// Calibration counts when a cohort patient becomes ready to leave `held`.
@@ -743,20 +754,28 @@ impl<'m> Replication<'m> {
             Leave::Death => false,
         };
         let emergency_pathway = self.params().emergency.pathway;
+        let elective_pathway = self.params().elective_pathway;
         let p = &mut self.patients[id.0 as usize];
         let Some(person) = p.person else {
             return;
         };
+        let i = person.0 as usize;
         if !leaves_acute {
-            if leave == Leave::Death {
-                p.acute_since = None;
+            if leave == Leave::Death
+                && let Some(since) = p.acute_since.take()
+            {
+                let elective = p.pathway == elective_pathway;
+                let previous = self.cohort().last_discharge[i];
+                self.pay_spell(i, since, elective, previous);
             }
             return;
         }
         let since = p.acute_since.take().unwrap_or(p.admitted_at);
         let emergency = p.pathway == emergency_pathway;
+        let elective = p.pathway == elective_pathway;
         let in_window = now >= self.warmup;
-        let i = person.0 as usize;
+        let previous = self.cohort().last_discharge[i];
+        self.pay_spell(i, since, elective, previous);
         let c = self.cohort();
         c.last_discharge[i] = Some(now);
         if emergency && in_window {
@@ -778,6 +797,8 @@ impl<'m> Replication<'m> {
         let c = self.cohort();
         c.pop.died_at[i] = Some(now);
         c.generation[i] = c.generation[i].wrapping_add(1);
+        self.pay_death(i);
+        let c = self.cohort();
         if let Some(id) = c.active[i].take() {
             let p = &self.patients[id.0 as usize];
             let target = self.model.pathway(p.pathway).step(p.step).pool;
@@ -875,6 +896,9 @@ impl<'m> Replication<'m> {
                 let social = costs.home_care_hour.scale(a.home_care_hours)
                     + costs.care_home_week.scale(days(a.care_home_minutes) / 7.0);
                 let primary: Pence = costs.gp_contact.scale(a.gp as f64);
+                if let Some(p) = c.pay.as_mut() {
+                    p.gp(i, start, a.gp);
+                }
                 t.acute_cost_pence.push(acute.pence());
                 t.community_cost_pence.push(community.pence());
                 t.social_care_cost_pence.push(social.pence());
@@ -897,9 +921,9 @@ impl<'m> Replication<'m> {
     }
 
     /// Closes the last (partial) year and hands over the cohort's records.
-    pub(super) fn finish_cohort(&mut self) -> (PersonYearTable, CalibrationCounts, u32) {
+    pub(super) fn finish_cohort(&mut self) -> (PersonYearTable, CalibrationCounts, u32, Option<ActivityLog>) {
         let Some(c) = self.cohort.as_ref() else {
-            return (PersonYearTable::default(), CalibrationCounts::default(), 0);
+            return (PersonYearTable::default(), CalibrationCounts::default(), 0, None);
         };
         let (start, n) = (c.year_start, c.pop.len() as u32);
         if self.horizon > start {
@@ -918,6 +942,7 @@ impl<'m> Replication<'m> {
             }
         }
         let table = std::mem::take(&mut c.table);
-        (table, std::mem::take(&mut c.calib), n)
+        let log = c.pay.take().map(|p| ActivityLog { age0_days: c.pop.age0_days.clone(), ..p.into_log() });
+        (table, std::mem::take(&mut c.calib), n, log)
     }
 }

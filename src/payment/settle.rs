@@ -213,6 +213,11 @@ pub struct Settlement {
     pub resource_costs: Vec<ResourceCost>,
     /// Year-of-care settlement, if in force.
     pub year_of_care: Option<YearEndSettlement>,
+    /// Payments attributable to one person, by payer, sorted by (person, payer): what
+    /// their activity triggered before year-end adjustments (MRET, blocks, corridor,
+    /// pool risk shares are not attributed), their capitation, their client
+    /// contributions (payer = people) and estate recovery (a receipt of the council).
+    pub by_person: Vec<(u32, OrgId, Pence)>,
 }
 
 fn tx(
@@ -250,6 +255,12 @@ pub fn settle(inputs: &YearInputs<'_>, regime: &Regime, area: &TypicalArea) -> R
     };
     let mut yoc_cost_by_person: HashMap<u32, Pence> = HashMap::new();
     let mut sub_contract = Vec::new();
+    let mut by_person: HashMap<(u32, OrgId), Pence> = HashMap::new();
+    let mut attribute = |person: u32, payer: OrgId, amount: Pence| {
+        if amount != Pence::ZERO {
+            *by_person.entry((person, payer)).or_default() += amount;
+        }
+    };
 
     for a in inputs.activity {
         let service = a.service();
@@ -302,6 +313,7 @@ pub fn settle(inputs: &YearInputs<'_>, regime: &Regime, area: &TypicalArea) -> R
                     ));
                     continue;
                 }
+                attribute(a.person, payer, p.paid_pence);
                 ledger.post(tx(
                     payer,
                     payer,
@@ -328,6 +340,9 @@ pub fn settle(inputs: &YearInputs<'_>, regime: &Regime, area: &TypicalArea) -> R
             }
             ActivityKind::AeAttendance => {
                 let price = cost_plus(ae_attendance_price(&regime.tariff));
+                if covered_by_yoc.is_none() {
+                    attribute(a.person, payer, price);
+                }
                 ledger.post(tx(payer, provider, account, month, currency, Reason::AeAttendance, price));
             }
             ActivityKind::Units { service: s @ (Service::HomeCare | Service::CareHome), .. } => {
@@ -348,14 +363,19 @@ pub fn settle(inputs: &YearInputs<'_>, regime: &Regime, area: &TypicalArea) -> R
                     });
                 } else {
                     *council_paid_by_person.entry(a.person).or_default() += public.amount;
+                    attribute(a.person, public.payer, public.amount);
                     ledger.post(public);
                 }
+                attribute(a.person, client.payer, client.amount);
                 ledger.post(client);
             }
             ActivityKind::Units { service: s, .. } => {
                 let blocked = covered_by_yoc.is_none()
                     && regime.blocks.iter().any(|b| b.contract.provider == provider && b.services.covers(s));
                 if !blocked {
+                    if covered_by_yoc.is_none() {
+                        attribute(a.person, payer, cost_plus(cost));
+                    }
                     ledger.post(tx(
                         payer,
                         provider,
@@ -406,6 +426,8 @@ pub fn settle(inputs: &YearInputs<'_>, regime: &Regime, area: &TypicalArea) -> R
         let paid = council_paid_by_person.get(&d.person).copied().unwrap_or_default();
         let amount = estate_recovery(paid, d.estate_pence, &regime.charging);
         let council = payer_of(Service::CareHome, &regime.pools, area);
+        attribute(d.person, area.people, amount);
+        attribute(d.person, council, -amount);
         ledger.post(estate_recovery_transaction(amount, area.people, council, MonthIndex::of_day(d.day)));
     }
 
@@ -419,6 +441,7 @@ pub fn settle(inputs: &YearInputs<'_>, regime: &Regime, area: &TypicalArea) -> R
             for pm in person_months(e, first, last) {
                 let amount = y.rates.for_person_month(&pm);
                 *capitation_by_person.entry(e.person).or_default() += amount;
+                attribute(e.person, y.commissioner, amount);
                 ledger.extend(y.holder.pay(
                     y.commissioner,
                     amount,
@@ -460,7 +483,9 @@ pub fn settle(inputs: &YearInputs<'_>, regime: &Regime, area: &TypicalArea) -> R
         ledger.extend(p.year_end_transactions(out - back, last));
     }
 
-    Ok(Settlement { ledger, resource_costs, year_of_care: yoc_settlement })
+    let mut by_person: Vec<(u32, OrgId, Pence)> = by_person.into_iter().map(|((p, o), a)| (p, o, a)).collect();
+    by_person.sort_unstable_by_key(|(p, o, _)| (*p, *o));
+    Ok(Settlement { ledger, resource_costs, year_of_care: yoc_settlement, by_person })
 }
 
 #[cfg(test)]

@@ -1,0 +1,277 @@
+//! What the payment pass needs from a cohort run, recorded as it happens (only when the
+//! model has `[payment]`): discharged spells with their delayed days, A&E attendances,
+//! weekly home care and care home records, community care and GP activity, deaths, and
+//! year-of-care enrolment, which is decided quarterly from the risk score in force.
+//!
+//! Recording never draws a random number and never changes an event, so a model with
+//! payments simulates exactly the same activity as the same model without; only the
+//! year-of-care lever ([`crate::payment::spec::YocSpec::admission_hazard_ratio`]) changes
+//! activity, and only for enrolled people.
+
+use super::Replication;
+use crate::payment::Service;
+use crate::payment::settle::{Activity, ActivityKind};
+use crate::payment::tariff::{AdmissionClass, HrgGroupId, IndexSpell, Spell};
+use crate::payment::year_of_care::{CohortRule, Enrolment, PersonAttributes, select_cohort};
+use crate::record::ActivityLog;
+use crate::time::{MINUTES_PER_DAY, SimTime};
+
+/// Minutes in a week.
+const MINUTES_PER_WEEK: u64 = 7 * MINUTES_PER_DAY;
+
+/// Run days on which year-of-care selection happens within a 365-day financial year:
+/// the first days of April, July, October and January.
+pub const SELECTION_DAYS_IN_YEAR: [u32; 4] = [0, 91, 183, 275];
+
+/// The payment recorder of one cohort run.
+pub(super) struct PayLog {
+    log: ActivityLog,
+    /// Delayed minutes of each person's current acute spell.
+    spell_delay_minutes: Vec<u32>,
+    /// Whether each person's last discharge ended an elective spell.
+    last_elective: Vec<bool>,
+    /// Index into `log.enrolments` of each person's open enrolment.
+    enrolled: Vec<Option<u32>>,
+    /// Selection rule, when year of care is in force.
+    rule: Option<CohortRule>,
+    /// Emergency hazard ratio of enrolled people (1 = lever off).
+    pub(super) hazard_ratio: f64,
+}
+
+impl PayLog {
+    /// An empty recorder for `n` people.
+    pub(super) fn new(n: usize, spec: &crate::payment::spec::PaymentSpec) -> PayLog {
+        PayLog {
+            log: ActivityLog::default(),
+            spell_delay_minutes: vec![0; n],
+            last_elective: vec![false; n],
+            enrolled: vec![None; n],
+            rule: spec.year_of_care.as_ref().map(|y| y.rule),
+            hazard_ratio: spec.year_of_care.as_ref().map_or(1.0, |y| y.admission_hazard_ratio),
+        }
+    }
+
+    /// True when person `i` is enrolled in year of care now.
+    #[inline]
+    pub(super) fn is_enrolled(&self, i: usize) -> bool {
+        self.enrolled[i].is_some()
+    }
+
+    /// Records `gp` GP contacts of person `i` in the year starting at `year_start`.
+    pub(super) fn gp(&mut self, i: usize, year_start: SimTime, gp: u16) {
+        if gp > 0 {
+            self.log.activity.push(Activity {
+                person: i as u32,
+                day: day_of(year_start) + 182,
+                kind: ActivityKind::Units { service: Service::PrimaryCare, units: gp as f64 },
+            });
+        }
+    }
+
+    /// Hands the records over.
+    pub(super) fn into_log(self) -> ActivityLog {
+        self.log
+    }
+}
+
+/// The run day of an instant (whole days since the start).
+fn day_of(t: SimTime) -> u32 {
+    t.day_index() as u32
+}
+
+/// Pushes `units` of `service` accrued over `[from, to)` as one record per week (weekly
+/// records let the means test cap contributions per week), each on its week's first day.
+fn push_weekly(log: &mut ActivityLog, person: u32, service: Service, from: SimTime, to: SimTime, units_per_week: f64) {
+    let mut start = from;
+    while start < to {
+        let end = SimTime(to.minutes().min(start.minutes() + MINUTES_PER_WEEK));
+        let share = end.since(start).minutes() as f64 / MINUTES_PER_WEEK as f64;
+        log.activity.push(Activity {
+            person,
+            day: day_of(start),
+            kind: ActivityKind::Units { service, units: share * units_per_week },
+        });
+        start = end;
+    }
+}
+
+impl<'m> Replication<'m> {
+    fn pay(&mut self) -> Option<&mut PayLog> {
+        self.cohort.as_mut().and_then(|c| c.pay.as_mut())
+    }
+
+    /// True when activity at `now` falls in the measurement window and is recorded.
+    fn paying(&self) -> bool {
+        self.now() >= self.warmup && self.cohort.as_ref().is_some_and(|c| c.pay.is_some())
+    }
+
+    /// Records `ae` A&E attendances of person `i` now.
+    pub(super) fn pay_ae(&mut self, i: usize, ae: u16) {
+        if ae == 0 || !self.paying() {
+            return;
+        }
+        let day = day_of(self.now());
+        if let Some(p) = self.pay() {
+            for _ in 0..ae {
+                p.log.activity.push(Activity { person: i as u32, day, kind: ActivityKind::AeAttendance });
+            }
+        }
+    }
+
+    /// Records a home care package, care home placement or nursing episode held by
+    /// person `i` over `[from, now)`.
+    pub(super) fn pay_holding(&mut self, i: usize, setting: crate::capacity::Setting, from: SimTime, per_week: f64) {
+        if !self.paying() {
+            return;
+        }
+        let (now, from) = (self.now(), from.max(self.warmup));
+        if now <= from {
+            return;
+        }
+        let Some(p) = self.pay() else {
+            return;
+        };
+        use crate::capacity::Setting;
+        match setting {
+            Setting::HomeCare => push_weekly(&mut p.log, i as u32, Service::HomeCare, from, now, per_week),
+            Setting::CareHome => push_weekly(&mut p.log, i as u32, Service::CareHome, from, now, 1.0),
+            Setting::CommunityNursing => p.log.activity.push(Activity {
+                person: i as u32,
+                day: day_of(from),
+                kind: ActivityKind::Units {
+                    service: Service::CommunityNursing,
+                    units: now.since(from).minutes() as f64 / MINUTES_PER_WEEK as f64 * per_week,
+                },
+            }),
+            _ => {}
+        }
+    }
+
+    /// Records days in an intermediate care bed or reablement over `[from, now)`, and
+    /// counts blocked acute minutes towards the current spell's delayed days.
+    pub(super) fn pay_place(&mut self, i: usize, setting: crate::capacity::Setting, from: SimTime, blocked: u64) {
+        use crate::capacity::Setting;
+        let (now, warmup) = (self.now(), self.warmup);
+        let Some(p) = self.pay() else {
+            return;
+        };
+        let service = match setting {
+            Setting::Acute => {
+                p.spell_delay_minutes[i] = p.spell_delay_minutes[i].saturating_add(blocked as u32);
+                return;
+            }
+            Setting::IntermediateCare => Service::IntermediateCare,
+            Setting::Reablement => Service::Reablement,
+            _ => return,
+        };
+        let from = from.max(warmup);
+        if now > from {
+            p.log.activity.push(Activity {
+                person: i as u32,
+                day: day_of(from),
+                kind: ActivityKind::Units { service, units: now.since(from).as_days_f64() },
+            });
+        }
+    }
+
+    /// Records the acute spell of person `i` that ends now (discharge, transfer out of
+    /// acute care, or death), admitted at `admitted`; `previous` is the discharge before it.
+    pub(super) fn pay_spell(&mut self, i: usize, admitted: SimTime, elective: bool, previous: Option<SimTime>) {
+        let (now, warmup) = (self.now(), self.warmup);
+        let age: f64 = self.cohort.as_ref().map_or(0.0, |c| c.pop.age_years(i, admitted));
+        let Some(p) = self.pay() else {
+            return;
+        };
+        let delayed = std::mem::take(&mut p.spell_delay_minutes[i]);
+        let previous_elective = std::mem::replace(&mut p.last_elective[i], elective);
+        if now < warmup {
+            return;
+        }
+        let class = match (elective, now.since(admitted).minutes() < MINUTES_PER_DAY) {
+            (false, _) => AdmissionClass::Emergency,
+            (true, true) => AdmissionClass::DayCase,
+            (true, false) => AdmissionClass::Elective,
+        };
+        let spell = Spell {
+            hrg_group: HrgGroupId(0),
+            class,
+            admission_day: day_of(admitted),
+            discharge_day: day_of(now),
+            age_years: age.min(255.0) as u8,
+            previous_discharge: previous.map(|d| IndexSpell { discharge_day: day_of(d), elective: previous_elective }),
+            exclusion: None,
+            specialised: false,
+        };
+        p.log.activity.push(Activity {
+            person: i as u32,
+            day: day_of(now),
+            kind: ActivityKind::Spell { spell, delayed_days: delayed as f64 / MINUTES_PER_DAY as f64 },
+        });
+    }
+
+    /// Person `i` died now: the death is recorded and any enrolment ends.
+    pub(super) fn pay_death(&mut self, i: usize) {
+        let day = day_of(self.now());
+        let Some(p) = self.pay() else {
+            return;
+        };
+        p.log.deaths.push((i as u32, day));
+        if let Some(e) = p.enrolled[i].take() {
+            p.log.enrolments[e as usize].end_day = Some(day);
+        }
+    }
+
+    /// Year-of-care selection, on the first day of each quarter: the people the rule
+    /// selects among those alive now are enrolled (until death) unless they already are.
+    /// With the lever on, a newly enrolled person's hazards are redrawn.
+    pub(super) fn select_year_of_care(&mut self) {
+        let now = self.now();
+        let day = day_of(now);
+        if now.since(SimTime::from_days(day as u64)).minutes() != 0
+            || !SELECTION_DAYS_IN_YEAR.contains(&(day % crate::payment::DAYS_PER_YEAR))
+        {
+            return;
+        }
+        let Some(c) = self.cohort.as_ref() else {
+            return;
+        };
+        let Some(rule) = c.pay.as_ref().and_then(|p| p.rule) else {
+            return;
+        };
+        let pop = &c.pop;
+        let alive: Vec<u32> = (0..pop.len() as u32).filter(|&i| pop.died_at[i as usize].is_none()).collect();
+        let people: Vec<PersonAttributes> = alive
+            .iter()
+            .map(|&i| PersonAttributes {
+                conditions: pop.n_conditions(i as usize) as u8,
+                frailty: pop.frailty[i as usize],
+                risk: pop.risk[i as usize] as f64,
+                rising_risk: false,
+            })
+            .collect();
+        let chosen = select_cohort(&people, &rule);
+        let mut newly = Vec::new();
+        if let Some(p) = self.pay() {
+            for (&i, band) in alive.iter().zip(chosen) {
+                if let Some(band) = band
+                    && p.enrolled[i as usize].is_none()
+                {
+                    p.enrolled[i as usize] = Some(p.log.enrolments.len() as u32);
+                    p.log.enrolments.push(Enrolment { person: i, band, start_day: day, end_day: None });
+                    newly.push(i);
+                }
+            }
+        }
+        let lever = self.cohort.as_ref().and_then(|c| c.pay.as_ref()).is_some_and(|p| p.hazard_ratio != 1.0);
+        if lever {
+            for i in newly {
+                let i = i as usize;
+                if self.cohort.as_ref().is_some_and(|c| c.active[i].is_some()) {
+                    continue;
+                }
+                self.account_interval(i);
+                self.reschedule(i);
+            }
+        }
+    }
+}

@@ -1,0 +1,304 @@
+//! Settling a whole run: the activity a cohort run recorded ([`ActivityLog`]) is settled
+//! year by year under the run's [`Regime`], and the values a regime takes from a
+//! baseline (MRET baseline, block values, single budget contributions, capitation) are
+//! calibrated from pilot runs ([`calibrate`], the first of the two passes).
+
+use super::ledger::{Ledger, LedgerTable, ResourceCost};
+use super::organisation::OrgId;
+use super::settle::{Activity, ActivityKind, Death, YearInputs, resource_cost, settle};
+use super::social_care::{Charging, ClientFinances};
+use super::spec::{PaymentCalibration, PaymentSpec, PoolSpec};
+use super::tariff::{AdmissionClass, price_spell};
+use super::year_of_care::{Band, BaselinePersonYear, CapitationRates, calibrate_capitation};
+use super::{DAYS_PER_YEAR, PaymentError, Service};
+use crate::cohort::UnitCosts;
+use crate::money::Pence;
+use crate::record::{ActivityLog, RunKey};
+use crate::rng::{Purpose, StreamKey};
+
+#[allow(non_snake_case)]
+fn FINANCES_PENDING(
+    _: &super::spec::FinancesParams,
+    _: Option<&super::social_care::MeansTestParams>,
+    _: f64,
+    _: &mut crate::rng::SimRng,
+) -> ClientFinances {
+    ClientFinances::default()
+}
+
+/// England's population, for the national equivalent of a local saving: 53.9 million
+/// (mid-2014, the denominator the default config scales national figures by \[brief §7.7\]).
+pub const ENGLAND_POPULATION: u64 = 53_900_000;
+
+/// One organisation's net position in one year.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OrgYear {
+    /// Financial year of the run.
+    pub year: u16,
+    /// The organisation.
+    pub org: OrgId,
+    /// Net income: credits − debits over every account, earmarks excluded.
+    pub net_income_pence: Pence,
+    /// Resource cost of the activity it delivered.
+    pub resource_cost_pence: Pence,
+    /// Public spend, for a public payer (payments to providers and people, less receipts).
+    pub public_spend_pence: Pence,
+}
+
+impl OrgYear {
+    /// Surplus: net income − resource cost.
+    pub fn surplus_pence(&self) -> Pence {
+        self.net_income_pence - self.resource_cost_pence
+    }
+}
+
+/// What the payment pass gives for one run (measurement window only).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RunPayments {
+    /// Transactions summed by (payer, payee, account, month).
+    pub ledger: LedgerTable,
+    /// Every organisation's position per year.
+    pub org_years: Vec<OrgYear>,
+    /// Payments attributable to people: (person, year, payer, amount), sorted.
+    pub by_person_year: Vec<(u32, u16, OrgId, Pence)>,
+    /// Financial years settled.
+    pub years: Vec<u16>,
+    /// People enrolled in year of care at any time in the window.
+    pub enrolled_people: u32,
+}
+
+/// The finances of every person who needs a means test or has an estate (drawn from
+/// their own keyed stream, so identical in every scenario); default for everyone else.
+pub fn draw_finances(spec: &PaymentSpec, log: &ActivityLog, master_seed: u64, key: RunKey) -> Vec<ClientFinances> {
+    let mut out = vec![ClientFinances::default(); log.age0_days.len()];
+    let mut needed = vec![false; log.age0_days.len()];
+    for a in &log.activity {
+        if let ActivityKind::Units { service: Service::HomeCare | Service::CareHome, .. } = a.kind {
+            needed[a.person as usize] = true;
+        }
+    }
+    for (p, _) in &log.deaths {
+        needed[*p as usize] = true;
+    }
+    let means_test = match &spec.charging {
+        Charging::MeansTest(m) => Some(m),
+        Charging::FreeAtPointOfNeed { .. } => None,
+    };
+    for (i, f) in out.iter_mut().enumerate().filter(|(i, _)| needed[*i]) {
+        let mut rng = StreamKey {
+            master_seed,
+            sample: key.sample,
+            replication: key.replication,
+            purpose: Purpose::Finances,
+            entity: i as u64,
+        }
+        .rng();
+        let age = log.age0_days[i] as f64 / crate::cohort::population::DAYS_PER_YEAR;
+        *f = FINANCES_PENDING(&spec.finances, means_test, age, &mut rng);
+    }
+    out
+}
+
+/// Financial years wholly or partly inside the window `[warmup_day, horizon_day)`.
+fn window_years(warmup_day: u32, horizon_day: u32) -> Vec<u16> {
+    let first = warmup_day / DAYS_PER_YEAR;
+    let last = horizon_day.saturating_sub(1) / DAYS_PER_YEAR;
+    (first..=last).filter(|y| y * DAYS_PER_YEAR < horizon_day).map(|y| y as u16).collect()
+}
+
+/// Settles every financial year of the measurement window of one run.
+#[allow(clippy::too_many_arguments)]
+pub fn settle_run(
+    spec: &PaymentSpec,
+    calibration: &PaymentCalibration,
+    log: &ActivityLog,
+    costs: &UnitCosts,
+    master_seed: u64,
+    key: RunKey,
+    window_days: (u32, u32),
+) -> Result<RunPayments, PaymentError> {
+    let population = log.age0_days.len() as u64;
+    let regime = spec.regime(calibration, log.enrolments.clone(), population)?;
+    let finances = draw_finances(spec, log, master_seed, key);
+    let years = window_years(window_days.0, window_days.1);
+    let mut ledger = Ledger::new();
+    let mut org_years = Vec::new();
+    let mut by_person_year = Vec::new();
+    let registry = &spec.area.registry;
+    for &year in &years {
+        let in_year = |day: u32| day / DAYS_PER_YEAR == year as u32;
+        let activity: Vec<Activity> = log.activity.iter().filter(|a| in_year(a.day)).copied().collect();
+        let deaths: Vec<Death> = log
+            .deaths
+            .iter()
+            .filter(|(_, d)| in_year(*d))
+            .map(|&(person, day)| {
+                let f = finances[person as usize];
+                Death { person, day, estate_pence: f.savings_pence + f.home_value_pence }
+            })
+            .collect();
+        let inputs = YearInputs { year, activity: &activity, finances: &finances, deaths: &deaths, costs };
+        let s = settle(&inputs, &regime, &spec.area)?;
+        let spend = s.ledger.public_spend_by_payer(registry)?;
+        for (org, _) in registry.iter() {
+            let cost: Pence = s.resource_costs.iter().filter(|c| c.provider == org).map(|c| c.amount).sum();
+            org_years.push(OrgYear {
+                year,
+                org,
+                net_income_pence: s.ledger.net_balance(org),
+                resource_cost_pence: cost,
+                public_spend_pence: spend.iter().find(|(o, _)| *o == org).map_or(Pence::ZERO, |(_, a)| *a),
+            });
+        }
+        by_person_year.extend(s.by_person.iter().map(|&(p, o, a)| (p, year, o, a)));
+        ledger.extend(s.ledger.transactions().iter().copied());
+    }
+    ledger.check_balanced().map_err(|e| PaymentError::InvalidParameter { name: "ledger", reason: e.to_string() })?;
+    let first_day = years.first().map_or(0, |y| *y as u32 * DAYS_PER_YEAR).max(window_days.0);
+    let enrolled_people =
+        log.enrolments.iter().filter(|e| e.end_day.is_none_or(|d| d > first_day)).map(|e| e.person).count() as u32;
+    Ok(RunPayments { ledger: ledger.aggregate(), org_years, by_person_year, years, enrolled_people })
+}
+
+/// Resource costs of every activity of a log at unit costs.
+fn costs_of(log: &ActivityLog, costs: &UnitCosts, spec: &PaymentSpec) -> Result<Vec<ResourceCost>, PaymentError> {
+    log.activity
+        .iter()
+        .map(|a| {
+            let service = a.service();
+            Ok(ResourceCost {
+                provider: spec.area.services.provider_of(service)?,
+                service,
+                month: a.month(),
+                amount: resource_cost(a, costs)?,
+            })
+        })
+        .collect()
+}
+
+/// The first pass: values taken from pilot runs of the baseline (`pilots`, each with the
+/// length of its measurement window in days), averaged per year over the pilots.
+/// Capitation per band is the enrolled people's in-scope cost per enrolled person-year
+/// ([`calibrate_capitation`]); a band no pilot enrolled anyone in gets the mean rate of
+/// the bands that did.
+pub fn calibrate(
+    spec: &PaymentSpec,
+    pilots: &[(ActivityLog, (u32, u32))],
+    costs: &UnitCosts,
+) -> Result<PaymentCalibration, PaymentError> {
+    let mut years_total = 0.0;
+    let mut emergency = Pence::ZERO;
+    let mut block_cost = vec![Pence::ZERO; spec.blocks.len()];
+    let mut single = (Pence::ZERO, Pence::ZERO);
+    let mut baseline: Vec<BaselinePersonYear> = Vec::new();
+    for (log, (from, to)) in pilots {
+        years_total += (to - from) as f64 / DAYS_PER_YEAR as f64;
+        let rc = costs_of(log, costs, spec)?;
+        for (a, c) in log.activity.iter().zip(&rc) {
+            if let ActivityKind::Spell { spell, .. } = a.kind
+                && spell.class == AdmissionClass::Emergency
+            {
+                emergency += price_spell(&spell, &spec.tariff)?.paid_pence;
+            }
+            for (b, total) in spec.blocks.iter().zip(block_cost.iter_mut()) {
+                if b.services.covers(c.service) {
+                    *total += c.amount;
+                }
+            }
+            if let PoolSpec::SingleBudget { scope } = &spec.pool
+                && scope.covers(c.service)
+            {
+                if spec.area.commissioner_of(c.service) == spec.area.council {
+                    single.1 += c.amount;
+                } else {
+                    single.0 += c.amount;
+                }
+            }
+        }
+        if let Some(y) = &spec.year_of_care {
+            // In-scope cost and enrolled days per enrolment, inside the window.
+            let mut cost_by_enrolment = vec![Pence::ZERO; log.enrolments.len()];
+            let mut open: std::collections::HashMap<u32, Vec<usize>> = Default::default();
+            for (k, e) in log.enrolments.iter().enumerate() {
+                open.entry(e.person).or_default().push(k);
+            }
+            for (a, c) in log.activity.iter().zip(&rc) {
+                if !y.scope.covers(c.service) {
+                    continue;
+                }
+                if let Some(ks) = open.get(&a.person) {
+                    for &k in ks {
+                        let e = &log.enrolments[k];
+                        if e.start_day <= a.day && e.end_day.is_none_or(|d| a.day < d) {
+                            cost_by_enrolment[k] += c.amount;
+                        }
+                    }
+                }
+            }
+            for (e, cost) in log.enrolments.iter().zip(cost_by_enrolment) {
+                let start = e.start_day.max(*from);
+                let end = e.end_day.unwrap_or(*to).min(*to);
+                if end > start {
+                    baseline.push(BaselinePersonYear {
+                        band: e.band,
+                        exposure_days: (end - start) as f64,
+                        in_scope_cost_pence: cost,
+                    });
+                }
+            }
+        }
+    }
+    if years_total <= 0.0 {
+        return Err(PaymentError::InvalidParameter {
+            name: "payment.pilot_replications",
+            reason: "the pilot has no measurement window to calibrate from".into(),
+        });
+    }
+    let per_year = |p: Pence| Pence::round_from_pence_f64(p.0 as f64 / years_total);
+    let capitation = match &spec.year_of_care {
+        Some(y) if y.capitation.is_none() => {
+            let (mut rates, person_years) = calibrate_capitation(&baseline, &y.uplift);
+            let covered: Vec<usize> = (1..5).filter(|&b| person_years[b] > 0.0).collect();
+            if covered.is_empty() {
+                return Err(PaymentError::InvalidParameter {
+                    name: "payment.year_of_care.capitation",
+                    reason: "the pilot enrolled nobody, so capitation cannot be calibrated".into(),
+                });
+            }
+            let mean = covered.iter().map(|&b| rates.per_year_pence[b].0 as f64).sum::<f64>() / covered.len() as f64;
+            for b in [Band::B, Band::C, Band::D, Band::E] {
+                if person_years[b.index()] <= 0.0 {
+                    rates.per_year_pence[b.index()] = Pence::round_from_pence_f64(mean);
+                }
+            }
+            Some(CapitationRates { per_year_pence: rates.per_year_pence })
+        }
+        _ => None,
+    };
+    Ok(PaymentCalibration {
+        mret_baseline_pence: (spec.tariff.mret.enabled && spec.tariff.mret.baseline_pence.is_none())
+            .then(|| per_year(emergency)),
+        capitation,
+        block_values_pence: spec
+            .blocks
+            .iter()
+            .zip(&block_cost)
+            .map(|(b, c)| b.annual_value_pence.is_none().then(|| per_year(*c)))
+            .collect(),
+        single_budget_pence: matches!(spec.pool, PoolSpec::SingleBudget { .. })
+            .then(|| (per_year(single.0), per_year(single.1))),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn window_years_cover_the_window() {
+        assert_eq!(window_years(365, 730), vec![1]);
+        assert_eq!(window_years(0, 730), vec![0, 1]);
+        assert_eq!(window_years(100, 800), vec![0, 1, 2]);
+        assert_eq!(window_years(0, 365), vec![0]);
+    }
+}
