@@ -9,6 +9,7 @@
 //! bytes.
 
 use crate::config::ExperimentPlan;
+use crate::economy::{AREA, ECONOMY_METRICS, RunEconomy, SAVINGS_METRICS, savings};
 use crate::experiment::{POOL_METRICS, RunDigest, SummaryRow};
 use crate::record::RunKey;
 use crate::stats::{Summary, t_quantile_975};
@@ -28,12 +29,18 @@ pub struct RunMetrics {
     pub key: RunKey,
     /// Per pool (in the scenario's pool order), the value of each of [`POOL_METRICS`].
     pub pools: Vec<[Option<f64>; N_METRICS]>,
+    /// Area-level metrics ([`crate::economy::ECONOMY_METRICS`]).
+    pub economy: RunEconomy,
 }
 
 impl RunMetrics {
     /// The metrics of a run digest.
     pub fn of(d: &RunDigest) -> RunMetrics {
-        RunMetrics { key: d.key, pools: d.pools.iter().map(|p| POOL_METRICS.map(|(_, read)| read(p))).collect() }
+        RunMetrics {
+            key: d.key,
+            pools: d.pools.iter().map(|p| POOL_METRICS.map(|(_, read)| read(p))).collect(),
+            economy: d.economy.clone(),
+        }
     }
 }
 
@@ -100,8 +107,25 @@ pub fn summarise(plan: &ExperimentPlan, metrics: &[RunMetrics]) -> Vec<SummaryRo
                 });
             }
         }
+        for (mi, metric) in ECONOMY_METRICS.iter().enumerate() {
+            let values: Vec<f64> = runs.iter().filter_map(|m| m.economy.values[mi]).collect();
+            if !values.is_empty() {
+                rows.push(SummaryRow { scenario: s as u16, pool: AREA.into(), metric, summary: Summary::of(&values) });
+            }
+        }
     }
     rows
+}
+
+fn paired_row(scenario: u16, pool: &str, metric: &'static str, diffs: Vec<f64>) -> PairedRow {
+    let below = diffs.iter().filter(|d| **d < 0.0).count();
+    PairedRow {
+        scenario,
+        pool: pool.to_string(),
+        metric,
+        summary: Summary::of(&diffs),
+        p_below_zero: if diffs.is_empty() { f64::NAN } else { below as f64 / diffs.len() as f64 },
+    }
 }
 
 /// Paired differences of every other scenario against the baseline (the first), per
@@ -124,14 +148,24 @@ pub fn paired(plan: &ExperimentPlan, metrics: &[RunMetrics]) -> Vec<PairedRow> {
                         Some(m.pools.get(pi)?[mi]? - b.pools.get(bpi)?[mi]?)
                     })
                     .collect();
-                let below = diffs.iter().filter(|d| **d < 0.0).count();
-                rows.push(PairedRow {
-                    scenario: s as u16,
-                    pool: pool.name.clone(),
-                    metric,
-                    summary: Summary::of(&diffs),
-                    p_below_zero: if diffs.is_empty() { f64::NAN } else { below as f64 / diffs.len() as f64 },
-                });
+                rows.push(paired_row(s as u16, &pool.name, metric, diffs));
+            }
+        }
+        let pairs: Vec<(&RunEconomy, &RunEconomy)> = runs
+            .iter()
+            .filter_map(|m| Some((&m.economy, &base.get(&(m.key.sample, m.key.replication))?.economy)))
+            .collect();
+        for (mi, metric) in ECONOMY_METRICS.iter().enumerate() {
+            let diffs: Vec<f64> = pairs.iter().filter_map(|(m, b)| Some(m.values[mi]? - b.values[mi]?)).collect();
+            if !diffs.is_empty() {
+                rows.push(paired_row(s as u16, AREA, metric, diffs));
+            }
+        }
+        let saved: Vec<_> = pairs.iter().map(|(m, b)| savings(m, b)).collect();
+        for (k, metric) in SAVINGS_METRICS.iter().enumerate() {
+            let values: Vec<f64> = saved.iter().filter_map(|v| v[k]).collect();
+            if !values.is_empty() {
+                rows.push(paired_row(s as u16, AREA, metric, values));
             }
         }
     }

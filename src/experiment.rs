@@ -6,13 +6,96 @@
 //! the number of threads or the order runs finish in.
 
 use crate::config::ExperimentPlan;
+use crate::economy::RunEconomy;
 use crate::flow::{self, RunSettings};
+use crate::payment::PaymentError;
+use crate::payment::spec::PaymentCalibration;
 use crate::record::{PoolSummary, RunKey, RunOutput};
 use crate::stats::Summary;
 use rayon::prelude::*;
 
 /// Stack size of each worker thread, bytes.
 pub const RUN_STACK_BYTES: usize = 64 << 20;
+
+/// Pilot runs of the calibration pass count their replication index down from here,
+/// so their random streams never coincide with a measured run's.
+pub const PILOT_REPLICATION_BASE: u32 = u32::MAX;
+
+/// The window of a run as whole run days `[warm-up end, horizon)`.
+fn window_days(settings: RunSettings) -> (u32, u32) {
+    (settings.warmup_days.ceil() as u32, settings.horizon_days.floor() as u32)
+}
+
+/// Settles a finished run's activity, when its model has `[payment]`: the payments go
+/// into `out.payments` and the person-year table, and the activity log is dropped.
+pub fn settle_output(
+    model: &crate::model::Model,
+    calibration: &PaymentCalibration,
+    settings: RunSettings,
+    out: &mut RunOutput,
+) -> Result<(), PaymentError> {
+    let (Some(spec), Some(cohort), Some(log)) = (&model.payment, &model.cohort, out.activity.take()) else {
+        return Ok(());
+    };
+    let p = crate::payment::run::settle_run(
+        spec,
+        calibration,
+        &log,
+        &cohort.costs,
+        settings.master_seed,
+        out.key,
+        window_days(settings),
+    )?;
+    out.person_year.attach_payments(&p.by_person_year, &spec.area.registry);
+    out.payments = Some(p);
+    Ok(())
+}
+
+/// The first pass of two: for each scenario of `scenarios` whose payments take values
+/// from a baseline, runs `pilot_replications` pilots of the **baseline scenario's** model
+/// (the first; its base parameters, not a sample) under this scenario's payment spec with
+/// every lever off, and calibrates from them. Scenarios with equal specs share pilots.
+/// Indexed by scenario; the default (nothing calibrated) where none is needed.
+pub fn calibrate_payments<E: std::error::Error + 'static>(
+    plan: &ExperimentPlan,
+    settings: RunSettings,
+    scenarios: &[u16],
+) -> Result<Vec<PaymentCalibration>, RunError<E>> {
+    let mut out = vec![PaymentCalibration::default(); plan.scenarios.len()];
+    let mut done: Vec<(crate::payment::spec::PaymentSpec, PaymentCalibration)> = Vec::new();
+    let Some(baseline) = plan.scenarios.first() else { return Ok(out) };
+    let pilot_settings = RunSettings { record_episodes: false, record_events: false, ..settings };
+    for &s in scenarios {
+        let scenario = &plan.scenarios[s as usize];
+        let Some(spec) = scenario.model.payment.as_ref().filter(|p| p.needs_calibration()) else { continue };
+        let spec = spec.without_levers();
+        if let Some((_, c)) = done.iter().find(|(d, _)| *d == spec) {
+            out[s as usize] = c.clone();
+            continue;
+        }
+        let err = |source| RunError::Payment { scenario: scenario.name.clone(), source };
+        let mut model = baseline.model.clone();
+        model.payment = Some(spec.clone());
+        let Some(cohort) = model.cohort.as_ref() else {
+            return Err(err(PaymentError::InvalidParameter {
+                name: "payment",
+                reason: "the baseline scenario has no cohort to calibrate from".into(),
+            }));
+        };
+        let pilots: Vec<_> = (0..spec.pilot_replications.max(1))
+            .into_par_iter()
+            .map(|r| {
+                let key = RunKey { scenario: s, sample: 0, replication: PILOT_REPLICATION_BASE - r };
+                let out = flow::run(&model, pilot_settings, key);
+                (out.activity.unwrap_or_default(), window_days(settings), key)
+            })
+            .collect();
+        let c = crate::payment::run::calibrate(&spec, &pilots, &cohort.costs, settings.master_seed).map_err(err)?;
+        out[s as usize] = c.clone();
+        done.push((spec, c));
+    }
+    Ok(out)
+}
 
 /// What the runner keeps of each run after the sink has stored it.
 #[derive(Clone, Debug, PartialEq)]
@@ -23,6 +106,8 @@ pub struct RunDigest {
     pub events: u64,
     /// Per-pool summaries.
     pub pools: Vec<PoolSummary>,
+    /// Area-level activity and money.
+    pub economy: RunEconomy,
 }
 
 /// All runs of a plan, in key order.
@@ -47,6 +132,14 @@ pub enum RunError<E: std::error::Error + 'static> {
         threads: usize,
         /// The cause.
         source: rayon::ThreadPoolBuildError,
+    },
+    /// The payment pass failed (a calibration pilot or a run's settlement).
+    #[error("settling the payments of scenario {scenario} failed: {source}")]
+    Payment {
+        /// Scenario name.
+        scenario: String,
+        /// The cause.
+        source: PaymentError,
     },
     /// The sink failed to store a run.
     #[error("storing the results of scenario {scenario} sample {sample} replication {replication} failed")]
@@ -109,6 +202,9 @@ where
         .map_err(|source| RunError::Threads { threads, source })?;
     let done = std::sync::atomic::AtomicUsize::new(0);
     pool.install(|| {
+        let mut scenarios: Vec<u16> = keys.iter().map(|k| k.scenario).collect();
+        scenarios.dedup();
+        let calibrations = calibrate_payments(plan, settings, &scenarios)?;
         let digests: Result<Vec<Option<RunDigest>>, RunError<E>> = keys
             .par_iter()
             .map(|key| {
@@ -116,7 +212,11 @@ where
                     return Ok(None);
                 }
                 let model = plan.model(key.scenario, key.sample);
-                let out = flow::run(model, settings, *key);
+                let mut out = flow::run(model, settings, *key);
+                settle_output(model, &calibrations[key.scenario as usize], settings, &mut out).map_err(|source| {
+                    RunError::Payment { scenario: plan.scenarios[key.scenario as usize].name.clone(), source }
+                })?;
+                let economy = RunEconomy::of(&out, model.payment.as_ref().map(|s| &s.area.registry));
                 sink(plan, &out).map_err(|source| RunError::Sink {
                     scenario: plan.scenarios[key.scenario as usize].name.clone(),
                     sample: key.sample,
@@ -124,7 +224,7 @@ where
                     source,
                 })?;
                 progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
-                Ok(Some(RunDigest { key: out.key, events: out.events, pools: out.pools }))
+                Ok(Some(RunDigest { key: out.key, events: out.events, pools: out.pools, economy }))
             })
             .collect();
         digests.map(|d| d.into_iter().flatten().collect())

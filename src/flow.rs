@@ -627,6 +627,7 @@ impl<'m> Replication<'m> {
             population,
             events_log: self.event_log.take(),
             activity,
+            payments: None,
         }
     }
 }

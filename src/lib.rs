@@ -69,6 +69,7 @@ pub mod cohort;
 pub mod compare;
 pub mod config;
 pub mod dist;
+pub mod economy;
 pub mod engine;
 pub mod experiment;
 pub mod flow;

@@ -149,6 +149,27 @@ fn read_err(path: &Path) -> impl Fn(PolarsError) -> MergeError + '_ {
     move |e| MergeError::Read(path.to_path_buf(), e.to_string())
 }
 
+/// Reads a run's area metrics back from its `economy` file (none for a model without a
+/// cohort, which writes no such file).
+fn read_economy(dir: &Path, scenario: &str, k: RunKey) -> Result<crate::economy::RunEconomy, MergeError> {
+    let path = dir.join("economy").join(format!("scenario={scenario}")).join(run_file_name(k));
+    let mut economy = crate::economy::RunEconomy::NONE;
+    let Ok(file) = std::fs::File::open(&path) else {
+        return Ok(economy);
+    };
+    let df = ParquetReader::new(file).finish().map_err(read_err(&path))?;
+    let metric = df.column("metric").map_err(read_err(&path))?.str().map_err(read_err(&path))?.clone();
+    let value = df.column("value").map_err(read_err(&path))?.f64().map_err(read_err(&path))?.clone();
+    for row in 0..df.height() {
+        let name = metric.get(row).unwrap_or_default();
+        let Some(i) = crate::economy::ECONOMY_METRICS.iter().position(|m| *m == name) else {
+            return Err(MergeError::Read(path.clone(), format!("unknown area metric {name:?}")));
+        };
+        economy.values[i] = value.get(row);
+    }
+    Ok(economy)
+}
+
 /// Reads the metrics of runs `keys` back from their `pool_summary` files.
 pub fn read_metrics(dir: &Path, plan: &ExperimentPlan, keys: &[RunKey]) -> Result<Vec<RunMetrics>, MergeError> {
     let mut out = Vec::with_capacity(keys.len());
@@ -173,7 +194,8 @@ pub fn read_metrics(dir: &Path, plan: &ExperimentPlan, keys: &[RunKey]) -> Resul
                 pools[pi][mi] = c.get(row);
             }
         }
-        out.push(RunMetrics { key: *k, pools });
+        let economy = read_economy(dir, &scenario.name, *k)?;
+        out.push(RunMetrics { key: *k, pools, economy });
     }
     Ok(out)
 }

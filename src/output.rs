@@ -17,13 +17,14 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 mod cohort_tables;
+mod payment_tables;
 pub use cohort_tables::AGE_BAND_NAMES;
 
 /// Name of the provenance file at the top of an output directory.
 pub const MANIFEST: &str = "manifest.toml";
 
 /// The tables this crate writes (folders under the output directory).
-pub const TABLES: [&str; 11] = [
+pub const TABLES: [&str; 14] = [
     "runs",
     "pool_summary",
     "capacity",
@@ -35,6 +36,9 @@ pub const TABLES: [&str; 11] = [
     "parameters",
     "calibration",
     "events",
+    "economy",
+    "ledger",
+    "org_year",
 ];
 
 /// Why output could not be written.
@@ -92,6 +96,8 @@ pub struct ParquetSink {
     pool_meta: Vec<Vec<(&'static str, &'static str)>>,
     /// Per scenario: the acute pools (whose blocked days are delayed transfers of care).
     acute_pools: Vec<Vec<u16>>,
+    /// Per scenario: the organisations, when the model has `[payment]`.
+    registries: Vec<Option<crate::payment::organisation::Registry>>,
 }
 
 impl ParquetSink {
@@ -159,6 +165,11 @@ impl ParquetSink {
                         .map(|(i, _)| i as u16)
                         .collect()
                 })
+                .collect(),
+            registries: plan
+                .scenarios
+                .iter()
+                .map(|s| s.model.payment.as_ref().map(|p| p.area.registry.clone()))
                 .collect(),
         })
     }
@@ -263,6 +274,7 @@ impl ParquetSink {
         )?;
         self.write("capacity", k.scenario, &file, capacity)?;
         self.write_cohort_tables(out)?;
+        self.write_payment_tables(out)?;
 
         if let Some(e) = &out.episodes {
             let episodes = frame(

@@ -188,6 +188,55 @@ pub struct PersonYearTable {
     pub primary_care_cost_pence: Vec<i64>,
     /// Died in the year.
     pub died: Vec<bool>,
+    /// Payments attributable to each person-year, by payer (when the model has
+    /// `[payment]`; see [`crate::payment::settle::Settlement::by_person`]).
+    pub payments: Option<PersonYearPayments>,
+}
+
+/// Payments attributable to person-years, by payer, pence (one entry per row of the
+/// [`PersonYearTable`]).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PersonYearPayments {
+    /// Paid by the CCG (NHS), capitation included.
+    pub ccg_paid_pence: Vec<i64>,
+    /// Paid by the council, less estate recovered.
+    pub council_paid_pence: Vec<i64>,
+    /// Paid by a pooled fund.
+    pub pool_paid_pence: Vec<i64>,
+    /// Paid by the person: client contributions and estate recovery.
+    pub client_paid_pence: Vec<i64>,
+}
+
+impl PersonYearTable {
+    /// Adds the payments of a settled run as columns (rows with none get zeros).
+    pub fn attach_payments(
+        &mut self,
+        by_person_year: &[(u32, u16, crate::payment::organisation::OrgId, crate::money::Pence)],
+        registry: &crate::payment::organisation::Registry,
+    ) {
+        use crate::payment::organisation::OrgKind;
+        let n = self.len();
+        let mut out = PersonYearPayments {
+            ccg_paid_pence: vec![0; n],
+            council_paid_pence: vec![0; n],
+            pool_paid_pence: vec![0; n],
+            client_paid_pence: vec![0; n],
+        };
+        let rows: std::collections::HashMap<(u32, u16), usize> =
+            (0..n).map(|r| ((self.person[r], self.year[r]), r)).collect();
+        for &(person, year, payer, amount) in by_person_year {
+            let Some(&r) = rows.get(&(person, year)) else { continue };
+            let column = match registry.kind(payer) {
+                Ok(OrgKind::Commissioner) => &mut out.ccg_paid_pence,
+                Ok(OrgKind::Council) => &mut out.council_paid_pence,
+                Ok(OrgKind::PooledFund) => &mut out.pool_paid_pence,
+                Ok(OrgKind::Person) => &mut out.client_paid_pence,
+                _ => continue,
+            };
+            column[r] += amount.0;
+        }
+        self.payments = Some(out);
+    }
 }
 
 impl PersonYearTable {
@@ -311,6 +360,9 @@ pub struct RunOutput {
     pub population: u32,
     /// Every event processed, when requested.
     pub events_log: Option<EventTable>,
-    /// Activity for the payment pass, when the model has `[payment]`.
+    /// Activity for the payment pass, when the model has `[payment]` (consumed by the
+    /// runner, which settles it into `payments`).
     pub activity: Option<ActivityLog>,
+    /// The run's settlement, when the model has `[payment]`.
+    pub payments: Option<crate::payment::run::RunPayments>,
 }

@@ -187,11 +187,9 @@ impl<'m> Replication<'m> {
         if now < warmup {
             return;
         }
-        let class = match (elective, now.since(admitted).minutes() < MINUTES_PER_DAY) {
-            (false, _) => AdmissionClass::Emergency,
-            (true, true) => AdmissionClass::DayCase,
-            (true, false) => AdmissionClass::Elective,
-        };
+        // The cohort's unit costs price every elective admission as an elective spell, so
+        // zero-day electives are not split out as day cases (ASSUMPTION).
+        let class = if elective { AdmissionClass::Elective } else { AdmissionClass::Emergency };
         let spell = Spell {
             hrg_group: HrgGroupId(0),
             class,

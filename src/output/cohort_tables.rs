@@ -55,48 +55,47 @@ impl ParquetSink {
             return Ok(());
         }
         let p = &out.person_year;
-        let person_year = frame(
-            "person_year",
-            keyed(p.len()),
-            vec![
-                Column::new("person".into(), p.person.as_slice()),
-                Column::new("year".into(), p.year.as_slice()),
-                Column::new("age_years".into(), p.age_years.as_slice()),
-                Column::new(
-                    "age_band".into(),
-                    p.age_band.iter().map(|b| AGE_BAND_NAMES[*b as usize]).collect::<Vec<_>>(),
-                ),
-                Column::new(
-                    "sex".into(),
-                    p.male.iter().map(|m| if *m { "male" } else { "female" }).collect::<Vec<_>>(),
-                ),
-                Column::new("imd_quintile".into(), p.imd.as_slice()),
-                Column::new("conditions".into(), p.conditions.as_slice()),
-                Column::new(
-                    "frailty".into(),
-                    p.frailty.iter().map(|f| crate::cohort::FRAILTY_NAMES[*f as usize]).collect::<Vec<_>>(),
-                ),
-                Column::new("care_home".into(), p.care_home.as_slice()),
-                Column::new("risk".into(), p.risk.as_slice()),
-                Column::new("exposure_days".into(), p.exposure_days.as_slice()),
-                Column::new("emergency_admissions".into(), p.emergency_admissions.as_slice()),
-                Column::new("elective_admissions".into(), p.elective_admissions.as_slice()),
-                Column::new("bed_days".into(), p.bed_days.as_slice()),
-                Column::new("dtoc_days".into(), p.dtoc_days.as_slice()),
-                Column::new("ae_attendances".into(), p.ae_attendances.as_slice()),
-                Column::new("gp_contacts".into(), p.gp_contacts.as_slice()),
-                Column::new("intermediate_care_days".into(), p.intermediate_care_days.as_slice()),
-                Column::new("reablement_days".into(), p.reablement_days.as_slice()),
-                Column::new("home_care_hours".into(), p.home_care_hours.as_slice()),
-                Column::new("care_home_weeks".into(), p.care_home_weeks.as_slice()),
-                Column::new("nursing_visits".into(), p.nursing_visits.as_slice()),
-                Column::new("acute_cost_pence".into(), p.acute_cost_pence.as_slice()),
-                Column::new("community_cost_pence".into(), p.community_cost_pence.as_slice()),
-                Column::new("social_care_cost_pence".into(), p.social_care_cost_pence.as_slice()),
-                Column::new("primary_care_cost_pence".into(), p.primary_care_cost_pence.as_slice()),
-                Column::new("died".into(), p.died.as_slice()),
-            ],
-        )?;
+        let mut columns = vec![
+            Column::new("person".into(), p.person.as_slice()),
+            Column::new("year".into(), p.year.as_slice()),
+            Column::new("age_years".into(), p.age_years.as_slice()),
+            Column::new("age_band".into(), p.age_band.iter().map(|b| AGE_BAND_NAMES[*b as usize]).collect::<Vec<_>>()),
+            Column::new("sex".into(), p.male.iter().map(|m| if *m { "male" } else { "female" }).collect::<Vec<_>>()),
+            Column::new("imd_quintile".into(), p.imd.as_slice()),
+            Column::new("conditions".into(), p.conditions.as_slice()),
+            Column::new(
+                "frailty".into(),
+                p.frailty.iter().map(|f| crate::cohort::FRAILTY_NAMES[*f as usize]).collect::<Vec<_>>(),
+            ),
+            Column::new("care_home".into(), p.care_home.as_slice()),
+            Column::new("risk".into(), p.risk.as_slice()),
+            Column::new("exposure_days".into(), p.exposure_days.as_slice()),
+            Column::new("emergency_admissions".into(), p.emergency_admissions.as_slice()),
+            Column::new("elective_admissions".into(), p.elective_admissions.as_slice()),
+            Column::new("bed_days".into(), p.bed_days.as_slice()),
+            Column::new("dtoc_days".into(), p.dtoc_days.as_slice()),
+            Column::new("ae_attendances".into(), p.ae_attendances.as_slice()),
+            Column::new("gp_contacts".into(), p.gp_contacts.as_slice()),
+            Column::new("intermediate_care_days".into(), p.intermediate_care_days.as_slice()),
+            Column::new("reablement_days".into(), p.reablement_days.as_slice()),
+            Column::new("home_care_hours".into(), p.home_care_hours.as_slice()),
+            Column::new("care_home_weeks".into(), p.care_home_weeks.as_slice()),
+            Column::new("nursing_visits".into(), p.nursing_visits.as_slice()),
+            Column::new("acute_cost_pence".into(), p.acute_cost_pence.as_slice()),
+            Column::new("community_cost_pence".into(), p.community_cost_pence.as_slice()),
+            Column::new("social_care_cost_pence".into(), p.social_care_cost_pence.as_slice()),
+            Column::new("primary_care_cost_pence".into(), p.primary_care_cost_pence.as_slice()),
+            Column::new("died".into(), p.died.as_slice()),
+        ];
+        if let Some(pay) = &p.payments {
+            columns.extend([
+                Column::new("ccg_paid_pence".into(), pay.ccg_paid_pence.as_slice()),
+                Column::new("council_paid_pence".into(), pay.council_paid_pence.as_slice()),
+                Column::new("pool_paid_pence".into(), pay.pool_paid_pence.as_slice()),
+                Column::new("client_paid_pence".into(), pay.client_paid_pence.as_slice()),
+            ]);
+        }
+        let person_year = frame("person_year", keyed(p.len()), columns)?;
         self.write("person_year", k.scenario, &file, person_year)?;
 
         let responsible: Vec<(u16, &'static str)> = meta.iter().enumerate().map(|(i, m)| (i as u16, m.1)).collect();

@@ -38,6 +38,22 @@ pub enum OrgKind {
 }
 
 impl OrgKind {
+    /// Snake-case name, as in tables.
+    pub const fn name(self) -> &'static str {
+        match self {
+            OrgKind::Commissioner => "commissioner",
+            OrgKind::Council => "council",
+            OrgKind::PooledFund => "pooled_fund",
+            OrgKind::AcuteTrust => "acute_trust",
+            OrgKind::CommunityProvider => "community_provider",
+            OrgKind::HomeCareProvider => "home_care_provider",
+            OrgKind::CareHomes => "care_homes",
+            OrgKind::PrimaryCareProvider => "primary_care_provider",
+            OrgKind::IntegratedCareOrganisation => "integrated_care_organisation",
+            OrgKind::Person => "person",
+        }
+    }
+
     /// True for public payers (their outflows to providers and people are public spend).
     pub const fn is_public_payer(self) -> bool {
         matches!(self, OrgKind::Commissioner | OrgKind::Council | OrgKind::PooledFund)

@@ -5,7 +5,7 @@
 
 use super::ledger::{Ledger, LedgerTable, ResourceCost};
 use super::organisation::OrgId;
-use super::settle::{Activity, ActivityKind, Death, YearInputs, resource_cost, settle};
+use super::settle::{Activity, ActivityKind, Death, Settlement, YearInputs, resource_cost, settle};
 use super::social_care::{Charging, ClientFinances};
 use super::spec::{PaymentCalibration, PaymentSpec, PoolSpec};
 use super::tariff::{AdmissionClass, price_spell};
@@ -15,16 +15,6 @@ use crate::cohort::UnitCosts;
 use crate::money::Pence;
 use crate::record::{ActivityLog, RunKey};
 use crate::rng::{Purpose, StreamKey};
-
-#[allow(non_snake_case)]
-fn FINANCES_PENDING(
-    _: &super::spec::FinancesParams,
-    _: Option<&super::social_care::MeansTestParams>,
-    _: f64,
-    _: &mut crate::rng::SimRng,
-) -> ClientFinances {
-    ClientFinances::default()
-}
 
 /// England's population, for the national equivalent of a local saving: 53.9 million
 /// (mid-2014, the denominator the default config scales national figures by \[brief §7.7\]).
@@ -94,7 +84,7 @@ pub fn draw_finances(spec: &PaymentSpec, log: &ActivityLog, master_seed: u64, ke
         }
         .rng();
         let age = log.age0_days[i] as f64 / crate::cohort::population::DAYS_PER_YEAR;
-        *f = FINANCES_PENDING(&spec.finances, means_test, age, &mut rng);
+        *f = super::finances::draw_finances(&spec.finances, means_test, age, &mut rng);
     }
     out
 }
@@ -104,6 +94,38 @@ fn window_years(warmup_day: u32, horizon_day: u32) -> Vec<u16> {
     let first = warmup_day / DAYS_PER_YEAR;
     let last = horizon_day.saturating_sub(1) / DAYS_PER_YEAR;
     (first..=last).filter(|y| y * DAYS_PER_YEAR < horizon_day).map(|y| y as u16).collect()
+}
+
+/// Settles each financial year of the window `[from, to)` days, in order.
+fn settle_years(
+    spec: &PaymentSpec,
+    calibration: &PaymentCalibration,
+    log: &ActivityLog,
+    costs: &UnitCosts,
+    master_seed: u64,
+    key: RunKey,
+    window_days: (u32, u32),
+) -> Result<Vec<(u16, Settlement)>, PaymentError> {
+    let population = log.age0_days.len() as u64;
+    let regime = spec.regime(calibration, log.enrolments.clone(), population)?;
+    let finances = draw_finances(spec, log, master_seed, key);
+    let mut out = Vec::new();
+    for year in window_years(window_days.0, window_days.1) {
+        let in_year = |day: u32| day / DAYS_PER_YEAR == year as u32;
+        let activity: Vec<Activity> = log.activity.iter().filter(|a| in_year(a.day)).copied().collect();
+        let deaths: Vec<Death> = log
+            .deaths
+            .iter()
+            .filter(|(_, d)| in_year(*d))
+            .map(|&(person, day)| {
+                let f = finances[person as usize];
+                Death { person, day, estate_pence: f.savings_pence + f.home_value_pence }
+            })
+            .collect();
+        let inputs = YearInputs { year, activity: &activity, finances: &finances, deaths: &deaths, costs };
+        out.push((year, settle(&inputs, &regime, &spec.area)?));
+    }
+    Ok(out)
 }
 
 /// Settles every financial year of the measurement window of one run.
@@ -117,28 +139,12 @@ pub fn settle_run(
     key: RunKey,
     window_days: (u32, u32),
 ) -> Result<RunPayments, PaymentError> {
-    let population = log.age0_days.len() as u64;
-    let regime = spec.regime(calibration, log.enrolments.clone(), population)?;
-    let finances = draw_finances(spec, log, master_seed, key);
     let years = window_years(window_days.0, window_days.1);
     let mut ledger = Ledger::new();
     let mut org_years = Vec::new();
     let mut by_person_year = Vec::new();
     let registry = &spec.area.registry;
-    for &year in &years {
-        let in_year = |day: u32| day / DAYS_PER_YEAR == year as u32;
-        let activity: Vec<Activity> = log.activity.iter().filter(|a| in_year(a.day)).copied().collect();
-        let deaths: Vec<Death> = log
-            .deaths
-            .iter()
-            .filter(|(_, d)| in_year(*d))
-            .map(|&(person, day)| {
-                let f = finances[person as usize];
-                Death { person, day, estate_pence: f.savings_pence + f.home_value_pence }
-            })
-            .collect();
-        let inputs = YearInputs { year, activity: &activity, finances: &finances, deaths: &deaths, costs };
-        let s = settle(&inputs, &regime, &spec.area)?;
+    for (year, s) in settle_years(spec, calibration, log, costs, master_seed, key, window_days)? {
         let spend = s.ledger.public_spend_by_payer(registry)?;
         for (org, _) in registry.iter() {
             let cost: Pence = s.resource_costs.iter().filter(|c| c.provider == org).map(|c| c.amount).sum();
@@ -176,25 +182,30 @@ fn costs_of(log: &ActivityLog, costs: &UnitCosts, spec: &PaymentSpec) -> Result<
         .collect()
 }
 
-/// The first pass: values taken from pilot runs of the baseline (`pilots`, each with the
-/// length of its measurement window in days), averaged per year over the pilots.
-/// Capitation per band is the enrolled people's in-scope cost per enrolled person-year
-/// ([`calibrate_capitation`]); a band no pilot enrolled anyone in gets the mean rate of
-/// the bands that did.
+/// The first pass: values taken from pilot runs of the baseline (`pilots`: each pilot's
+/// activity, measurement window in days and run key), averaged per year over the pilots.
+///
+/// * MRET baseline: the emergency spells' tariff value after R7;
+/// * a calibrated block: the resource cost of the services it covers;
+/// * single budget contributions: the resource cost of the in-scope services, split by
+///   the commissioner that would pay for them under separate budgets (ASSUMPTION);
+/// * capitation per band: the budget holder's outlay per enrolled person-year when the
+///   pilot is settled with these values and no capitation, so that with every lever off
+///   a year-of-care scenario costs the commissioner the same in expectation. A band no
+///   pilot enrolled anyone in gets the mean rate of the bands that did.
 pub fn calibrate(
     spec: &PaymentSpec,
-    pilots: &[(ActivityLog, (u32, u32))],
+    pilots: &[(ActivityLog, (u32, u32), RunKey)],
     costs: &UnitCosts,
+    master_seed: u64,
 ) -> Result<PaymentCalibration, PaymentError> {
     let mut years_total = 0.0;
     let mut emergency = Pence::ZERO;
     let mut block_cost = vec![Pence::ZERO; spec.blocks.len()];
     let mut single = (Pence::ZERO, Pence::ZERO);
-    let mut baseline: Vec<BaselinePersonYear> = Vec::new();
-    for (log, (from, to)) in pilots {
-        years_total += (to - from) as f64 / DAYS_PER_YEAR as f64;
-        let rc = costs_of(log, costs, spec)?;
-        for (a, c) in log.activity.iter().zip(&rc) {
+    for (log, (from, to), _) in pilots {
+        years_total += to.saturating_sub(*from) as f64 / DAYS_PER_YEAR as f64;
+        for (a, c) in log.activity.iter().zip(costs_of(log, costs, spec)?) {
             if let ActivityKind::Spell { spell, .. } = a.kind
                 && spell.class == AdmissionClass::Emergency
             {
@@ -215,38 +226,6 @@ pub fn calibrate(
                 }
             }
         }
-        if let Some(y) = &spec.year_of_care {
-            // In-scope cost and enrolled days per enrolment, inside the window.
-            let mut cost_by_enrolment = vec![Pence::ZERO; log.enrolments.len()];
-            let mut open: std::collections::HashMap<u32, Vec<usize>> = Default::default();
-            for (k, e) in log.enrolments.iter().enumerate() {
-                open.entry(e.person).or_default().push(k);
-            }
-            for (a, c) in log.activity.iter().zip(&rc) {
-                if !y.scope.covers(c.service) {
-                    continue;
-                }
-                if let Some(ks) = open.get(&a.person) {
-                    for &k in ks {
-                        let e = &log.enrolments[k];
-                        if e.start_day <= a.day && e.end_day.is_none_or(|d| a.day < d) {
-                            cost_by_enrolment[k] += c.amount;
-                        }
-                    }
-                }
-            }
-            for (e, cost) in log.enrolments.iter().zip(cost_by_enrolment) {
-                let start = e.start_day.max(*from);
-                let end = e.end_day.unwrap_or(*to).min(*to);
-                if end > start {
-                    baseline.push(BaselinePersonYear {
-                        band: e.band,
-                        exposure_days: (end - start) as f64,
-                        in_scope_cost_pence: cost,
-                    });
-                }
-            }
-        }
     }
     if years_total <= 0.0 {
         return Err(PaymentError::InvalidParameter {
@@ -255,30 +234,10 @@ pub fn calibrate(
         });
     }
     let per_year = |p: Pence| Pence::round_from_pence_f64(p.0 as f64 / years_total);
-    let capitation = match &spec.year_of_care {
-        Some(y) if y.capitation.is_none() => {
-            let (mut rates, person_years) = calibrate_capitation(&baseline, &y.uplift);
-            let covered: Vec<usize> = (1..5).filter(|&b| person_years[b] > 0.0).collect();
-            if covered.is_empty() {
-                return Err(PaymentError::InvalidParameter {
-                    name: "payment.year_of_care.capitation",
-                    reason: "the pilot enrolled nobody, so capitation cannot be calibrated".into(),
-                });
-            }
-            let mean = covered.iter().map(|&b| rates.per_year_pence[b].0 as f64).sum::<f64>() / covered.len() as f64;
-            for b in [Band::B, Band::C, Band::D, Band::E] {
-                if person_years[b.index()] <= 0.0 {
-                    rates.per_year_pence[b.index()] = Pence::round_from_pence_f64(mean);
-                }
-            }
-            Some(CapitationRates { per_year_pence: rates.per_year_pence })
-        }
-        _ => None,
-    };
-    Ok(PaymentCalibration {
+    let mut calibration = PaymentCalibration {
         mret_baseline_pence: (spec.tariff.mret.enabled && spec.tariff.mret.baseline_pence.is_none())
             .then(|| per_year(emergency)),
-        capitation,
+        capitation: None,
         block_values_pence: spec
             .blocks
             .iter()
@@ -287,7 +246,56 @@ pub fn calibrate(
             .collect(),
         single_budget_pence: matches!(spec.pool, PoolSpec::SingleBudget { .. })
             .then(|| (per_year(single.0), per_year(single.1))),
-    })
+    };
+    if let Some(y) = spec.year_of_care.as_ref().filter(|y| y.capitation.is_none()) {
+        let zero = PaymentCalibration {
+            capitation: Some(CapitationRates { per_year_pence: [Pence::ZERO; 5] }),
+            ..calibration.clone()
+        };
+        let mut baseline: Vec<BaselinePersonYear> = Vec::new();
+        for (log, window, key) in pilots {
+            let settled = settle_years(spec, &zero, log, costs, master_seed, *key, *window)?;
+            for (year, s) in settled {
+                let (start, end) = (year as u32 * DAYS_PER_YEAR, (year as u32 + 1) * DAYS_PER_YEAR);
+                let (start, end) = (start.max(window.0), end.min(window.1));
+                for e in &s.enrolled_years {
+                    let spells = log.enrolments.iter().filter(|x| x.person == e.person);
+                    let mut band = Band::A;
+                    let mut days = 0u32;
+                    for x in spells {
+                        let (a, b) = (x.start_day.max(start), x.end_day.unwrap_or(end).min(end));
+                        if b > a {
+                            days += b - a;
+                            band = x.band;
+                        }
+                    }
+                    if days > 0 {
+                        baseline.push(BaselinePersonYear {
+                            band,
+                            exposure_days: days as f64,
+                            in_scope_cost_pence: e.in_scope_cost_pence,
+                        });
+                    }
+                }
+            }
+        }
+        let (mut rates, person_years) = calibrate_capitation(&baseline, &y.uplift);
+        let covered: Vec<usize> = (1..5).filter(|&b| person_years[b] > 0.0).collect();
+        if covered.is_empty() {
+            return Err(PaymentError::InvalidParameter {
+                name: "payment.year_of_care.capitation",
+                reason: "the pilot enrolled nobody, so capitation cannot be calibrated".into(),
+            });
+        }
+        let mean = covered.iter().map(|&b| rates.per_year_pence[b].0 as f64).sum::<f64>() / covered.len() as f64;
+        for b in [Band::B, Band::C, Band::D, Band::E] {
+            if person_years[b.index()] <= 0.0 {
+                rates.per_year_pence[b.index()] = Pence::round_from_pence_f64(mean);
+            }
+        }
+        calibration.capitation = Some(rates);
+    }
+    Ok(calibration)
 }
 
 #[cfg(test)]

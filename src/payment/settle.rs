@@ -25,8 +25,11 @@
 //! in the YoC scope is not paid by the payer: the budget holder pays the provider
 //! (sub-contract at the usual price, so client contributions still apply to social
 //! care; in an alliance, members fund their own covered activity from their capitation
-//! shares); the holder is paid capitation per person-month and settles the corridor on
-//! the enrolled people's in-scope resource cost at year end. CQUIN (R10) and outpatients
+//! shares); the holder is paid capitation per person-month and settles the corridor at year end
+//! on its outlay for the enrolled people: what it paid sub-contractors for their covered
+//! activity, plus its own cost of covered activity it delivered. Covered activity of a
+//! block-funded service stays funded by the block (ASSUMPTION), so the holder pays
+//! nothing for it. CQUIN (R10) and outpatients
 //! (R9) are priced by [`super::tariff`] but not settled here: the simulation records
 //! neither a CQUIN outcome nor outpatient activity yet.
 
@@ -213,6 +216,9 @@ pub struct Settlement {
     pub resource_costs: Vec<ResourceCost>,
     /// Year-of-care settlement, if in force.
     pub year_of_care: Option<YearEndSettlement>,
+    /// Each enrolled person's capitation and the holder's outlay on them (the inputs
+    /// of the year-end settlement), by person.
+    pub enrolled_years: Vec<EnrolledYear>,
     /// Payments attributable to one person, by payer, sorted by (person, payer): what
     /// their activity triggered before year-end adjustments (MRET, blocks, corridor,
     /// pool risk shares are not attributed), their capitation, their client
@@ -273,7 +279,6 @@ pub fn settle(inputs: &YearInputs<'_>, regime: &Regime, area: &TypicalArea) -> R
             regime.year_of_care.as_ref().filter(|y| y.scope.covers(service) && enrolled(a.person, a.day));
         let payer = match covered_by_yoc {
             Some(y) => {
-                *yoc_cost_by_person.entry(a.person).or_default() += cost;
                 match &y.holder {
                     BudgetHolder::PrimeProvider(h) | BudgetHolder::PrimeContractor(h) => *h,
                     // An alliance keeps capitation shares: members pay themselves.
@@ -286,7 +291,23 @@ pub fn settle(inputs: &YearInputs<'_>, regime: &Regime, area: &TypicalArea) -> R
         // (a person's client contribution to social care still applies).
         let self_funded = covered_by_yoc.is_some() && payer == provider;
         let social_care = matches!(service, Service::HomeCare | Service::CareHome);
+        // What the budget holder spends on this person's covered activity: what it pays
+        // a sub-contractor, or its own cost when it delivers the activity itself.
+        let mut outlay = |amount: Pence| {
+            if covered_by_yoc.is_some() {
+                *yoc_cost_by_person.entry(a.person).or_default() += amount;
+            }
+        };
+        // A block keeps funding its provider's services for everyone, enrolled or not
+        // (ASSUMPTION): no payment per activity, and nothing for the holder to pay.
+        let block_funded = !social_care
+            && matches!(a.kind, ActivityKind::Units { .. })
+            && regime.blocks.iter().any(|b| b.contract.provider == provider && b.services.covers(service));
+        if block_funded {
+            continue;
+        }
         if self_funded && !social_care {
+            outlay(cost);
             continue;
         }
         let (currency, account) = if covered_by_yoc.is_some() {
@@ -302,6 +323,7 @@ pub fn settle(inputs: &YearInputs<'_>, regime: &Regime, area: &TypicalArea) -> R
             ActivityKind::Spell { spell, .. } => {
                 let p = price_spell(&spell, &regime.tariff)?;
                 if covered_by_yoc.is_some() {
+                    outlay(cost_plus(p.paid_pence));
                     sub_contract.push(tx(
                         payer,
                         provider,
@@ -343,6 +365,7 @@ pub fn settle(inputs: &YearInputs<'_>, regime: &Regime, area: &TypicalArea) -> R
                 if covered_by_yoc.is_none() {
                     attribute(a.person, payer, price);
                 }
+                outlay(price);
                 ledger.post(tx(payer, provider, account, month, currency, Reason::AeAttendance, price));
             }
             ActivityKind::Units { service: s @ (Service::HomeCare | Service::CareHome), .. } => {
@@ -352,8 +375,10 @@ pub fn settle(inputs: &YearInputs<'_>, regime: &Regime, area: &TypicalArea) -> R
                 let [public, client] = week_transactions(&charge, payer, area.people, provider, setting, month);
                 if self_funded {
                     // Only the client contribution flows.
+                    outlay(charge.council_pence);
                 } else if covered_by_yoc.is_some() {
                     let amount = cost_plus(public.amount);
+                    outlay(amount);
                     sub_contract.push(Transaction {
                         account,
                         currency,
@@ -369,23 +394,20 @@ pub fn settle(inputs: &YearInputs<'_>, regime: &Regime, area: &TypicalArea) -> R
                 attribute(a.person, client.payer, client.amount);
                 ledger.post(client);
             }
-            ActivityKind::Units { service: s, .. } => {
-                let blocked = covered_by_yoc.is_none()
-                    && regime.blocks.iter().any(|b| b.contract.provider == provider && b.services.covers(s));
-                if !blocked {
-                    if covered_by_yoc.is_none() {
-                        attribute(a.person, payer, cost_plus(cost));
-                    }
-                    ledger.post(tx(
-                        payer,
-                        provider,
-                        account,
-                        month,
-                        currency,
-                        Reason::SubContractedActivity,
-                        cost_plus(cost),
-                    ));
+            ActivityKind::Units { .. } => {
+                if covered_by_yoc.is_none() {
+                    attribute(a.person, payer, cost_plus(cost));
                 }
+                outlay(cost_plus(cost));
+                ledger.post(tx(
+                    payer,
+                    provider,
+                    account,
+                    month,
+                    currency,
+                    Reason::SubContractedActivity,
+                    cost_plus(cost),
+                ));
             }
         }
     }
@@ -433,6 +455,7 @@ pub fn settle(inputs: &YearInputs<'_>, regime: &Regime, area: &TypicalArea) -> R
 
     // Year of care: capitation per person-month, then the corridor.
     let mut yoc_settlement = None;
+    let mut enrolled_years = Vec::new();
     if let Some(y) = &regime.year_of_care {
         y.holder.validate()?;
         y.corridor.validate()?;
@@ -462,6 +485,7 @@ pub fn settle(inputs: &YearInputs<'_>, regime: &Regime, area: &TypicalArea) -> R
             })
             .collect();
         let s = settle_year(&years, &y.corridor, y.outlier.as_ref());
+        enrolled_years = years;
         ledger.extend(settlement_transactions(&s, y.commissioner, &y.holder, last));
         yoc_settlement = Some(s);
     }
@@ -485,7 +509,7 @@ pub fn settle(inputs: &YearInputs<'_>, regime: &Regime, area: &TypicalArea) -> R
 
     let mut by_person: Vec<(u32, OrgId, Pence)> = by_person.into_iter().map(|((p, o), a)| (p, o, a)).collect();
     by_person.sort_unstable_by_key(|(p, o, _)| (*p, *o));
-    Ok(Settlement { ledger, resource_costs, year_of_care: yoc_settlement, by_person })
+    Ok(Settlement { ledger, resource_costs, year_of_care: yoc_settlement, enrolled_years, by_person })
 }
 
 #[cfg(test)]
