@@ -527,11 +527,15 @@ impl<'m> Replication<'m> {
         }
         let c = self.cohort();
         c.acc[i].emergency += 1;
-        if u_ae < e.via_ae_share {
+        let via_ae = u_ae < e.via_ae_share;
+        if via_ae {
             c.acc[i].ae += 1;
         }
         if in_window && age >= 65.0 && c.last_discharge[i].is_some_and(|d| now < d + e.readmission_window) {
             c.calib.readmissions_65_plus += 1;
+        }
+        if via_ae {
+            self.pay_ae(i, 1);
         }
         self.start_journey(i, e.pathway);
     }

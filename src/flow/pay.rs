@@ -107,7 +107,9 @@ impl<'m> Replication<'m> {
 
     /// Records `ae` A&E attendances of person `i` now.
     pub(super) fn pay_ae(&mut self, i: usize, ae: u16) {
-        if ae == 0 || !self.paying() {
+        // Counted over an interval that ends now: one ending at the warm-up's end lies in
+        // the warm-up.
+        if ae == 0 || !self.paying() || self.now() == self.warmup {
             return;
         }
         let day = day_of(self.now());

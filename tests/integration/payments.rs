@@ -1,0 +1,187 @@
+//! Payment: the core contract (a change of currency moves money and never activity or
+//! resource cost), the ledger's double entry and its reconciliation with activity,
+//! year-of-care enrolment and capitation, the activity lever, and paired comparisons.
+
+use crate::common::{plan, plan_from_str, root};
+use caresim::compare::{RunMetrics, paired};
+use caresim::config::ExperimentPlan;
+use caresim::economy::{AREA, SAVINGS_METRICS};
+use caresim::experiment::{calibrate_payments, settle_output};
+use caresim::flow;
+use caresim::money::Pence;
+use caresim::payment::MonthIndex;
+use caresim::payment::ledger::Account;
+use caresim::payment::run::RunPayments;
+use caresim::payment::settle::ActivityKind;
+use caresim::payment::year_of_care::person_months;
+use caresim::record::{ActivityLog, RunKey, RunOutput};
+
+fn small(set: &[&str]) -> ExperimentPlan {
+    plan(&root().join("configs/small.toml"), &set.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+}
+
+fn index(plan: &ExperimentPlan, name: &str) -> u16 {
+    plan.scenarios.iter().position(|s| s.name == name).unwrap_or_else(|| panic!("scenario {name}")) as u16
+}
+
+/// One settled run of `scenario`: the output, its activity log and its payments.
+fn settled(plan: &ExperimentPlan, scenario: &str, replication: u32) -> (RunOutput, ActivityLog, RunPayments) {
+    let s = index(plan, scenario);
+    let settings = plan.run_settings(false);
+    let calibration = calibrate_payments::<std::io::Error>(plan, settings, &[s]).expect("pilot");
+    let model = &plan.scenarios[s as usize].model;
+    let mut out = flow::run(model, settings, RunKey { scenario: s, sample: 0, replication });
+    let log = out.activity.clone().expect("a model with [payment] records activity");
+    settle_output(model, &calibration[s as usize], settings, &mut out).expect("settles");
+    let payments = out.payments.clone().expect("settled");
+    (out, log, payments)
+}
+
+fn org_total(
+    plan: &ExperimentPlan,
+    p: &RunPayments,
+    org: &str,
+    f: impl Fn(&caresim::payment::run::OrgYear) -> i64,
+) -> i64 {
+    let registry = &plan.scenarios[0].model.payment.as_ref().expect("payment").area.registry;
+    let id = registry.find(org).unwrap_or_else(|| panic!("organisation {org}"));
+    p.org_years.iter().filter(|o| o.org == id).map(f).sum()
+}
+
+#[test]
+fn a_currency_change_moves_money_but_never_activity_or_resource_cost() {
+    let plan = small(&[]);
+    let (mut base, _, base_pay) = settled(&plan, "baseline", 0);
+    for scenario in ["year_of_care", "pooled_single_budget"] {
+        let (mut other, _, pay) = settled(&plan, scenario, 0);
+        assert_eq!(other.events, base.events, "{scenario}: events");
+        assert_eq!(other.pools, base.pools, "{scenario}: pool statistics");
+        let (a, b) = (base.person_year.payments.take(), other.person_year.payments.take());
+        assert_eq!(other.person_year, base.person_year, "{scenario}: person-years (activity and resource cost)");
+        base.person_year.payments = a;
+        other.person_year.payments = b;
+        let cost =
+            |p: &RunPayments| p.org_years.iter().map(|o| (o.year, o.org, o.resource_cost_pence)).collect::<Vec<_>>();
+        assert_eq!(cost(&pay), cost(&base_pay), "{scenario}: resource cost by provider");
+        assert_ne!(pay.ledger, base_pay.ledger, "{scenario}: the currency moves money");
+    }
+}
+
+#[test]
+fn the_ledger_balances_and_reconciles_with_activity() {
+    let plan = small(&[]);
+    for scenario in ["baseline", "year_of_care", "pooled_single_budget"] {
+        let (out, log, pay) = settled(&plan, scenario, 1);
+        // Double entry: what is paid is received, every year.
+        for year in &pay.years {
+            let net: i64 = pay.org_years.iter().filter(|o| o.year == *year).map(|o| o.net_income_pence.0).sum();
+            assert_eq!(net, 0, "{scenario}: net income over organisations in year {year}");
+        }
+        let py = &out.person_year;
+        // GP contacts are paid per contact at their unit cost: income = contacts x price.
+        let gp_cost: i64 = py.primary_care_cost_pence.iter().sum();
+        assert_eq!(org_total(&plan, &pay, "gp_practices", |o| o.net_income_pence.0), gp_cost, "{scenario}: GP");
+        // Every A&E attendance counted in the person-years is one priced record.
+        let ae_records = log.activity.iter().filter(|a| matches!(a.kind, ActivityKind::AeAttendance)).count() as u64;
+        assert_eq!(ae_records, py.ae_attendances.iter().map(|x| *x as u64).sum::<u64>(), "{scenario}: A&E");
+        // Social care is paid at its price, by the council (or pool or holder) and people.
+        for org in ["home_care_provider", "care_homes"] {
+            assert_eq!(
+                org_total(&plan, &pay, org, |o| o.net_income_pence.0),
+                org_total(&plan, &pay, org, |o| o.resource_cost_pence.0),
+                "{scenario}: {org} paid at cost"
+            );
+        }
+        // What people paid, person by person, is what the people account paid out.
+        let client: i64 = py.payments.as_ref().expect("payment columns").client_paid_pence.iter().sum();
+        assert_eq!(client, -org_total(&plan, &pay, "people", |o| o.net_income_pence.0), "{scenario}: client");
+        assert!(client > 0, "{scenario}: some people contribute to their care");
+    }
+}
+
+#[test]
+fn year_of_care_enrols_the_top_two_percent_and_pays_capitation_per_person_month() {
+    let plan = small(&[]);
+    let s = index(&plan, "year_of_care");
+    let (_, log, pay) = settled(&plan, "year_of_care", 0);
+    let first: Vec<_> = log.enrolments.iter().filter(|e| e.start_day == 0).collect();
+    let n = plan.scenarios[s as usize].model.cohort.as_ref().expect("cohort").size as f64;
+    assert_eq!(first.len() as f64, (0.02 * n).round(), "day-0 selection is round(2% x N) people");
+    // Later quarters only add people not already enrolled; deaths close enrolments.
+    let mut people: Vec<u32> = log.enrolments.iter().map(|e| e.person).collect();
+    people.sort_unstable();
+    people.dedup();
+    assert_eq!(people.len(), log.enrolments.len(), "one enrolment per person");
+    for e in &log.enrolments {
+        if let Some(end) = e.end_day {
+            assert!(log.deaths.contains(&(e.person, end)), "enrolment ends at death");
+        }
+    }
+    // Capitation: every enrolled person-month of the window at the calibrated rates.
+    let settings = plan.run_settings(false);
+    let calibration = calibrate_payments::<std::io::Error>(&plan, settings, &[s]).expect("pilot");
+    let rates = calibration[s as usize].capitation.expect("capitation calibrated");
+    assert!(rates.per_year_pence[1..].iter().all(|r| *r > Pence::ZERO), "every band B-E has a rate");
+    let expected: i64 = pay
+        .years
+        .iter()
+        .flat_map(|y| {
+            log.enrolments.iter().flat_map(move |e| person_months(e, MonthIndex(y * 12), MonthIndex(y * 12 + 11)))
+        })
+        .map(|pm| rates.for_person_month(&pm).0)
+        .sum();
+    let paid: i64 = (0..pay.ledger.len())
+        .filter(|&r| pay.ledger.account[r] == Account::YocCapitation as u8)
+        .map(|r| pay.ledger.amount_pence[r])
+        .sum();
+    assert_eq!(paid, expected, "capitation paid = person-months x rates");
+}
+
+#[test]
+fn the_integrated_team_lever_cuts_enrolled_peoples_admissions_by_its_hazard_ratio() {
+    // The lever at 0.5; the people enrolled on day 0 are chosen before it acts, so they
+    // are the same people in a scenario without year of care.
+    let config = root().join("configs/small.toml");
+    let text = format!(
+        "extends = {:?}\nreplications = 1\n[[scenarios]]\nname = \"baseline\"\n[[scenarios]]\nname = \"lever\"\npayment.year_of_care.enabled = true\npayment.year_of_care.admission_hazard_ratio = 0.5\n",
+        config.display().to_string()
+    );
+    let plan = plan_from_str("lever", &text);
+    let (base, _, _) = settled(&plan, "baseline", 0);
+    let (lever, log, _) = settled(&plan, "lever", 0);
+    let chosen: std::collections::HashSet<u32> =
+        log.enrolments.iter().filter(|e| e.start_day == 0).map(|e| e.person).collect();
+    let admissions = |out: &RunOutput| -> f64 {
+        let t = &out.person_year;
+        (0..t.len()).filter(|&r| chosen.contains(&t.person[r])).map(|r| t.emergency_admissions[r] as f64).sum()
+    };
+    let (a, b) = (admissions(&lever), admissions(&base));
+    assert!(b > 100.0, "enough admissions to test ({b})");
+    // Ratio of two Poisson counts: sd ~ r sqrt(1/a + 1/b); 4 sd, plus 0.1 for the extra
+    // time at home (and so at risk) that fewer admissions give.
+    let r = a / b;
+    let sd = 0.5 * (1.0 / a + 1.0 / b).sqrt();
+    assert!((r - 0.5).abs() <= 4.0 * sd + 0.1, "admission ratio {r:.3}, expected 0.5 +- {:.3}", 4.0 * sd + 0.1);
+}
+
+#[test]
+fn identical_scenarios_have_exactly_zero_paired_money_differences() {
+    let config = root().join("configs/small.toml");
+    let text = format!(
+        "extends = {:?}\nreplications = 2\n[[scenarios]]\nname = \"a\"\npayment.year_of_care.enabled = true\n[[scenarios]]\nname = \"b\"\npayment.year_of_care.enabled = true\n",
+        config.display().to_string()
+    );
+    let plan = plan_from_str("paired_money", &text);
+    assert_eq!(plan.scenarios.len(), 2);
+    let digests = crate::common::run(&plan);
+    let metrics: Vec<RunMetrics> = digests.iter().map(RunMetrics::of).collect();
+    let rows = paired(&plan, &metrics);
+    let area: Vec<_> = rows.iter().filter(|r| r.pool == AREA).collect();
+    assert!(area.iter().any(|r| r.metric == "public_spend_pence_per_year"));
+    for m in SAVINGS_METRICS {
+        assert!(area.iter().any(|r| r.metric == m), "{m} reported");
+    }
+    for r in area {
+        assert_eq!((r.summary.n, r.summary.mean, r.summary.sd), (2, 0.0, 0.0), "{}", r.metric);
+    }
+}
