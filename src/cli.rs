@@ -416,4 +416,57 @@ fn print_tables(plan: &ExperimentPlan, metrics: &[RunMetrics]) {
             );
         }
     }
+    print_money(plan, &paired);
+}
+
+/// The area-level paired comparison, when runs were settled: activity, public spend and
+/// the savings split, with the national equivalent of the saving.
+fn print_money(plan: &ExperimentPlan, paired: &[compare::PairedRow]) {
+    let area = caresim::economy::AREA;
+    if !paired.iter().any(|r| r.pool == area && r.metric == "savings_pct") {
+        return;
+    }
+    // Mean [interval] of an area metric, scaled (e.g. pence to pounds).
+    let cell = |s: usize, metric: &str, scale: f64, digits: usize| -> String {
+        paired.iter().find(|r| r.scenario as usize == s && r.pool == area && r.metric == metric).map_or_else(
+            || "-".into(),
+            |r| {
+                let x = &r.summary;
+                if x.half_width.is_nan() {
+                    format!("{:.*}", digits, x.mean * scale)
+                } else {
+                    format!(
+                        "{:.*} [{:.*}, {:.*}]",
+                        digits,
+                        x.mean * scale,
+                        digits,
+                        x.low() * scale,
+                        digits,
+                        x.high() * scale
+                    )
+                }
+            },
+        )
+    };
+    println!("\narea, paired with the baseline: mean [95% interval] per year");
+    println!(
+        "{:<28} {:>24} {:>26} {:>22} {:>22} {:>26}",
+        "scenario",
+        "emergency admissions",
+        "public spend (£/resident)",
+        "savings (%)",
+        "of which resource (%)",
+        "national equivalent (£bn)"
+    );
+    for (s, scenario) in plan.scenarios.iter().enumerate().skip(1) {
+        println!(
+            "{:<28} {:>24} {:>26} {:>22} {:>22} {:>26}",
+            scenario.name,
+            cell(s, "emergency_admissions_per_year", 1.0, 0),
+            cell(s, "public_spend_pence_per_resident", 0.01, 2),
+            cell(s, "savings_pct", 1.0, 2),
+            cell(s, "resource_savings_pct", 1.0, 2),
+            cell(s, "national_saving_pence_per_year", 1e-11, 2),
+        );
+    }
 }
