@@ -406,51 +406,494 @@ else:
 
 # ---------------------------------------------------------------- 02 scenario comparison
 
+NB02_INTRO = '''# Tariff vs year of care: who pays, who gains, what changes
+
+This notebook reads the Parquet outputs of one caresim experiment whose config has a
+`[payment]` section, so that every run is settled: the activity of the run is paid under the
+scenario's payment rules and written to the `economy`, `ledger` and `org_year` tables. By
+default it reads `configs/small.toml`, whose scenarios include the episode tariff
+(`baseline`, the first scenario, against which the others are compared), year-of-care
+capitation held by an integrated care organisation (`year_of_care`, and
+`year_of_care_integrated_team`, which adds a lever on activity), a pooled single budget
+(`pooled_single_budget`) and two activity levers (`admission_avoidance`,
+`community_capacity_uplift`). The manifest's description of each scenario is printed below.
+
+Three measures of money, all per year of the measured window (after the warm-up):
+
+* **resource cost**: activity valued at unit costs (the real resources used; `person_year`);
+* **public spend**: what the NHS commissioner (CCG) and the council pay to providers and
+  people, less what they receive back; a pooled fund's spending counts through its
+  contributors. People's own contributions to their social care are shown beside it but are
+  not public spend;
+* **transfers** = public spend − resource cost: money that moves between organisations
+  beyond the cost of the care (provider surpluses and deficits, withheld payments, ...).
+
+`savings % = 100 × (baseline − scenario public spend) / baseline public spend` splits exactly
+into a **resource** part (the change in resource cost, as % of baseline public spend) and a
+**transfer** part (the rest). The domain brief (§7.8) asks that a change of payment currency
+with activity unchanged shows zero resource saving; the tables below let you check it.
+
+Sections, each scenario against the baseline **paired** on common random numbers (the same
+sample and replication), with 95% Student-t intervals across runs or pairs:
+
+1. public spend per resident by payer (NHS, council, people's contributions);
+2. provider income vs resource cost: surplus per organisation (`org_year`);
+3. emergency admissions, bed-days and delayed transfer (DToC) days avoided;
+4. the cost shift between the NHS and the council;
+5. savings % split into resource change and transfers, and the national equivalent beside
+   the "£4-6bn" claim;
+6. the ledger: money flows by payer, payee and account, baseline vs year of care;
+7. resource cost by sector (acute, community, social care, primary care), with a waterfall;
+8. pool-level paired differences (occupancy and blocking).
+
+The notebook hard-codes no results and fails with a message when a table it needs is
+missing. With few replications the intervals are wide: read them before the means.
+Caveats: resource cost counts activity only, so the cost of extra capacity (empty places,
+staff) in `community_capacity_uplift` is not in it; bed-days freed release capacity, not
+cash, unless beds close.'''
+
+
+NB02_LOAD = '''# The money tables. caresim writes them for a cohort model; the money metrics are defined
+# only when the config has [payment] (the runs are settled).
+economy = table("economy")
+org_year = table("org_year")
+ledger = table("ledger")
+paired_all = table("paired")
+runs = table("runs").collect()
+
+OTHER_SCENARIOS = [s for s in SCENARIOS if s != BASELINE]
+if not OTHER_SCENARIOS:
+    raise ValueError(f"only the baseline scenario ({BASELINE}) is in {RESULTS}: nothing to compare")
+order = pl.col("scenario").replace_strict({s: i for i, s in enumerate(SCENARIOS)}, default=99)
+WINDOW_YEARS = (float(MANIFEST["horizon_days"]) - float(MANIFEST.get("warmup_days", 0))) / 365.0
+COLOURS = {s: plt.rcParams["axes.prop_cycle"].by_key()["color"][i % 10] for i, s in enumerate(SCENARIOS)}
+
+# One row per run, one column per area metric.
+econ = (economy.collect().pivot(on="metric", index=["scenario", *RUN_KEYS], values="value")
+        .sort(order, *RUN_KEYS))
+NEEDED = ["emergency_admissions_per_year", "bed_days_per_year", "dtoc_days_per_year",
+          "resource_cost_pence_per_year", "public_spend_pence_per_year", "public_spend_pence_per_resident",
+          "nhs_spend_pence_per_year", "council_spend_pence_per_year", "client_contributions_pence_per_year",
+          "transfers_pence_per_year"]
+missing = [m for m in NEEDED if m not in econ.columns]
+if missing:
+    raise ValueError(f"the economy table lacks the metrics {missing}: it was written by an older caresim; rerun")
+if econ["public_spend_pence_per_year"].is_null().all():
+    raise ValueError("the economy table has no money (public spend is null in every run): the config has no "
+                     "[payment] section, so the runs were not settled. Run a config with [payment], e.g. "
+                     "`caresim run configs/small.toml --out target/nb/small`.")
+
+print(f"{econ.height} runs; measured window {WINDOW_YEARS:g} year(s) per run")
+for s in MANIFEST["config"].get("scenarios", []):
+    print(f"- {s['name']}: {s.get('description', '')}")'''
+
+
+NB02_HELPERS = '''from matplotlib.patches import Patch
+
+
+''' + fmt_table() + '''
+
+
+def ci_bars(ax, mean, low, high, colours, width=0.8, offset=0.0, label=None):
+    """Bars of `mean` at 0..n-1 (+ offset) with 95% interval error bars (NaN drawn as 0, no bar)."""
+    mean, low, high = (np.asarray(v, dtype=float) for v in (mean, low, high))
+    lo = np.maximum(np.nan_to_num(mean - low), 0)
+    hi = np.maximum(np.nan_to_num(high - mean), 0)
+    x = np.arange(len(mean)) + offset
+    ax.bar(x, np.nan_to_num(mean), width, yerr=[lo, hi], capsize=3, color=colours, label=label)
+    return x
+
+
+def run_intervals(df: pl.DataFrame, cols: list[str]) -> pl.DataFrame:
+    """Mean and 95% interval across runs of each column, one row per scenario (scenario order)."""
+    return df.group_by("scenario").agg(pl.len().alias("runs"), *[e for c in cols for e in interval(c)]).sort(order)'''
+
+
+NB02_SPEND = '''# £ per resident per year. The economy table gives public spend per resident; the other
+# payers are divided by the same number of residents (public spend / public spend per resident,
+# or the configured population where public spend is zero).
+POPULATION = MANIFEST["config"].get("cohort", {}).get("population", {}).get("size")
+spend = econ.with_columns(
+    pl.when(pl.col("public_spend_pence_per_resident") != 0)
+    .then(pl.col("public_spend_pence_per_year") / pl.col("public_spend_pence_per_resident"))
+    .otherwise(pl.lit(POPULATION, dtype=pl.Float64)).alias("residents"))
+PAYERS = {"nhs_gbp": ("nhs_spend_pence_per_year", "NHS (CCG)"),
+          "council_gbp": ("council_spend_pence_per_year", "council"),
+          "public_gbp": ("public_spend_pence_per_year", "public spend (NHS + council)"),
+          "people_gbp": ("client_contributions_pence_per_year", "people's contributions (not public spend)")}
+spend = spend.with_columns(
+    *[(pl.col(src) / 100 / pl.col("residents")).alias(col) for col, (src, _) in PAYERS.items()],
+    (pl.col("resource_cost_pence_per_year") / 100 / pl.col("residents")).alias("resource_cost_gbp"))
+gap = spend.select((pl.col("nhs_gbp") + pl.col("council_gbp") - pl.col("public_gbp")).abs().max()).item()
+print(f"residents per run: {spend['residents'].min():,.0f} to {spend['residents'].max():,.0f}; "
+      f"largest |NHS + council - public spend| in a run: £{gap:.4f} per resident")
+print("£ per resident per year, mean [95% interval] across runs")
+display(mean_ci_table(spend.sort(order), ["scenario"], [*PAYERS, "resource_cost_gbp"]))
+
+by_payer = run_intervals(spend, list(PAYERS))
+fig, axes = plt.subplots(1, len(PAYERS), figsize=(4.3 * len(PAYERS), 4.6), squeeze=False)
+for ax, (col, (_, name)) in zip(axes.flat, PAYERS.items()):
+    ci_bars(ax, by_payer[col], by_payer[f"{col}_low"], by_payer[f"{col}_high"],
+            [COLOURS[s] for s in by_payer["scenario"]])
+    ax.set_xticks(range(by_payer.height), by_payer["scenario"].to_list(), rotation=30, ha="right", fontsize=8)
+    ax.set_xlabel("scenario")
+    ax.set_ylabel("£ per resident per year")
+    ax.set_title(name, fontsize=10)
+handles = [Patch(color=COLOURS[s], label=s) for s in by_payer["scenario"]]
+fig.legend(handles=handles, title="scenario (error bar: 95% interval across runs)", loc="lower center",
+           ncol=min(6, len(handles)), fontsize=8, frameon=False)
+fig.suptitle("Spend per resident by payer (mean across runs)")
+fig.tight_layout(rect=(0, 0.1, 1, 1))
+save(fig, "spend_per_resident_by_payer")'''
+
+
+NB02_PROVIDERS = '''# Providers: every organisation that is not a payer. Per run, summed over the measured years
+# and divided by the window: £m per year.
+PAYER_KINDS = ["commissioner", "council", "pooled_fund", "person"]
+prov = (org_year.filter(~pl.col("kind").is_in(PAYER_KINDS))
+        .group_by("scenario", *RUN_KEYS, "org", "kind")
+        .agg(*[(pl.col(c).sum().cast(pl.Float64) / 1e8 / WINDOW_YEARS).alias(name)
+               for c, name in (("net_income_pence", "income_m"), ("resource_cost_pence", "resource_cost_m"),
+                               ("surplus_pence", "surplus_m"))])
+        .collect())
+if prov.height == 0:
+    raise ValueError("org_year has no provider rows (every organisation is a payer kind)")
+# Providers in order of their baseline income
+PROVIDERS = (prov.filter(pl.col("scenario") == BASELINE).group_by("org").agg(pl.col("income_m").mean())
+             .sort("income_m", descending=True)["org"].to_list())
+PROVIDERS += sorted(set(prov["org"]) - set(PROVIDERS))
+prov_ci = (prov.group_by("org", "kind", "scenario").agg(pl.len().alias("runs"),
+           *interval("income_m"), *interval("resource_cost_m"), *interval("surplus_m"))
+           .sort(pl.col("org").replace_strict({o: i for i, o in enumerate(PROVIDERS)}, default=99), order))
+print("Provider income, resource cost and surplus (£m per year), mean [95% interval] across runs")
+display(mean_ci_table(prov.sort(pl.col("org").replace_strict({o: i for i, o in enumerate(PROVIDERS)}, default=99),
+                                order), ["org", "scenario"], ["income_m", "resource_cost_m", "surplus_m"], 3))
+
+# Cross-check with the economy table's surplus metrics (same money, summed by caresim)
+checks = []
+for org in PROVIDERS:
+    col = f"surplus_{org}_pence_per_year"
+    if col in econ.columns:
+        mine = prov.filter(pl.col("org") == org).select("scenario", *RUN_KEYS, "surplus_m")
+        theirs = econ.select("scenario", *RUN_KEYS, (pl.col(col) / 1e8).alias("economy_m"))
+        checks.append(mine.join(theirs, on=["scenario", *RUN_KEYS])
+                      .select((pl.col("surplus_m") - pl.col("economy_m")).abs().max()).item() or 0.0)
+if checks:
+    print(f"largest |org_year surplus - economy surplus| over runs and providers: £{max(checks) * 1e6:,.2f} per year")
+
+ncols = 3
+nrows = math.ceil(len(PROVIDERS) / ncols)
+fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 3.9 * nrows), squeeze=False)
+for ax, org in zip(axes.flat, PROVIDERS):
+    d = pl.DataFrame({"scenario": SCENARIOS}).join(prov_ci.filter(pl.col("org") == org), on="scenario", how="left")
+    ci_bars(ax, d["surplus_m"], d["surplus_m_low"], d["surplus_m_high"],
+            [COLOURS[s] for s in d["scenario"]])
+    ax.axhline(0, color="black", lw=0.8)
+    base_income = d.filter(pl.col("scenario") == BASELINE)["income_m"][0]
+    ax.set_title(f"{org}\\n(baseline income £{base_income or 0:,.3f}m per year)", fontsize=10)
+    ax.set_xticks(range(d.height), d["scenario"].to_list(), rotation=30, ha="right", fontsize=8)
+    ax.set_xlabel("scenario")
+    ax.set_ylabel("surplus (£m per year)")
+for ax in list(axes.flat)[len(PROVIDERS):]:
+    ax.axis("off")
+handles = [Patch(color=COLOURS[s], label=s) for s in SCENARIOS]
+fig.legend(handles=handles, title="scenario (error bar: 95% interval across runs)", loc="lower center",
+           ncol=min(6, len(handles)), fontsize=8, frameon=False)
+fig.suptitle("Provider surplus per organisation: net income minus resource cost (mean across runs)")
+fig.tight_layout(rect=(0, 0.07, 1, 0.97))
+save(fig, "provider_surplus")'''
+
+
+NB02_PAIRED_AREA = '''# caresim's paired table: for every area metric, the difference scenario - baseline over the
+# pairs of runs with the same sample and replication (mean, 95% interval, share below zero).
+paired_area = paired_all.filter(pl.col("pool") == "area").collect()
+if paired_area.height == 0:
+    raise ValueError("the paired table has no area rows (pool == 'area'): it was written by a caresim "
+                     "without area metrics; rerun the experiment")
+
+
+def paired_metric(metric: str, scale: float = 1.0) -> pl.DataFrame:
+    """One row per non-baseline scenario (scenario order): the paired difference of an area metric
+    times `scale` (a negative scale turns 'scenario - baseline' into 'avoided'; the interval follows)."""
+    d = paired_area.filter(pl.col("metric") == metric)
+    if d.height == 0:
+        raise ValueError(f"the paired table has no area metric '{metric}'; it has: "
+                         f"{sorted(paired_area['metric'].unique().to_list())}")
+    lo, hi = pl.col("ci_low") * scale, pl.col("ci_high") * scale
+    # (+ 0.0 turns the -0.0 of a negated zero into 0.0)
+    d = d.select("scenario", "n", (pl.col("mean") * scale + 0.0).alias("mean"),
+                 (pl.min_horizontal(lo, hi) + 0.0).alias("low"), (pl.max_horizontal(lo, hi) + 0.0).alias("high"), pl.col("p_below_zero").alias("p_diff_below_zero"))
+    return pl.DataFrame({"scenario": OTHER_SCENARIOS}).join(d, on="scenario", how="left")
+
+
+def paired_table(metrics: dict, digits: int = 2) -> pl.DataFrame:
+    """Long table of paired metrics: {metric: (scale, label)}."""
+    return pl.concat([paired_metric(m, scale).with_columns(pl.lit(label).alias("measure"))
+                      for m, (scale, label) in metrics.items()]).select(
+        "measure", "scenario", "n",
+        pl.format("{} [{}, {}]", *[pl.col(c).round(digits) for c in ("mean", "low", "high")]).alias("mean [95% interval]"),
+        "p_diff_below_zero")
+
+
+print(f"area metrics in the paired table: {paired_area['metric'].n_unique()}, "
+      f"pairs per scenario: {sorted(set(paired_area['n'].to_list()))}")'''
+
+
+NB02_ACTIVITY = '''ACTIVITY_AVOIDED = {"emergency_admissions_per_year": (-1.0, "emergency admissions avoided per year"),
+                    "bed_days_per_year": (-1.0, "bed-days avoided per year"),
+                    "dtoc_days_per_year": (-1.0, "delayed transfer (DToC) days avoided per year")}
+UNITS = {"emergency_admissions_per_year": "admissions", "bed_days_per_year": "bed-days",
+         "dtoc_days_per_year": "DToC days"}
+print("Activity avoided (baseline minus scenario, whole area, per year); p_diff_below_zero is the "
+      "share of pairs where the scenario has less activity than the baseline")
+display(paired_table(ACTIVITY_AVOIDED, 1))
+
+base_runs = econ.filter(pl.col("scenario") == BASELINE)
+fig, axes = plt.subplots(1, len(ACTIVITY_AVOIDED), figsize=(5.0 * len(ACTIVITY_AVOIDED), 4.6), squeeze=False)
+for ax, (metric, (scale, label)) in zip(axes.flat, ACTIVITY_AVOIDED.items()):
+    d = paired_metric(metric, scale)
+    ci_bars(ax, d["mean"], d["low"], d["high"], [COLOURS[s] for s in d["scenario"]])
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set_xticks(range(d.height), d["scenario"].to_list(), rotation=30, ha="right", fontsize=8)
+    ax.set_xlabel("scenario")
+    ax.set_ylabel(f"{UNITS[metric]} avoided per year (whole area)")
+    ax.set_title(f"{label}\\n(baseline: {base_runs[metric].mean():,.0f} per year)", fontsize=10)
+handles = [Patch(color=COLOURS[s], label=s) for s in OTHER_SCENARIOS]
+fig.legend(handles=handles, title="scenario vs baseline (error bar: 95% interval over pairs)", loc="lower center",
+           ncol=min(5, len(handles)), fontsize=8, frameon=False)
+fig.suptitle("Activity avoided: baseline minus scenario, paired (positive = less activity in the scenario)")
+fig.tight_layout(rect=(0, 0.1, 1, 1))
+save(fig, "activity_avoided")'''
+
+
+NB02_SHIFT = '''# £ thousand per year for the whole area; positive = the scenario spends more than the baseline.
+SHIFT = {"nhs_spend_pence_per_year": (1e-5, "NHS (CCG) spend"),
+         "council_spend_pence_per_year": (1e-5, "council spend"),
+         "client_contributions_pence_per_year": (1e-5, "people's contributions"),
+         "public_spend_pence_per_year": (1e-5, "public spend (NHS + council)")}
+print("Change in spend by payer, scenario minus baseline (£k per year, whole area), mean [95% interval] over pairs")
+display(paired_table(SHIFT, 1))
+
+fig, (ax, ax2) = plt.subplots(1, 2, figsize=(14, 5.2), gridspec_kw={"width_ratios": [1.4, 1]})
+width = 0.8 / len(OTHER_SCENARIOS)
+for i, scen in enumerate(OTHER_SCENARIOS):
+    rows = [paired_metric(m, scale).filter(pl.col("scenario") == scen) for m, (scale, _) in SHIFT.items()]
+    ci_bars(ax, [r["mean"][0] for r in rows], [r["low"][0] for r in rows], [r["high"][0] for r in rows],
+            COLOURS[scen], width=width, offset=(i - (len(OTHER_SCENARIOS) - 1) / 2) * width, label=scen)
+ax.axhline(0, color="black", lw=0.8)
+ax.set_xticks(range(len(SHIFT)), [label for _, label in SHIFT.values()], rotation=10, fontsize=9)
+ax.set_xlabel("payer")
+ax.set_ylabel("change in spend, scenario - baseline (£k per year)")
+ax.set_title("Change in spend by payer")
+ax.legend(title="scenario (error bar: 95% interval)", fontsize=8)
+
+nhs = paired_metric("nhs_spend_pence_per_year", 1e-5)
+council = paired_metric("council_spend_pence_per_year", 1e-5)
+for scen in OTHER_SCENARIOS:
+    x, y = nhs.filter(pl.col("scenario") == scen), council.filter(pl.col("scenario") == scen)
+    xm, ym = x["mean"][0], y["mean"][0]
+    if xm is None or ym is None:
+        continue
+    ax2.errorbar(xm, ym, xerr=[[max(xm - (x["low"][0] or xm), 0)], [max((x["high"][0] or xm) - xm, 0)]],
+                 yerr=[[max(ym - (y["low"][0] or ym), 0)], [max((y["high"][0] or ym) - ym, 0)]],
+                 fmt="o", color=COLOURS[scen], capsize=3, label=scen)
+lim = max([abs(v) for v in ax2.get_xlim() + ax2.get_ylim()] + [1e-9])
+ax2.plot([-lim, lim], [lim, -lim], color="grey", ls="--", lw=0.9, label="pure shift: public spend unchanged")
+ax2.axhline(0, color="black", lw=0.6)
+ax2.axvline(0, color="black", lw=0.6)
+ax2.set_xlim(-lim, lim)
+ax2.set_ylim(-lim, lim)
+ax2.set_xlabel("change in NHS (CCG) spend (£k per year)")
+ax2.set_ylabel("change in council spend (£k per year)")
+ax2.set_title("Cost shift NHS <-> council (scenario - baseline)")
+ax2.legend(fontsize=8)
+fig.tight_layout()
+save(fig, "cost_shift_nhs_council")'''
+
+
+NB02_SAVINGS_MD = '''## 5. Savings: resource change vs transfers, and the national equivalent
+
+From the `paired` table, per pair of runs: `savings % = 100 × (baseline − scenario public
+spend) / baseline public spend`, with `resource_savings_pct` (the fall in resource cost, as %
+of baseline public spend) and `transfer_savings_pct` (the rest: payments moved between
+organisations and people) adding up to it in every pair. Positive = the scenario spends less.
+
+The national equivalent scales the saving in public spend per resident to England's
+population served by the NHS (53.9m, 2015/16 [SIMUL8-2016]): `national = (baseline − scenario
+public spend per resident) × 53.9m` per year (domain brief §7.8). It is set beside the claim,
+quoted by Andy Burnham as shadow health secretary and attributed by him to Monitor, that
+"savings of between £4bn and £6bn could come from integration"; Monitor's own published
+estimate was up to £4bn from integrating care and shifting settings [MONITOR-GAP]. The two
+are not like for like: the simulation scales one synthetic area, its modelled services and
+payment rules over the measured years; the basis of the claim is not given in the source.'''
+
+
+NB02_SAVINGS = '''SAVINGS = {"savings_pct": (1.0, "saving, % of baseline public spend"),
+           "resource_savings_pct": (1.0, "of which resource change, %"),
+           "transfer_savings_pct": (1.0, "of which transfers, %"),
+           "national_saving_pence_per_year": (1e-11, "national equivalent, £bn per year")}
+print("Savings (positive = the scenario spends less), mean [95% interval] over pairs; "
+      "p_diff_below_zero: share of pairs with a saving below zero")
+display(paired_table(SAVINGS, 3))
+total, resource, transfer = (paired_metric(m) for m in ("savings_pct", "resource_savings_pct", "transfer_savings_pct"))
+split_gap = np.nanmax(np.abs(np.nan_to_num(resource["mean"].to_numpy() + transfer["mean"].to_numpy()
+                                           - total["mean"].to_numpy())))
+print(f"largest |resource + transfers - savings| over scenarios: {split_gap:.2e} percentage points")
+
+# Board-paper chart: the two parts stacked (a positive part to the right of zero, a negative
+# one to the left), and the total saving with its 95% interval.
+fig, ax = plt.subplots(figsize=(9.5, 1.2 + 0.75 * len(OTHER_SCENARIOS)))
+y = np.arange(len(OTHER_SCENARIOS))[::-1]
+r = np.nan_to_num(resource["mean"].to_numpy().astype(float))
+t = np.nan_to_num(transfer["mean"].to_numpy().astype(float))
+pos_left, neg_left = np.zeros_like(r), np.zeros_like(r)
+for vals, colour, label in ((r, "tab:green", "resource change (activity x unit cost)"),
+                            (t, "tab:purple", "transfers (payments moved between organisations and people)")):
+    left = np.where(vals >= 0, pos_left, neg_left)
+    ax.barh(y, vals, left=left, height=0.55, color=colour, alpha=0.8, label=label)
+    pos_left, neg_left = pos_left + np.maximum(vals, 0), neg_left + np.minimum(vals, 0)
+m = total["mean"].to_numpy().astype(float)
+lo = np.maximum(np.nan_to_num(m - total["low"].to_numpy().astype(float)), 0)
+hi = np.maximum(np.nan_to_num(total["high"].to_numpy().astype(float) - m), 0)
+ax.errorbar(np.nan_to_num(m), y, xerr=[lo, hi], fmt="D", color="black", capsize=4, label="total saving (95% interval)")
+for yi, mi, hi_i in zip(y, m, hi):
+    if not np.isnan(mi):
+        ax.annotate(f"{mi:+.2f}%", (mi + hi_i, yi), xytext=(5, 0), textcoords="offset points", ha="left",
+                    va="center", fontsize=8)
+ax.axvline(0, color="black", lw=0.8)
+ax.set_yticks(y, OTHER_SCENARIOS)
+ax.set_ylabel("scenario")
+ax.set_xlabel(f"saving vs {BASELINE}, % of baseline public spend (positive = the scenario spends less)")
+ax.set_title("Savings split into resource change and transfers (paired, mean over pairs)")
+ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+fig.tight_layout()
+save(fig, "savings_split")
+
+CLAIM_BN = (4.0, 6.0)                # the quoted "£4bn-£6bn" (a figure from the source, not a result)
+MONITOR_BN = 4.0                     # Monitor's "up to £4bn" from integrating care [MONITOR-GAP]
+nat = paired_metric("national_saving_pence_per_year", 1e-11)
+fig, ax = plt.subplots(figsize=(9.5, 1.4 + 0.75 * len(OTHER_SCENARIOS)))
+m = nat["mean"].to_numpy().astype(float)
+lo = np.maximum(np.nan_to_num(m - nat["low"].to_numpy().astype(float)), 0)
+hi = np.maximum(np.nan_to_num(nat["high"].to_numpy().astype(float) - m), 0)
+ax.barh(y, np.nan_to_num(m), xerr=[lo, hi], capsize=4, height=0.55, color=[COLOURS[s] for s in OTHER_SCENARIOS],
+        label="simulated national equivalent (error bar: 95% interval)")
+ax.axvspan(*CLAIM_BN, color="tab:orange", alpha=0.2, label='claim quoted: "between £4bn and £6bn" from integration')
+ax.axvline(MONITOR_BN, color="tab:orange", ls=":", lw=1.2, label="Monitor: up to £4bn [MONITOR-GAP]")
+ax.axvline(0, color="black", lw=0.8)
+ax.set_yticks(y, OTHER_SCENARIOS)
+ax.set_ylabel("scenario")
+ax.set_xlabel("saving in public spend, England equivalent (£bn per year; positive = less spend)")
+ax.set_title("National equivalent of the simulated saving beside the £4-6bn claim")
+ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+fig.tight_layout()
+save(fig, "national_equivalent")'''
+
+
+NB02_LEDGER_MD = '''## 6. The ledger: who pays whom
+
+The `ledger` table holds every run's transactions summed by payer, payee, account and month.
+Below, baseline against the year-of-care scenario (or the first other scenario if there is
+none): each flow in £m per year, the mean over runs (a run without the flow counts as zero).
+Accounts: `income` (activity income: tariff, care prices), `block` (block contract),
+`yoc_capitation`, `yoc_risk_share` (risk corridor), `yoc_outlier` (high-cost carve-out),
+`sub_contract` (a budget holder paying its sub-contractors), `pool_contribution`,
+`pool_risk_share`, `client_contribution`, `estate_recovery`, `cquin`. Rows whose payer is
+also the payee (`mret_withheld`, `readmission_withheld`) are earmarks: money the commissioner
+withholds and keeps, not a payment.'''
+
+
+NB02_LEDGER = '''COMPARE = "year_of_care" if "year_of_care" in OTHER_SCENARIOS else OTHER_SCENARIOS[0]
+TOP_FLOWS = 15
+runs_per_scenario = dict(runs.group_by("scenario").agg(pl.len()).iter_rows())
+flows = (ledger.filter(pl.col("scenario").is_in([BASELINE, COMPARE]))
+         .group_by("scenario", "payer", "payee", "account")
+         .agg(pl.col("amount_pence").sum().cast(pl.Float64), pl.col("transactions").sum().cast(pl.Float64))
+         .collect()
+         .with_columns(pl.col("scenario").replace_strict(runs_per_scenario, return_dtype=pl.Float64).alias("runs"))
+         .with_columns((pl.col("amount_pence") / 1e8 / pl.col("runs") / WINDOW_YEARS).alias("gbp_m_per_year"),
+                       (pl.col("transactions") / pl.col("runs") / WINDOW_YEARS).alias("transactions_per_year")))
+wide = (flows.pivot(on="scenario", index=["payer", "payee", "account"], values="gbp_m_per_year")
+        .with_columns(*[pl.col(s).fill_null(0.0) if s in flows["scenario"].unique().to_list() else pl.lit(0.0).alias(s)
+                        for s in (BASELINE, COMPARE)])
+        .with_columns((pl.col(COMPARE) - pl.col(BASELINE)).alias("change"),
+                      pl.when(pl.col("payer") == pl.col("payee")).then(pl.lit("earmark (kept by payer)"))
+                      .otherwise(pl.lit("payment")).alias("type"))
+        .sort(pl.max_horizontal(pl.col(BASELINE).abs(), pl.col(COMPARE).abs()), descending=True))
+print(f"Top {min(TOP_FLOWS, wide.height)} of {wide.height} flows, £m per year (mean over runs): {BASELINE} vs {COMPARE}")
+display(wide.head(TOP_FLOWS).select("payer", "payee", "account", "type",
+                                    *[pl.col(c).round(4) for c in (BASELINE, COMPARE, "change")]))
+print("By account (all flows), £m per year")
+display(wide.group_by("account").agg(*[pl.col(c).sum().round(4) for c in (BASELINE, COMPARE, "change")])
+        .sort(pl.col(BASELINE).abs() + pl.col(COMPARE).abs(), descending=True))
+
+changed = wide.filter(pl.col("change").abs() > 0).sort(pl.col("change").abs(), descending=True).head(TOP_FLOWS)
+fig, ax = plt.subplots(figsize=(9.5, 1.4 + 0.42 * max(changed.height, 1)))
+if changed.height:
+    labels = [f"{a} -> {b} ({c})" for a, b, c in changed.select("payer", "payee", "account").iter_rows()]
+    yy = np.arange(changed.height)[::-1]
+    vals = changed["change"].to_numpy()
+    ax.barh(yy, vals, color=["tab:blue" if v >= 0 else "tab:red" for v in vals], height=0.6)
+    ax.set_yticks(yy, labels, fontsize=8)
+    ax.legend(handles=[Patch(color="tab:blue", label=f"larger in {COMPARE}"),
+                       Patch(color="tab:red", label=f"smaller in {COMPARE}")], fontsize=8)
+else:
+    ax.text(0.5, 0.5, "no flow differs", ha="center", va="center", transform=ax.transAxes)
+ax.axvline(0, color="black", lw=0.8)
+ax.set_xlabel(f"change in flow, {COMPARE} - {BASELINE} (£m per year, mean over runs)")
+ax.set_ylabel("payer -> payee (account)")
+ax.set_title(f"Money flows that change between {BASELINE} and {COMPARE}")
+fig.tight_layout()
+save(fig, "ledger_flow_changes")'''
+
+
 NB02 = [
-    new_markdown_cell('''# Scenario comparison on resource cost (payments not yet simulated)
-
-**Payment flows are not simulated yet.** caresim does not yet model tariffs, year-of-care
-budgets, payers or provider income (the payment rules are the next piece of work), so this
-notebook cannot compare *tariff vs year of care*, spend by payer or provider surplus. It compares
-the shipped scenarios (`baseline`, `admission_avoidance`, `community_capacity_uplift`) on
-**resource cost**: activity valued at unit costs (integer pence in `person_year`, shown in £),
-which is the "real saving" side of the domain brief's resource-vs-payment view (§7.8).
-No payment figures appear below. When a `ledger` table appears, section 6 is where the payer
-and provider views go.
-
-What it shows, each scenario minus the baseline, **paired** on common random numbers (the
-same sample and replication):
-
-1. resource cost per resident-year by sector (acute, community, social care, primary care);
-2. the cost shift between the NHS (acute + community + primary care) and the council (social care);
-3. emergency admissions, bed-days and delayed transfer days avoided;
-4. savings as % of baseline resource cost, with 95% intervals across the pairs;
-5. the national equivalent (`saving per resident-year x 53.9m`) beside the "£4-6bn" claim;
-6. a waterfall for a board paper.
-
-Caveats: resource cost counts activity only. The cost of the extra capacity in
-`community_capacity_uplift` (empty places, staff) is not counted, so its "saving" is before
-investment; and bed-days freed are capacity-releasing, not cash-releasing, unless beds close.'''),
+    new_markdown_cell(NB02_INTRO),
     params_cell("../target/nb/small"),
     new_code_cell(SETUP),
-    new_code_cell('''# The payment side: a `ledger` table (payer, provider, payments) does not exist yet.
-ledger = table("ledger", required=False)
-if ledger is None:
-    print("No `ledger` table: payment flows (tariff, year-of-care budgets, payers, provider income) are "
-          "not simulated by this caresim version. The payer and provider sections are skipped; "
-          "everything below is resource cost.")
-else:
-    print("A `ledger` table is present; its schema is below. This notebook does not analyse it yet: "
-          "add the payer / provider surplus sections in section 6.")
-    print(ledger.collect_schema())'''),
-    new_markdown_cell("## 1. Resource cost per resident-year by scenario\n\nFrom `person_year`, summed per run; "
-                      "a resident-year is 365 days of exposure after the warm-up."),
+    new_code_cell(NB02_LOAD),
+    new_code_cell(NB02_HELPERS),
+    new_markdown_cell('''## 1. Public spend per resident by payer
+
+From the `economy` table, one value per run: what the NHS commissioner and the council spend
+(net of receipts; pool contributions count for their contributor), and what people pay
+towards their own social care, in £ per resident per year. NHS + council = public spend (the
+largest gap in a run is printed). Resource cost per resident is in the table for reference.
+Each panel has its own scale; sections 4 and 5 show the differences between scenarios paired,
+with their own intervals.'''),
+    new_code_cell(NB02_SPEND),
+    new_markdown_cell('''## 2. Provider income vs resource cost
+
+From `org_year`: per provider organisation (every organisation that is not a payer), net
+income (payments received less payments made, e.g. to sub-contractors), the resource cost of
+the care it provided and the difference, its **surplus** (a deficit when negative), in £m per
+year. An organisation paid exactly the unit cost of each unit of care it provides has zero
+surplus.'''),
+    new_code_cell(NB02_PROVIDERS),
+    new_markdown_cell('''## 3. Activity avoided
+
+Paired differences from caresim's `paired` table (area rows), turned round so that a positive
+value is activity the scenario avoided: emergency admissions, bed-days and delayed transfer of
+care days per year, whole area. `p_diff_below_zero` is caresim's share of pairs in which the
+scenario's value is below the baseline's.'''),
+    new_code_cell(NB02_PAIRED_AREA),
+    new_code_cell(NB02_ACTIVITY),
+    new_markdown_cell('''## 4. Cost shift between the NHS and the council
+
+Paired change in spend by payer (£ thousand per year, whole area). On the right, each
+scenario's change in NHS spend against its change in council spend: a point on the dashed
+line moves spend from one to the other without changing public spend; off it, public spend
+changes.'''),
+    new_code_cell(NB02_SHIFT),
+    new_markdown_cell(NB02_SAVINGS_MD),
+    new_code_cell(NB02_SAVINGS),
+    new_markdown_cell(NB02_LEDGER_MD),
+    new_code_cell(NB02_LEDGER),
+    new_markdown_cell("## 7. Resource cost by sector\n\nFrom `person_year`, summed per run; "
+                      "a resident-year is 365 days of exposure after the warm-up. This is the resource side "
+                      "only (activity x unit cost), split by the sector that provides the care."),
     new_code_cell(PERSON_YEAR_RUNS),
-    new_code_cell(fmt_table() + '''
-
-
-order = pl.col("scenario").replace_strict({s: i for i, s in enumerate(SCENARIOS)}, default=99)
-cost_cols = ["acute_cost_per_resident_gbp", "community_cost_per_resident_gbp", "social_care_cost_per_resident_gbp",
+    new_code_cell('''cost_cols = ["acute_cost_per_resident_gbp", "community_cost_per_resident_gbp", "social_care_cost_per_resident_gbp",
              "primary_care_cost_per_resident_gbp", "nhs_cost_per_resident_gbp", "council_cost_per_resident_gbp",
              "total_cost_per_resident_gbp"]
 print("Resource cost per resident-year (£), mean [95% interval] across runs")
@@ -459,14 +902,13 @@ print("Activity per 1,000 resident-years, mean [95% interval] across runs")
 display(mean_ci_table(per_resident.sort(order), ["scenario"],
                       ["emergency_admissions_per_1000", "bed_days_per_1000", "dtoc_days_per_1000",
                        "home_care_hours_per_1000", "care_home_weeks_per_1000"], 1))'''),
-    new_markdown_cell("## 2. Paired differences from the baseline\n\nNegative cost differences are savings. "
-                      "NHS = acute + community + primary care; council = social care."),
+    new_markdown_cell("### Paired differences in resource cost\n\nScenario minus baseline per resident-year; "
+                      "negative differences are savings in resource cost. NHS = acute + community + primary care; "
+                      "council = social care (the sector, whoever pays for it)."),
     new_code_cell(PAIRED),
     new_code_cell('''d_cost = [f"d_{c}" for c in cost_cols]
 print("Change in resource cost per resident-year (£), scenario minus baseline, mean [95% interval] over pairs")
 display(mean_ci_table(paired.sort(order), ["scenario"], d_cost))
-print("Activity avoided (baseline minus scenario; whole area, per run's measured window)")
-display(mean_ci_table(paired.sort(order), ["scenario"], ["admissions_avoided", "bed_days_avoided", "dtoc_days_avoided"], 1))
 
 fig, axes = plt.subplots(1, 2, figsize=(13, 4.5))
 sectors = ["acute", "community", "social_care", "primary_care"]
@@ -474,59 +916,33 @@ width = 0.8 / len(OTHER_SCENARIOS)
 for ax, cols, labels, title in (
         (axes[0], [f"d_{s}_cost_per_resident_gbp" for s in sectors], sectors, "by sector"),
         (axes[1], ["d_nhs_cost_per_resident_gbp", "d_council_cost_per_resident_gbp", "d_total_cost_per_resident_gbp"],
-         ["NHS", "council", "total"], "cost shift NHS <-> council")):
+         ["NHS sectors", "social care", "total"], "NHS sectors vs social care")):
     x = np.arange(len(cols))
     for i, scen in enumerate(OTHER_SCENARIOS):
         s = paired.filter(pl.col("scenario") == scen).select([e for c in cols for e in interval(c)])
         mean = np.array([s[c][0] for c in cols], dtype=float)
         lo = np.nan_to_num(mean - np.array([s[f"{c}_low"][0] for c in cols], dtype=float))
         hi = np.nan_to_num(np.array([s[f"{c}_high"][0] for c in cols], dtype=float) - mean)
-        ax.bar(x + (i - (len(OTHER_SCENARIOS) - 1) / 2) * width, mean, width, yerr=[lo, hi], capsize=3, label=scen)
+        ax.bar(x + (i - (len(OTHER_SCENARIOS) - 1) / 2) * width, mean, width, yerr=[lo, hi], capsize=3,
+               color=COLOURS[scen], label=scen)
     ax.axhline(0, color="black", lw=0.8)
     ax.set_xticks(x, labels)
-    ax.set_xlabel("sector" if "sector" in title else "organisation bearing the resource cost")
+    ax.set_xlabel("sector providing the care")
     ax.set_ylabel("change in resource cost per resident-year (£)")
-    ax.set_title(f"Scenario minus baseline, {title}")
+    ax.set_title(f"Resource cost, scenario minus baseline, {title}")
     ax.legend(title="scenario (error bar: 95% interval)", fontsize=8)
 fig.tight_layout()
 save(fig, "cost_change_by_sector")'''),
-    new_markdown_cell('''## 3. Savings and the national equivalent
-
-`saving % = (baseline - scenario) / baseline` resource cost per resident-year, computed per
-pair. The national equivalent scales the saving per resident-year to England's population
-served by the NHS (53.9m, 2015/16 [SIMUL8-2016]) per year: `national = local saving x 53.9m /
-local population` (domain brief §7.8), to set beside Monitor's "£4-6bn from integration"
-(Monitor's own estimate: up to £4bn [MONITOR-GAP]).'''),
-    new_code_cell('''ENGLAND_POPULATION = 53.9e6          # domain brief §7.8 [SIMUL8-2016]; a scale constant, not a result
-CLAIM_BN = (4.0, 6.0)                # the "£4-6bn" claim (Monitor, as quoted) [MONITOR-GAP]
-paired = paired.with_columns((pl.col("saving_per_resident_gbp") * ENGLAND_POPULATION / 1e9).alias("national_saving_bn"))
-savings = (paired.group_by("scenario", maintain_order=True)
-           .agg(pl.len().alias("pairs"), *interval("saving_per_resident_gbp"), *interval("saving_pct"),
-                *interval("national_saving_bn"), (pl.col("saving_per_resident_gbp") > 0).mean().alias("p_saving"))
-           .sort(order))
-display(savings.select("scenario", "pairs", pl.col("^saving.*$").round(3), pl.col("^national.*$").round(3), "p_saving"))
-
-fig, ax = plt.subplots(figsize=(8, 4.5))
-y = np.arange(len(OTHER_SCENARIOS))
-m = savings["national_saving_bn"].to_numpy()
-lo = np.nan_to_num(m - savings["national_saving_bn_low"].to_numpy())
-hi = np.nan_to_num(savings["national_saving_bn_high"].to_numpy() - m)
-ax.barh(y, m, xerr=[lo, hi], capsize=4, color="tab:blue", label="simulated national equivalent (95% interval)")
-ax.axvspan(*CLAIM_BN, color="tab:orange", alpha=0.25, label='claim: "£4-6bn from integration"')
-ax.axvline(0, color="black", lw=0.8)
-ax.set_yticks(y, savings["scenario"].to_list())
-ax.set_xlabel("resource cost saving, England equivalent (£bn per year)")
-ax.set_ylabel("scenario")
-ax.set_title("National equivalent of the simulated saving vs the £4-6bn claim")
-ax.legend(fontsize=8, loc="lower right")
-fig.tight_layout()
-save(fig, "national_equivalent")'''),
-    new_markdown_cell('''## 4. Board-paper waterfall
+    new_markdown_cell('''### Waterfall of the resource cost change
 
 The change in resource cost per resident-year, sector by sector, adding up to the net change
 (scenario minus baseline; bars going down are savings). Sector bars are means over the pairs;
-the net change carries its 95% interval, and the sector intervals are in the tables above.'''),
-    new_code_cell('''fig, axes = plt.subplots(1, len(OTHER_SCENARIOS), figsize=(6.5 * len(OTHER_SCENARIOS), 4.8), squeeze=False)
+the net change carries its 95% interval, and the sector intervals are in the table above.'''),
+    new_code_cell('''ncols = min(3, len(OTHER_SCENARIOS))
+nrows = math.ceil(len(OTHER_SCENARIOS) / ncols)
+fig, axes = plt.subplots(nrows, ncols, figsize=(6.5 * ncols, 4.8 * nrows), squeeze=False)
+for ax in list(axes.flat)[len(OTHER_SCENARIOS):]:
+    ax.axis("off")
 for ax, scen in zip(axes.flat, OTHER_SCENARIOS):
     s = paired.filter(pl.col("scenario") == scen)
     base_total = s["base_total_per_resident_gbp"].mean()
@@ -547,6 +963,7 @@ for ax, scen in zip(axes.flat, OTHER_SCENARIOS):
            capsize=4, label="net change (error bar: 95% interval)")
     ax.text(len(steps), max(tot[0], 0), f"{tot[0]:+.2f}", ha="left", va="bottom", fontsize=8)
     ax.axhline(0, color="black", lw=0.8)
+    ax.margins(y=0.12)
     ax.set_xticks(range(len(steps) + 1), [lab for lab, _ in steps] + ["net change"])
     ax.set_xlabel("sector")
     ax.set_ylabel("change in resource cost per resident-year (£)")
@@ -557,25 +974,16 @@ for ax in axes.flat:
     uniq.update(zip(l, h))
 fig.legend(uniq.values(), uniq.keys(), fontsize=9, loc="lower center", ncol=3, frameon=False)
 fig.suptitle("Where the change in resource cost comes from (scenario minus baseline, mean over pairs)")
-fig.tight_layout(rect=(0, 0.07, 1, 1))
+fig.tight_layout(rect=(0, 0.07 / nrows, 1, 1))
 save(fig, "waterfall")'''),
-    new_markdown_cell("## 5. Pool-level paired differences (caresim's `paired` table)\n\nWritten by caresim "
+    new_markdown_cell("## 8. Pool-level paired differences (caresim's `paired` table)\n\nWritten by caresim "
                       "itself: scenario minus baseline per pool metric, mean and 95% interval over pairs, and "
-                      "the share of pairs below zero. A cross-check of the person-level numbers above."),
-    new_code_cell('''paired_pools = table("paired", required=False)
-if paired_pools is None:
-    print("No `paired` table (the experiment has only a baseline scenario, or an older caresim).")
-else:
-    display(paired_pools.filter(pl.col("metric").is_in(["admitted", "mean_occupied", "blocked_days"]))
-            .select("scenario", "pool", "metric", "n", pl.col("mean").round(3), pl.col("ci_low").round(3),
-                    pl.col("ci_high").round(3), "p_below_zero")
-            .sort("scenario", "metric", "pool").collect())'''),
-    new_markdown_cell('''## 6. Payers and providers (to come)
-
-When caresim writes payments (a `ledger` table: payer, provider, currency, amount), add here:
-spend per resident by payer (NHS commissioner, council, pooled fund), provider income vs the
-resource cost above (surplus per organisation), and tariff vs year-of-care scenarios. Until then
-this notebook shows resource cost only; see the check at the top.'''),
+                      "the share of pairs below zero."),
+    new_code_cell('''display(paired_all.filter((pl.col("pool") != "area")
+                          & pl.col("metric").is_in(["admitted", "mean_occupied", "blocked_days"]))
+        .select("scenario", "pool", "metric", "n", pl.col("mean").round(3), pl.col("ci_low").round(3),
+                pl.col("ci_high").round(3), "p_below_zero")
+        .sort(order, "metric", "pool").collect())'''),
 ]
 
 # ---------------------------------------------------------------- 03 uncertainty
@@ -596,7 +1004,8 @@ averaged over the replications of each sample):
 2. a cost-effectiveness plane: change in cost vs emergency admissions avoided, one point per sample;
 3. a tornado chart of the parameters that move the saving most.
 
-As in notebook 02, costs are **resource costs** (payments are not simulated yet).'''),
+Costs here are **resource costs** (activity valued at unit costs, as in section 7 of notebook 02),
+not payments.'''),
     params_cell("../target/nb/psa_small"),
     new_code_cell(SETUP),
     new_code_cell('''parameters = table("parameters", required=False)
