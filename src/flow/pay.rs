@@ -120,8 +120,9 @@ impl<'m> Replication<'m> {
         }
     }
 
-    /// Records a home care package, care home placement or nursing episode held by
-    /// person `i` over `[from, now)`.
+    /// Records a place held at home by person `i` over `[from, now)`: a home care
+    /// package, a care home placement, a nursing episode, or intermediate care or
+    /// reablement held as a package (the activity a holding accrues to the person-year).
     pub(super) fn pay_holding(&mut self, i: usize, setting: crate::capacity::Setting, from: SimTime, per_week: f64) {
         if !self.paying() {
             return;
@@ -145,12 +146,22 @@ impl<'m> Replication<'m> {
                     units: now.since(from).minutes() as f64 / MINUTES_PER_WEEK as f64 * per_week,
                 },
             }),
-            _ => {}
+            Setting::IntermediateCare | Setting::Reablement => {
+                let service =
+                    if setting == Setting::Reablement { Service::Reablement } else { Service::IntermediateCare };
+                p.log.activity.push(Activity {
+                    person: i as u32,
+                    day: day_of(from),
+                    kind: ActivityKind::Units { service, units: now.since(from).as_days_f64() },
+                });
+            }
+            Setting::Acute | Setting::Other => {}
         }
     }
 
-    /// Records days in an intermediate care bed or reablement over `[from, now)`, and
-    /// counts blocked acute minutes towards the current spell's delayed days.
+    /// Records days in an intermediate care bed, reablement or a care home over
+    /// `[from, now)` (the activity a stay accrues to the person-year), and counts blocked
+    /// acute minutes towards the current spell's delayed days.
     pub(super) fn pay_place(&mut self, i: usize, setting: crate::capacity::Setting, from: SimTime, blocked: u64) {
         use crate::capacity::Setting;
         let (now, warmup) = (self.now(), self.warmup);
@@ -164,7 +175,12 @@ impl<'m> Replication<'m> {
             }
             Setting::IntermediateCare => Service::IntermediateCare,
             Setting::Reablement => Service::Reablement,
-            _ => return,
+            Setting::CareHome => {
+                let from = from.max(warmup);
+                push_weekly(&mut p.log, i as u32, Service::CareHome, from, now, 1.0);
+                return;
+            }
+            Setting::HomeCare | Setting::CommunityNursing | Setting::Other => return,
         };
         let from = from.max(warmup);
         if now > from {

@@ -92,6 +92,21 @@ fn the_ledger_balances_and_reconciles_with_activity() {
                 "{scenario}: {org} paid at cost"
             );
         }
+        // Resource cost outside hospital is the same whether summed from the priced
+        // records or from the person-years, up to one rounding (half a penny) per record
+        // and per row.
+        let settled: i64 = ["community_provider", "home_care_provider", "care_homes", "gp_practices"]
+            .iter()
+            .map(|org| org_total(&plan, &pay, org, |o| o.resource_cost_pence.0))
+            .sum();
+        let person_years: i64 = py.community_cost_pence.iter().sum::<i64>()
+            + py.social_care_cost_pence.iter().sum::<i64>()
+            + py.primary_care_cost_pence.iter().sum::<i64>();
+        let roundings = (log.activity.len() + 3 * py.len()) as i64;
+        assert!(
+            (settled - person_years).abs() <= roundings,
+            "{scenario}: resource cost outside hospital: settled {settled}, person-years {person_years}"
+        );
         // What people paid, person by person, is what the people account paid out.
         let client: i64 = py.payments.as_ref().expect("payment columns").client_paid_pence.iter().sum();
         assert_eq!(client, -org_total(&plan, &pay, "people", |o| o.net_income_pence.0), "{scenario}: client");
