@@ -5,9 +5,14 @@
 //!
 //! Usage: `anchor_throughput [-n PATIENTS] [--seed S] [--config PATH]`
 //!
-//! `-n` sets the horizon to `PATIENTS / 17` days (the anchor's arrival rate is 17 per
-//! day), as `--set horizon_days=...` would; the default is the config's own horizon
-//! (200,000 patients). `--seed` overrides the master seed (as `--set seed=S`). Output is `key=value` lines in the style of `flow_plain`.
+//! `-n` sets the horizon to `PATIENTS / rate` days, where `rate` is the config's total
+//! mean arrival rate per day (17 for the anchor model (b), 9 for the M/M/c of
+//! `configs/validation/mmc.toml`), as `--set horizon_days=...` would, and the warm-up to
+//! 0 (the reference models start empty and keep every event); the default is the
+//! config's own horizon and warm-up (200,000 patients for the anchor model). `--seed`
+//! overrides the master seed (as `--set seed=S`). Output is `key=value` lines in the
+//! style of `flow_plain`; for a model without the anchor's two pools (the M/M/c), one
+//! `pool=...` line per pool with its mean occupancy and mean wait for a place.
 //!
 //! Builds without the default features:
 //! `cargo run --release --no-default-features --example anchor_throughput -- -n 200000`.
@@ -19,9 +24,6 @@ use std::time::Instant;
 use caresim::config::{self, Overrides};
 use caresim::flow;
 use caresim::record::RunKey;
-
-/// Arrivals per day of the anchor model; the horizon is `patients / ANCHOR_RATE` days.
-const ANCHOR_RATE_PER_DAY: f64 = 17.0;
 
 /// Command-line options.
 struct Options {
@@ -58,7 +60,9 @@ fn parse_args() -> Result<Options, String> {
             }
             "--config" => opts.config = PathBuf::from(value),
             _ => {
-                return Err(format!("unknown argument {flag}; usage: anchor_throughput [-n PATIENTS] [--config PATH]"));
+                return Err(format!(
+                    "unknown argument {flag}; usage: anchor_throughput [-n PATIENTS] [--seed S] [--config PATH]"
+                ));
             }
         }
     }
@@ -68,13 +72,21 @@ fn parse_args() -> Result<Options, String> {
 /// Loads the model, runs one replication and prints its throughput.
 fn run(opts: &Options) -> Result<(), String> {
     let mut set = Vec::new();
-    if let Some(n) = opts.patients {
-        set.push(format!("horizon_days={}", n as f64 / ANCHOR_RATE_PER_DAY));
-    }
     if let Some(seed) = opts.seed {
         set.push(format!("seed={seed}"));
     }
-    let plan = config::load(&opts.config, &Overrides { set }).map_err(|e| e.to_string())?;
+    let mut plan = config::load(&opts.config, &Overrides { set: set.clone() }).map_err(|e| e.to_string())?;
+    if let Some(n) = opts.patients {
+        // The horizon in which `n` arrivals are expected, from the config's own rates.
+        let first = plan.scenarios.first().ok_or("the config has no scenario")?;
+        let rate: f64 = first.model.arrivals.iter().map(|a| a.mean_rate_per_day()).sum();
+        if rate <= 0.0 {
+            return Err("-n needs a config with background arrivals".into());
+        }
+        set.push(format!("horizon_days={}", n as f64 / rate));
+        set.push("warmup_days=0".to_string());
+        plan = config::load(&opts.config, &Overrides { set }).map_err(|e| e.to_string())?;
+    }
     let scenario = plan.scenarios.first().ok_or("the config has no scenario")?;
     let model = &scenario.model;
     let settings = plan.run_settings(false);
@@ -109,6 +121,16 @@ fn run(opts: &Options) -> Result<(), String> {
             out.events as f64 / wall
         );
     } else {
+        for (spec, pool) in model.pools.iter().zip(&out.pools) {
+            println!(
+                "pool={} mean_occupied={:.4} mean_wait_days={:.5} p_wait={:.4} admitted={}",
+                spec.name,
+                pool.mean_occupied(),
+                pool.mean_wait_days().unwrap_or(f64::NAN),
+                pool.p_wait().unwrap_or(f64::NAN),
+                pool.stats.admitted
+            );
+        }
         println!("events_processed={}", out.events);
         println!("wall_s={wall:.3} events_per_s={:.0}", out.events as f64 / wall);
     }
