@@ -161,8 +161,7 @@ pub fn settle_run(
     }
     ledger.check_balanced().map_err(|e| PaymentError::InvalidParameter { name: "ledger", reason: e.to_string() })?;
     let first_day = years.first().map_or(0, |y| *y as u32 * DAYS_PER_YEAR).max(window_days.0);
-    let enrolled_people =
-        log.enrolments.iter().filter(|e| e.end_day.is_none_or(|d| d > first_day)).map(|e| e.person).count() as u32;
+    let enrolled_people = log.enrolments.iter().filter(|e| e.end_day.is_none_or(|d| d > first_day)).count() as u32;
     Ok(RunPayments { ledger: ledger.aggregate(), org_years, by_person_year, years, enrolled_people })
 }
 
