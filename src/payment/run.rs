@@ -1,5 +1,5 @@
 //! Settling a whole run: the activity a cohort run recorded ([`ActivityLog`]) is settled
-//! year by year under the run's [`Regime`], and the values a regime takes from a
+//! year by year under the run's [`Regime`](super::settle::Regime), and the values a regime takes from a
 //! baseline (MRET baseline, block values, single budget contributions, capitation) are
 //! calibrated from pilot runs ([`calibrate`], the first of the two passes).
 
