@@ -16,6 +16,7 @@
 //! | [`year_of_care`] | cohort selection, enrolment, capitation, budget holder, risk corridor and outliers | §2.5 |
 //! | [`pooled`] | Better Care Fund and Barker-style single budgets | §2.6 |
 //! | [`ledger`] | double-entry ledger in integer pence, resource cost, surplus and public spend | §7.5 |
+//! | [`finances`] | people's savings, home and income for the means test, drawn per person | §2.3 |
 //!
 //! Every function is pure: inputs are small activity records and parameter structs, and
 //! outputs are amounts or [`ledger::Transaction`]s. Money is [`Pence`]; every fractional
@@ -31,6 +32,7 @@
 //! (April 30 days, ..., March 31 days); see [`MonthIndex`].
 
 pub mod block;
+pub mod finances;
 pub mod ledger;
 pub mod organisation;
 pub mod pooled;

@@ -21,7 +21,8 @@ use crate::money::Pence;
 /// keyed stream, identical in every scenario).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct FinancesParams {
-    /// Share of people aged 65+ who own their home.
+    /// Share of people aged 65+ who own their home (adults under 65 use the same share,
+    /// ASSUMPTION; see [`super::finances::draw_finances`]).
     pub home_owner_share_65_plus: f64,
     /// Mean home value of an owner, pence.
     pub home_value_mean_pence: Pence,
@@ -33,6 +34,44 @@ pub struct FinancesParams {
     pub home_disregarded_share: f64,
     /// Assessed weekly income, pence.
     pub weekly_income_pence: Pence,
+}
+
+impl Default for FinancesParams {
+    /// The brief gives the share of self-funders among care users, not the finances of
+    /// the population, so the defaults are chosen to reproduce those shares (people's
+    /// finances are drawn independently of their care needs, ASSUMPTION):
+    ///
+    /// * `savings_above_upper_share` 0.27: DERIVED, of more than 350,000 older home care
+    ///   users in 2015, 257,000 were council-funded (73%) \[KF-HOMECARE-2018\] (brief
+    ///   §2.3); the home does not count for home care, so home care self-funders are the
+    ///   people with savings above the upper limit.
+    /// * `savings_between_share` 0.10: ASSUMPTION (the brief gives no distribution of
+    ///   capital; one person in ten in the £9,000-wide tariff-income band).
+    /// * `home_disregarded_share` 0.10: ASSUMPTION (a partner or dependent relative
+    ///   still lives in the home; no figure in the brief).
+    /// * `home_owner_share_65_plus` 0.213: DERIVED so that care home self-funders are
+    ///   0.41 (brief §2.3, ASSUMPTION from the CMA 2017 market study): with every home
+    ///   worth more than the upper limit, `0.41 = 0.27 + 0.73 × own × (1 − 0.10)`, so
+    ///   `own = 0.14 / 0.657 = 0.213`. It is the share whose home counts among care
+    ///   home users, well below the share of older households owning a home, because
+    ///   care home entrants are older and more often widowed tenants (ASSUMPTION).
+    /// * `home_value_mean_pence` £200,000: ASSUMPTION, about the average English house
+    ///   price of 2015 (not a figure of the brief; check before use). It matters only
+    ///   to estate recovery under free care: any home worth more than the upper limit
+    ///   makes its owner a self-funder in a care home.
+    /// * `weekly_income_pence` £115.95: ASSUMPTION, the full basic State Pension of
+    ///   2015/16 (not a figure of the brief); used only when the means test charges
+    ///   income (`charge_income`, off by default).
+    fn default() -> Self {
+        FinancesParams {
+            home_owner_share_65_plus: 0.213,
+            home_value_mean_pence: Pence(20_000_000),
+            savings_above_upper_share: 0.27,
+            savings_between_share: 0.10,
+            home_disregarded_share: 0.10,
+            weekly_income_pence: Pence(11_595),
+        }
+    }
 }
 
 /// A block contract as configured: the annual value is either stated or taken from the
