@@ -285,6 +285,23 @@ fn raw_model(table: &toml::Table, p: &mut Problems) -> Option<raw::RawModel> {
     }
 }
 
+/// The dotted keys of the values (not tables) under `prefix`: what an override sets.
+fn leaf_keys(prefix: &str, value: &toml::Value, out: &mut Vec<String>) {
+    match value {
+        toml::Value::Table(t) => {
+            for (k, v) in t {
+                leaf_keys(&format!("{prefix}.{k}"), v, out);
+            }
+        }
+        _ => out.push(prefix.to_string()),
+    }
+}
+
+/// True when dotted key `key` is `outer` or lies under it (`outer.x`, `outer[0]`).
+fn is_within(key: &str, outer: &str) -> bool {
+    key.strip_prefix(outer).is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+}
+
 fn is_valid_name(s: &str) -> bool {
     !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
@@ -482,9 +499,9 @@ fn plan_from_doc(
         if bad_key {
             continue;
         }
-        let mut override_paths = Origins::default();
+        let mut override_paths = Vec::new();
         for (k, v) in &t {
-            override_paths.record(k, v, &file);
+            leaf_keys(k, v, &mut override_paths);
         }
         let mut merged = model_table.clone();
         merge(&mut merged, t);
@@ -492,8 +509,7 @@ fn plan_from_doc(
         let model = raw_model(&merged, &mut sp).and_then(|raw| validate::model(&mut sp, &raw));
         for pr in sp.0 {
             // Problems already reported for the base model are not the scenario's.
-            let touches =
-                override_paths.0.keys().any(|o| pr.key.starts_with(o.as_str()) || o.starts_with(pr.key.as_str()));
+            let touches = override_paths.iter().any(|o| is_within(&pr.key, o) || is_within(o, &pr.key));
             if touches || !base_problems.contains(&pr) {
                 issues.push(issue(&file, format!("scenarios.{name}.{}", pr.key), pr.value, pr.reason));
             }
@@ -526,4 +542,25 @@ fn plan_from_doc(
         parameters: psa::Parameters::default(),
         sample_models: Vec::new(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overrides_touch_the_keys_they_set_and_those_beneath_or_above() {
+        assert!(is_within("payment.tariff.mret_rate", "payment.tariff.mret_rate"));
+        assert!(is_within("payment.blocks[0].services", "payment.blocks"));
+        assert!(is_within("pools.acute.capacity", "pools.acute"));
+        assert!(!is_within("payment.pool_size", "payment.pool"));
+        assert!(!is_within("payment.tariff", "payment.tariff.mret_rate"));
+        let table: toml::Table =
+            "[payment.year_of_care]\nenabled = true\nscope = [\"home_care\"]\n".parse().expect("toml");
+        let mut leaves = Vec::new();
+        for (k, v) in &table {
+            leaf_keys(k, v, &mut leaves);
+        }
+        assert_eq!(leaves, ["payment.year_of_care.enabled", "payment.year_of_care.scope"]);
+    }
 }
