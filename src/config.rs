@@ -7,8 +7,9 @@
 //! A file may build on another with `extends = "other.toml"` (a path relative to the
 //! file); its tables are merged key by key over the other's. Scenarios are
 //! `[[scenarios]]` entries holding a `name`, an optional `description`, and overrides of
-//! model keys (`pools`, `arrivals`, `pathways`), merged over the base model. A table
-//! with a `dist` key (a distribution) or a `calendar` is replaced whole, not merged.
+//! model keys (`pools`, `arrivals`, `pathways`, `cohort`, `payment`), merged over the base
+//! model. A table with a `dist` key (a distribution) or a `calendar` is replaced whole,
+//! not merged; arrays (e.g. `[[payment.blocks]]`) are replaced whole too.
 
 pub mod psa;
 pub mod raw;
@@ -25,7 +26,7 @@ use validate::{Problem, Problems};
 pub const EXPERIMENT_KEYS: [&str; 7] =
     ["extends", "seed", "replications", "horizon_days", "warmup_days", "scenarios", "samples"];
 /// Keys of the model, which scenarios may override.
-pub const MODEL_KEYS: [&str; 4] = ["pools", "arrivals", "pathways", "cohort"];
+pub const MODEL_KEYS: [&str; 5] = ["pools", "arrivals", "pathways", "cohort", "payment"];
 
 /// One problem in a config, located.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -17,6 +17,8 @@
 //! | [`pooled`] | Better Care Fund and Barker-style single budgets | §2.6 |
 //! | [`ledger`] | double-entry ledger in integer pence, resource cost, surplus and public spend | §7.5 |
 //! | [`finances`] | people's savings, home and income for the means test, drawn per person | §2.3 |
+//! | [`spec`] | the validated `[payment]` section and the regime of one run | §7.6 |
+//! | [`raw`], [`validate`] | the `[payment]` TOML tables and their validation, with defaults | §7.6 |
 //!
 //! Every function is pure: inputs are small activity records and parameter structs, and
 //! outputs are amounts or [`ledger::Transaction`]s. Money is [`Pence`]; every fractional
@@ -36,11 +38,13 @@ pub mod finances;
 pub mod ledger;
 pub mod organisation;
 pub mod pooled;
+pub mod raw;
 pub mod run;
 pub mod settle;
 pub mod social_care;
 pub mod spec;
 pub mod tariff;
+pub mod validate;
 pub mod year_of_care;
 
 use crate::money::Pence;

@@ -7,7 +7,8 @@ use crate::pathway::Hold;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-/// The model part of a config file: pools, arrival streams and pathways.
+/// The model part of a config file: pools, arrival streams, pathways, and optionally the
+/// cohort and its payments.
 #[derive(Debug, Deserialize, Default, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct RawModel {
@@ -22,6 +23,8 @@ pub struct RawModel {
     pub pathways: BTreeMap<String, RawPathway>,
     /// The synthetic population and its hazards (absent: background arrivals only).
     pub cohort: Option<crate::cohort::raw::RawCohort>,
+    /// Who pays whom (absent: resource cost only). Needs `cohort`.
+    pub payment: Option<crate::payment::raw::RawPayment>,
 }
 
 /// `[pools.NAME]`.

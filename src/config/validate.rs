@@ -234,7 +234,18 @@ pub fn model(p: &mut Problems, raw: &RawModel) -> Option<Model> {
     }
     let partial = Model { pools, pathways, arrivals, cohort: None, payment: None };
     let cohort = raw.cohort.as_ref().and_then(|c| crate::cohort::validate(p, c, Some(&partial)));
-    (p.0.len() == before).then_some(Model { cohort, ..partial })
+    let payment = raw.payment.as_ref().and_then(|pay| {
+        if raw.cohort.is_none() {
+            p.push(
+                "payment",
+                "",
+                "needs a [cohort]: payments are settled on the activity of the synthetic population, and \
+                 background arrivals have no person to charge or enrol (add [cohort] or remove [payment])",
+            );
+        }
+        crate::payment::validate::validate(p, pay)
+    });
+    (p.0.len() == before).then_some(Model { cohort, payment, ..partial })
 }
 
 /// Validates a routing list (`next`) into a [`Route`]; an empty list means exit.

@@ -1,8 +1,8 @@
 //! The validated `[payment]` section of a model: which currencies are in force, the
 //! organisations of the area and who delivers what, client finances, and the one
-//! activity-changing lever. Built by [`crate::config`] from `[payment]`; turned into a
-//! [`Regime`] for one run by [`PaymentSpec::regime`], once the values that come from a
-//! baseline pilot ([`PaymentCalibration`]) are known.
+//! activity-changing lever. Built by [`super::validate`] from `[payment]` (serde mirror
+//! in [`super::raw`]); turned into a [`Regime`] for one run by [`PaymentSpec::regime`],
+//! once the values that come from a baseline pilot ([`PaymentCalibration`]) are known.
 
 use super::block::{BlockContract, CapCollar};
 use super::organisation::TypicalArea;
