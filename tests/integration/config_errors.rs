@@ -45,6 +45,32 @@ const CASES: &[(&str, &str, &str, &str)] = &[
         "whole number of places",
     ),
     ("scenario_unknown_setting", "scenario_unknown_setting.toml", "scenarios.bad.seed", "scenarios may set"),
+    (
+        "payment_unknown_service",
+        "payment_unknown_service.toml",
+        "payment.blocks[0].services[1]",
+        "is not a service (services: acute_emergency,",
+    ),
+    (
+        "payment_top_risk_fraction_out_of_range",
+        "payment_top_risk_fraction_out_of_range.toml",
+        "payment.year_of_care.top_risk_fraction",
+        "above 0 and at most 1",
+    ),
+    ("payment_without_cohort", "payment_without_cohort.toml", "payment", "needs a [cohort]"),
+    ("payment_bad_mret_rate", "payment_bad_mret_rate.toml", "payment.tariff.mret_rate", "fraction between 0 and 1"),
+    (
+        "payment_unknown_holder",
+        "payment_unknown_holder.toml",
+        "payment.year_of_care.holder",
+        "is not a provider of the area (acute_trust,",
+    ),
+    (
+        "payment_scenario_override_bad",
+        "payment_scenario_override_bad.toml",
+        "scenarios.team.payment.year_of_care.admission_hazard_ratio",
+        "hazard ratio above 0",
+    ),
 ];
 
 fn caresim(args: &[&str]) -> std::process::Output {
@@ -100,5 +126,15 @@ fn bad_command_line_overrides_are_named_as_such() {
     assert!(!out.status.success());
     assert!(stderr.contains("--set: pools.care.capacity: a pool with 0 places"), "{stderr}");
     let ok = caresim(&["validate", "tests/fixtures/valid_base.toml", "--set", "pools.care.capacity=7"]);
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+}
+
+#[test]
+fn payment_keys_can_be_set_on_the_command_line() {
+    let out = caresim(&["validate", "configs/small.toml", "--set", "payment.tariff.mret_rate=1.5"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("--set: payment.tariff.mret_rate: must be a fraction between 0 and 1"), "{stderr}");
+    let ok = caresim(&["validate", "configs/small.toml", "--set", "payment.pool=single_budget"]);
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
 }
