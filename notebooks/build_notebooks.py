@@ -210,7 +210,7 @@ NB01 = [
     new_markdown_cell('''# caresim quick start: one experiment's tables
 
 This notebook reads the Parquet outputs of one caresim experiment (by default
-`configs/small.toml`: 20,000 residents, three scenarios, three replications) and shows
+`configs/small.toml`: 20,000 residents, six scenarios, three replications) and shows
 
 1. the run manifest (version, config hash, seed, scenarios, replications);
 2. occupancy over time per pool, with a 95% interval band across replications;
