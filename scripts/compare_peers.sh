@@ -228,8 +228,8 @@ echo "caresim: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$
 [[ -n "$PY" ]] && echo "python: $("$PY" --version 2>&1); $("$PY" -m pip freeze --disable-pip-version-check 2>/dev/null | grep -iE '^(simpy|ciw|salabim)==' | tr '\n' ' ')"
 echo "medians of $RUNS runs (Rust) / $PY_RUNS runs (Python); events/s and sim wall (= events / events/s) from each program's own timer; process = whole process elapsed and max RSS (/usr/bin/time)"
 echo
-echo "| model | implementation | N | events | events/s | sim wall s | process s | peak RSS MiB | caresim : peer, events/s | peer : caresim, sim wall |"
-echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| model | implementation | N | events | events/s | events/s, min-max of the runs | sim wall s | process s | peak RSS MiB | caresim : peer, events/s | peer : caresim, sim wall |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for j in "${JOBS[@]}"; do
     IFS='|' read -r id model impl n runs cmd <<<"$j"
     eps="$(median "$WORK/$id.eps")"
@@ -247,8 +247,9 @@ for j in "${JOBS[@]}"; do
         wratio="$(awk -v c="$c_wall" -v p="$wall" 'BEGIN { if (c > 0) printf "%.2f", p / c; else print "n/a" }')"
     fi
     name="$([[ "$model" == mmc ]] && echo "(a) M/M/10" || echo "(b) blocking")"
-    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$impl" "$n" "$events" \
-        "$(awk -v x="$eps" 'BEGIN { printf "%.0f", x }')" "$(awk -v x="$wall" 'BEGIN { printf "%.4f", x }')" \
+    range="$(sort -g "$WORK/$id.eps" | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.0f-%.0f", lo, hi }')"
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$impl" "$n" "$events" \
+        "$(awk -v x="$eps" 'BEGIN { printf "%.0f", x }')" "$range" "$(awk -v x="$wall" 'BEGIN { printf "%.4f", x }')" \
         "$elapsed" "$rss" "$ratio" "$wratio"
 done
 
