@@ -37,15 +37,15 @@ pub fn settle_output(
     let (Some(spec), Some(cohort), Some(log)) = (&model.payment, &model.cohort, out.activity.take()) else {
         return Ok(());
     };
-    let p = crate::payment::run::settle_run(
+    let p = crate::payment::run::settle_run(&crate::payment::run::RunToSettle {
         spec,
         calibration,
-        &log,
-        &cohort.costs,
-        settings.master_seed,
-        out.key,
-        window_days(settings),
-    )?;
+        log: &log,
+        costs: &cohort.costs,
+        master_seed: settings.master_seed,
+        key: out.key,
+        window_days: window_days(settings),
+    })?;
     out.person_year.attach_payments(&p.by_person_year, &spec.area.registry);
     out.payments = Some(p);
     Ok(())

@@ -96,16 +96,28 @@ fn window_years(warmup_day: u32, horizon_day: u32) -> Vec<u16> {
     (first..=last).filter(|y| y * DAYS_PER_YEAR < horizon_day).map(|y| y as u16).collect()
 }
 
-/// Settles each financial year of the window `[from, to)` days, in order.
-fn settle_years(
-    spec: &PaymentSpec,
-    calibration: &PaymentCalibration,
-    log: &ActivityLog,
-    costs: &UnitCosts,
-    master_seed: u64,
-    key: RunKey,
-    window_days: (u32, u32),
-) -> Result<Vec<(u16, Settlement)>, PaymentError> {
+/// One run's activity and what settling it needs.
+#[derive(Clone, Copy, Debug)]
+pub struct RunToSettle<'a> {
+    /// The payment rules.
+    pub spec: &'a PaymentSpec,
+    /// Values from the pilots.
+    pub calibration: &'a PaymentCalibration,
+    /// The recorded activity.
+    pub log: &'a ActivityLog,
+    /// Unit costs (resource cost).
+    pub costs: &'a UnitCosts,
+    /// The experiment's master seed (people's finances).
+    pub master_seed: u64,
+    /// Which run (people's finances).
+    pub key: RunKey,
+    /// The measurement window, `[from, to)` run days.
+    pub window_days: (u32, u32),
+}
+
+/// Settles each financial year of the window, in order.
+fn settle_years(run: &RunToSettle<'_>) -> Result<Vec<(u16, Settlement)>, PaymentError> {
+    let RunToSettle { spec, calibration, log, costs, master_seed, key, window_days } = *run;
     let population = log.age0_days.len() as u64;
     let regime = spec.regime(calibration, log.enrolments.clone(), population)?;
     let finances = draw_finances(spec, log, master_seed, key);
@@ -129,22 +141,14 @@ fn settle_years(
 }
 
 /// Settles every financial year of the measurement window of one run.
-#[allow(clippy::too_many_arguments)]
-pub fn settle_run(
-    spec: &PaymentSpec,
-    calibration: &PaymentCalibration,
-    log: &ActivityLog,
-    costs: &UnitCosts,
-    master_seed: u64,
-    key: RunKey,
-    window_days: (u32, u32),
-) -> Result<RunPayments, PaymentError> {
+pub fn settle_run(run: &RunToSettle<'_>) -> Result<RunPayments, PaymentError> {
+    let (spec, log, window_days) = (run.spec, run.log, run.window_days);
     let years = window_years(window_days.0, window_days.1);
     let mut ledger = Ledger::new();
     let mut org_years = Vec::new();
     let mut by_person_year = Vec::new();
     let registry = &spec.area.registry;
-    for (year, s) in settle_years(spec, calibration, log, costs, master_seed, key, window_days)? {
+    for (year, s) in settle_years(run)? {
         let spend = s.ledger.public_spend_by_payer(registry)?;
         for (org, _) in registry.iter() {
             let cost: Pence = s.resource_costs.iter().filter(|c| c.provider == org).map(|c| c.amount).sum();
@@ -253,7 +257,9 @@ pub fn calibrate(
         };
         let mut baseline: Vec<BaselinePersonYear> = Vec::new();
         for (log, window, key) in pilots {
-            let settled = settle_years(spec, &zero, log, costs, master_seed, *key, *window)?;
+            let run =
+                RunToSettle { spec, calibration: &zero, log, costs, master_seed, key: *key, window_days: *window };
+            let settled = settle_years(&run)?;
             for (year, s) in settled {
                 let (start, end) = (year as u32 * DAYS_PER_YEAR, (year as u32 + 1) * DAYS_PER_YEAR);
                 let (start, end) = (start.max(window.0), end.min(window.1));

@@ -74,16 +74,7 @@ pub const DEFAULT_ESTATE_RECOVERY_FRACTION: f64 = 1.0;
 /// are none by default (ASSUMPTION: the brief does not define them; add acute services
 /// to `single_budget_services` to include them).
 pub fn barker_scope() -> Scope {
-    Scope::of(&[
-        Service::IntermediateCare,
-        Service::Reablement,
-        Service::CommunityNursing,
-        Service::HomeCare,
-        Service::CareHome,
-        Service::PrimaryCare,
-        Service::MentalHealth,
-        Service::PublicHealth,
-    ])
+    super::pooled::PooledFund::barker_scope(&[])
 }
 
 /// The community services block of the baseline (brief §2.2, §7.6: "community =
