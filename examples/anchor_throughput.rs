@@ -75,21 +75,20 @@ fn run(opts: &Options) -> Result<(), String> {
     if let Some(seed) = opts.seed {
         set.push(format!("seed={seed}"));
     }
-    let mut plan = config::load(&opts.config, &Overrides { set: set.clone() }).map_err(|e| e.to_string())?;
+    let plan = config::load(&opts.config, &Overrides { set }).map_err(|e| e.to_string())?;
+    let scenario = plan.scenarios.first().ok_or("the config has no scenario")?;
+    let model = &scenario.model;
+    let mut settings = plan.run_settings(false);
     if let Some(n) = opts.patients {
-        // The horizon in which `n` arrivals are expected, from the config's own rates.
-        let first = plan.scenarios.first().ok_or("the config has no scenario")?;
-        let rate: f64 = first.model.arrivals.iter().map(|a| a.mean_rate_per_day()).sum();
+        // The horizon in which `n` arrivals are expected, from the config's own rates (the
+        // model does not depend on the horizon, so the settings alone change).
+        let rate: f64 = model.arrivals.iter().map(|a| a.mean_rate_per_day()).sum();
         if rate <= 0.0 {
             return Err("-n needs a config with background arrivals".into());
         }
-        set.push(format!("horizon_days={}", n as f64 / rate));
-        set.push("warmup_days=0".to_string());
-        plan = config::load(&opts.config, &Overrides { set }).map_err(|e| e.to_string())?;
+        settings.horizon_days = n as f64 / rate;
+        settings.warmup_days = 0.0;
     }
-    let scenario = plan.scenarios.first().ok_or("the config has no scenario")?;
-    let model = &scenario.model;
-    let settings = plan.run_settings(false);
     let key = RunKey { scenario: 0, sample: 0, replication: 0 };
 
     let t0 = Instant::now();
@@ -101,7 +100,7 @@ fn run(opts: &Options) -> Result<(), String> {
     println!(
         "tool=caresim model=flow config={} horizon_days={:.1} seed={}",
         opts.config.display(),
-        plan.horizon_days,
+        settings.horizon_days,
         plan.seed
     );
     if let (Some(acute), Some(care)) = (acute, care) {
