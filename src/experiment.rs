@@ -10,7 +10,7 @@ use crate::economy::RunEconomy;
 use crate::flow::{self, RunSettings};
 use crate::payment::PaymentError;
 use crate::payment::spec::PaymentCalibration;
-use crate::record::{PoolSummary, RunKey, RunOutput};
+use crate::record::{ActivityLog, PoolSummary, RunKey, RunOutput};
 use crate::stats::Summary;
 use rayon::prelude::*;
 
@@ -62,37 +62,61 @@ pub fn calibrate_payments<E: std::error::Error + 'static>(
     scenarios: &[u16],
 ) -> Result<Vec<PaymentCalibration>, RunError<E>> {
     let mut out = vec![PaymentCalibration::default(); plan.scenarios.len()];
-    let mut done: Vec<(crate::payment::spec::PaymentSpec, PaymentCalibration)> = Vec::new();
     let Some(baseline) = plan.scenarios.first() else { return Ok(out) };
-    let pilot_settings = RunSettings { record_episodes: false, record_events: false, ..settings };
+    // The distinct lever-free specs to calibrate, each with the scenarios that use it.
+    let mut specs: Vec<(crate::payment::spec::PaymentSpec, Vec<u16>)> = Vec::new();
     for &s in scenarios {
-        let scenario = &plan.scenarios[s as usize];
-        let Some(spec) = scenario.model.payment.as_ref().filter(|p| p.needs_calibration()) else { continue };
-        let spec = spec.without_levers();
-        if let Some((_, c)) = done.iter().find(|(d, _)| *d == spec) {
-            out[s as usize] = c.clone();
+        let Some(spec) = plan.scenarios[s as usize].model.payment.as_ref().filter(|p| p.needs_calibration()) else {
             continue;
-        }
-        let err = |source| RunError::Payment { scenario: scenario.name.clone(), source };
-        let mut model = baseline.model.clone();
-        model.payment = Some(spec.clone());
-        let Some(cohort) = model.cohort.as_ref() else {
-            return Err(err(PaymentError::InvalidParameter {
-                name: "payment",
-                reason: "the baseline scenario has no cohort to calibrate from".into(),
-            }));
         };
-        let pilots: Vec<_> = (0..spec.pilot_replications.max(1))
-            .into_par_iter()
-            .map(|r| {
-                let key = RunKey { scenario: s, sample: 0, replication: PILOT_REPLICATION_BASE - r };
-                let out = flow::run(&model, pilot_settings, key);
-                (out.activity.unwrap_or_default(), window_days(settings), key)
-            })
-            .collect();
-        let c = crate::payment::run::calibrate(&spec, &pilots, &cohort.costs, settings.master_seed).map_err(err)?;
-        out[s as usize] = c.clone();
-        done.push((spec, c));
+        let spec = spec.without_levers();
+        match specs.iter_mut().find(|(d, _)| *d == spec) {
+            Some((_, users)) => users.push(s),
+            None => specs.push((spec, vec![s])),
+        }
+    }
+    let name = |s: u16| plan.scenarios[s as usize].name.clone();
+    let Some(cohort) = baseline.model.cohort.as_ref() else {
+        return match specs.first() {
+            Some((_, users)) => Err(RunError::Payment {
+                scenario: name(users[0]),
+                source: PaymentError::InvalidParameter {
+                    name: "payment",
+                    reason: "the baseline scenario has no cohort to calibrate from".into(),
+                },
+            }),
+            None => Ok(out),
+        };
+    };
+    let models: Vec<crate::model::Model> = specs
+        .iter()
+        .map(|(spec, _)| crate::model::Model { payment: Some(spec.clone()), ..baseline.model.clone() })
+        .collect();
+    // Every pilot of every spec at once: (spec, pilot) pairs in parallel.
+    let pilot_settings = RunSettings { record_episodes: false, record_events: false, ..settings };
+    let jobs: Vec<(usize, u32)> = specs
+        .iter()
+        .enumerate()
+        .flat_map(|(k, (spec, _))| (0..spec.pilot_replications.max(1)).map(move |r| (k, r)))
+        .collect();
+    let pilots: Vec<(usize, ActivityLog, (u32, u32), RunKey)> = jobs
+        .into_par_iter()
+        .map(|(k, r)| {
+            let key = RunKey { scenario: specs[k].1[0], sample: 0, replication: PILOT_REPLICATION_BASE - r };
+            let run = flow::run(&models[k], pilot_settings, key);
+            (k, run.activity.unwrap_or_default(), window_days(settings), key)
+        })
+        .collect();
+    let mut by_spec: Vec<Vec<crate::payment::run::Pilot>> = specs.iter().map(|_| Vec::new()).collect();
+    for (k, log, window, key) in pilots {
+        by_spec[k].push((log, window, key));
+    }
+    for ((spec, users), mine) in specs.iter().zip(&by_spec) {
+        let c = crate::payment::run::calibrate(spec, mine, &cohort.costs, settings.master_seed)
+            .map_err(|source| RunError::Payment { scenario: name(users[0]), source })?;
+        for &s in users {
+            out[s as usize] = c.clone();
+        }
     }
     Ok(out)
 }

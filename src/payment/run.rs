@@ -185,6 +185,10 @@ fn costs_of(log: &ActivityLog, costs: &UnitCosts, spec: &PaymentSpec) -> Result<
         .collect()
 }
 
+/// One pilot run: its activity, its measurement window `[from, to)` in run days, and
+/// its key.
+pub type Pilot = (ActivityLog, (u32, u32), RunKey);
+
 /// The first pass: values taken from pilot runs of the baseline (`pilots`: each pilot's
 /// activity, measurement window in days and run key), averaged per year over the pilots.
 ///
@@ -198,7 +202,7 @@ fn costs_of(log: &ActivityLog, costs: &UnitCosts, spec: &PaymentSpec) -> Result<
 ///   pilot enrolled anyone in gets the mean rate of the bands that did.
 pub fn calibrate(
     spec: &PaymentSpec,
-    pilots: &[(ActivityLog, (u32, u32), RunKey)],
+    pilots: &[Pilot],
     costs: &UnitCosts,
     master_seed: u64,
 ) -> Result<PaymentCalibration, PaymentError> {
