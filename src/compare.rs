@@ -18,8 +18,8 @@ use std::collections::BTreeMap;
 /// Number of metrics per pool (see [`POOL_METRICS`]).
 pub const N_METRICS: usize = POOL_METRICS.len();
 
-/// The target half-width of a 95% interval, relative to the absolute mean, used for
-/// the `runs_needed` estimates (5%).
+/// The default target half-width of a 95% interval, relative to the absolute mean, for
+/// the `runs_needed` estimates (5%; `target_half_width_pct` in a config changes it).
 pub const TARGET_RELATIVE_HALF_WIDTH: f64 = 0.05;
 
 /// The metrics of one run: `pools[pool index][metric index]` (`None` where undefined).
@@ -79,9 +79,9 @@ pub fn runs_needed(sd: f64, half_width: f64) -> Option<u64> {
     Some(n)
 }
 
-/// [`runs_needed`] for a half-width of [`TARGET_RELATIVE_HALF_WIDTH`] x |mean|.
-pub fn runs_needed_relative(s: &Summary) -> Option<u64> {
-    runs_needed(s.sd, TARGET_RELATIVE_HALF_WIDTH * s.mean.abs())
+/// [`runs_needed`] for a half-width of `relative` x |mean|.
+pub fn runs_needed_relative(s: &Summary, relative: f64) -> Option<u64> {
+    runs_needed(s.sd, relative * s.mean.abs())
 }
 
 fn in_key_order(metrics: &[RunMetrics]) -> Vec<&RunMetrics> {
@@ -185,5 +185,13 @@ mod tests {
         assert_eq!(runs_needed(0.0, 1.0), Some(2));
         assert_eq!(runs_needed(f64::NAN, 1.0), None);
         assert_eq!(runs_needed(1.0, 0.0), None);
+    }
+
+    #[test]
+    fn a_wider_target_needs_fewer_runs() {
+        let s = Summary::of(&[9.0, 10.0, 11.0, 10.5, 9.5]);
+        let (five, ten) = (runs_needed_relative(&s, 0.05), runs_needed_relative(&s, 0.10));
+        assert!(ten.expect("estimable") < five.expect("estimable"));
+        assert_eq!(runs_needed_relative(&s, 0.05), runs_needed(s.sd, 0.05 * s.mean));
     }
 }

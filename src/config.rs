@@ -23,8 +23,8 @@ use std::path::{Path, PathBuf};
 use validate::{Problem, Problems};
 
 /// Keys of an experiment file that are settings of the experiment, not of the model.
-pub const EXPERIMENT_KEYS: [&str; 7] =
-    ["extends", "seed", "replications", "horizon_days", "warmup_days", "scenarios", "samples"];
+pub const EXPERIMENT_KEYS: [&str; 8] =
+    ["extends", "seed", "replications", "horizon_days", "warmup_days", "scenarios", "samples", "target_half_width_pct"];
 /// Keys of the model, which scenarios may override.
 pub const MODEL_KEYS: [&str; 5] = ["pools", "arrivals", "pathways", "cohort", "payment"];
 
@@ -104,6 +104,9 @@ pub struct ExperimentPlan {
     pub config_hash: String,
     /// Parameter samples in the grid (`samples` x sweep points; 1 when nothing varies).
     pub samples: u32,
+    /// Target half-width of a 95% interval, as a fraction of the absolute mean, for the
+    /// `runs_needed` estimates (`target_half_width_pct` / 100; default 0.05).
+    pub target_relative_half_width: f64,
     /// The varied parameters and their value in every sample (empty when none vary).
     pub parameters: psa::Parameters,
     /// `sample_models[sample][scenario]` when parameters vary; empty otherwise (every
@@ -407,6 +410,21 @@ fn plan_from_doc(
         }
         ok
     });
+    let target_relative_half_width = match doc.get("target_half_width_pct") {
+        None => crate::compare::TARGET_RELATIVE_HALF_WIDTH,
+        Some(v) => match v.as_float().or_else(|| v.as_integer().map(|i| i as f64)) {
+            Some(x) if x.is_finite() && x > 0.0 && x < 100.0 => x / 100.0,
+            _ => {
+                p.push(
+                    "target_half_width_pct",
+                    v,
+                    "must be a percentage above 0 and below 100 (the 95% interval half-width, as a share of the \
+                     mean, that runs_needed aims for)",
+                );
+                crate::compare::TARGET_RELATIVE_HALF_WIDTH
+            }
+        },
+    };
     let warmup_days =
         float(&mut p, "warmup_days", Some(0.0)).filter(|w| validate::check_non_negative(&mut p, "warmup_days", *w));
     if let (Some(h), Some(w)) = (horizon_days, warmup_days)
@@ -540,6 +558,7 @@ fn plan_from_doc(
         resolved_toml,
         config_hash,
         samples: 1,
+        target_relative_half_width,
         parameters: psa::Parameters::default(),
         sample_models: Vec::new(),
     })
@@ -563,5 +582,19 @@ mod tests {
             leaf_keys(k, v, &mut leaves);
         }
         assert_eq!(leaves, ["payment.year_of_care.enabled", "payment.year_of_care.scope"]);
+    }
+
+    #[test]
+    fn the_runs_needed_target_is_a_percentage_defaulting_to_five() {
+        let base = "seed = 1\nreplications = 2\nhorizon_days = 10\n[pools.a]\ncapacity = 1\n";
+        let load = |extra: &str| load_resolved(Path::new("t.toml"), &format!("{extra}\n{base}"));
+        let plan = |extra: &str| load(extra).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(plan("").target_relative_half_width, 0.05);
+        assert_eq!(plan("target_half_width_pct = 10").target_relative_half_width, 0.1);
+        assert_eq!(plan("target_half_width_pct = 2.5").target_relative_half_width, 0.025);
+        for bad in ["0", "100", "-1", "\"five\""] {
+            let e = load(&format!("target_half_width_pct = {bad}")).expect_err(bad);
+            assert!(e.issues.iter().any(|i| i.key == "target_half_width_pct"), "{bad}: {e}");
+        }
     }
 }

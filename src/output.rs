@@ -96,6 +96,8 @@ pub struct ParquetSink {
     pool_meta: Vec<Vec<(&'static str, &'static str)>>,
     /// Per scenario: the acute pools (whose blocked days are delayed transfers of care).
     acute_pools: Vec<Vec<u16>>,
+    /// Target half-width of the `runs_needed` estimates, relative to the mean.
+    target_relative_half_width: f64,
     /// Per scenario: the organisations, when the model has `[payment]`.
     registries: Vec<Option<crate::payment::organisation::Registry>>,
 }
@@ -166,6 +168,7 @@ impl ParquetSink {
                         .collect()
                 })
                 .collect(),
+            target_relative_half_width: plan.target_relative_half_width,
             registries: plan
                 .scenarios
                 .iter()
@@ -329,7 +332,9 @@ impl ParquetSink {
                 Column::new("ci_high".into(), r.iter().map(|x| nan_to_null(x.summary.high())).collect::<Vec<_>>()),
                 Column::new(
                     "runs_needed".into(),
-                    r.iter().map(|x| crate::compare::runs_needed_relative(&x.summary)).collect::<Vec<_>>(),
+                    r.iter()
+                        .map(|x| crate::compare::runs_needed_relative(&x.summary, self.target_relative_half_width))
+                        .collect::<Vec<_>>(),
                 ),
             ];
             let path = self.path("summary", s as u16, "summary.parquet");
@@ -473,7 +478,9 @@ impl ParquetSink {
                 Column::new("p_below_zero".into(), r.iter().map(|x| nan_to_null(x.p_below_zero)).collect::<Vec<_>>()),
                 Column::new(
                     "runs_needed".into(),
-                    r.iter().map(|x| crate::compare::runs_needed_relative(&x.summary)).collect::<Vec<_>>(),
+                    r.iter()
+                        .map(|x| crate::compare::runs_needed_relative(&x.summary, self.target_relative_half_width))
+                        .collect::<Vec<_>>(),
                 ),
             ];
             let df = DataFrame::new(r.len(), cols).map_err(|source| OutputError::Polars {

@@ -38,6 +38,7 @@ const CASES: &[(&str, &str, &str, &str)] = &[
     ("unknown_distribution", "unknown_distribution.toml", "pathways.stay.steps.care_step.stay.dist", "unknown variant"),
     ("zero_replications", "zero_replications.toml", "replications", "at least 1"),
     ("extends_missing", "extends_missing.toml", "extends", "no such file"),
+    ("target_half_width_zero", "target_half_width_zero.toml", "target_half_width_pct", "percentage above 0"),
     (
         "scenario_override_bad",
         "scenario_override_bad.toml",
