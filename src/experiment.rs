@@ -54,7 +54,10 @@ pub fn settle_output(
 /// The first pass of two: for each scenario of `scenarios` whose payments take values
 /// from a baseline, runs `pilot_replications` pilots of the **baseline scenario's** model
 /// (the first; its base parameters, not a sample) under this scenario's payment spec with
-/// every lever off, and calibrates from them. Scenarios with equal specs share pilots.
+/// every lever off, and calibrates from them. The pilots are shared: they all simulate
+/// the same activity and differ only in the year-of-care enrolment they record, so one
+/// set runs per distinct selection rule (one set in all when no scenario has year of
+/// care), all sets in parallel.
 /// Indexed by scenario; the default (nothing calibrated) where none is needed.
 pub fn calibrate_payments<E: std::error::Error + 'static>(
     plan: &ExperimentPlan,
@@ -88,30 +91,56 @@ pub fn calibrate_payments<E: std::error::Error + 'static>(
             None => Ok(out),
         };
     };
-    let models: Vec<crate::model::Model> = specs
+    // Recording never changes activity, and with levers off every spec simulates the
+    // baseline model, so pilots differ only in the year-of-care enrolment they record:
+    // one group of pilots per distinct selection rule serves every spec with that rule,
+    // and specs without year of care use any group's pilots.
+    let rule = |spec: &crate::payment::spec::PaymentSpec| spec.year_of_care.as_ref().map(|y| y.rule);
+    let pilot_model = |spec: &crate::payment::spec::PaymentSpec| crate::model::Model {
+        payment: Some(spec.clone()),
+        ..baseline.model.clone()
+    };
+    // Groups: one per distinct rule, in spec order; one plain group when no spec has one.
+    let mut groups: Vec<(Option<crate::payment::year_of_care::CohortRule>, crate::model::Model, u32)> = Vec::new();
+    for (spec, _) in &specs {
+        if rule(spec).is_some() && !groups.iter().any(|g| g.0 == rule(spec)) {
+            groups.push((rule(spec), pilot_model(spec), 0));
+        }
+    }
+    if groups.is_empty()
+        && let Some((spec, _)) = specs.first()
+    {
+        groups.push((None, pilot_model(spec), 0));
+    }
+    let group_of: Vec<usize> = specs
         .iter()
-        .map(|(spec, _)| crate::model::Model { payment: Some(spec.clone()), ..baseline.model.clone() })
+        .map(|(spec, _)| groups.iter().position(|g| rule(spec).is_none() || g.0 == rule(spec)).unwrap_or(0))
         .collect();
-    // Every pilot of every spec at once: (spec, pilot) pairs in parallel.
+    for ((spec, _), g) in specs.iter().zip(&group_of) {
+        groups[*g].2 = groups[*g].2.max(spec.pilot_replications.max(1));
+    }
+    // Every pilot of every group at once, in parallel.
     let pilot_settings = RunSettings { record_episodes: false, record_events: false, ..settings };
-    let jobs: Vec<(usize, u32)> = specs
-        .iter()
-        .enumerate()
-        .flat_map(|(k, (spec, _))| (0..spec.pilot_replications.max(1)).map(move |r| (k, r)))
-        .collect();
+    let jobs: Vec<(usize, u32)> =
+        groups.iter().enumerate().flat_map(|(g, (_, _, n))| (0..*n).map(move |r| (g, r))).collect();
     let pilots: Vec<(usize, ActivityLog, (u32, u32), RunKey)> = jobs
         .into_par_iter()
-        .map(|(k, r)| {
-            let key = RunKey { scenario: specs[k].1[0], sample: 0, replication: PILOT_REPLICATION_BASE - r };
-            let run = flow::run(&models[k], pilot_settings, key);
-            (k, run.activity.unwrap_or_default(), window_days(settings), key)
+        .map(|(g, r)| {
+            let key = RunKey { scenario: 0, sample: 0, replication: PILOT_REPLICATION_BASE - r };
+            let run = flow::run(&groups[g].1, pilot_settings, key);
+            (g, run.activity.unwrap_or_default(), window_days(settings), key)
         })
         .collect();
-    let mut by_spec: Vec<Vec<crate::payment::run::Pilot>> = specs.iter().map(|_| Vec::new()).collect();
-    for (k, log, window, key) in pilots {
-        by_spec[k].push((log, window, key));
+    let mut by_group: Vec<Vec<crate::payment::run::Pilot>> = groups.iter().map(|_| Vec::new()).collect();
+    for (g, log, window, key) in pilots {
+        by_group[g].push((log, window, key));
     }
-    for ((spec, users), mine) in specs.iter().zip(&by_spec) {
+    let by_spec: Vec<&[crate::payment::run::Pilot]> = specs
+        .iter()
+        .zip(&group_of)
+        .map(|((spec, _), g)| &by_group[*g][..spec.pilot_replications.max(1) as usize])
+        .collect();
+    for ((spec, users), mine) in specs.iter().zip(by_spec) {
         let c = crate::payment::run::calibrate(spec, mine, &cohort.costs, settings.master_seed)
             .map_err(|source| RunError::Payment { scenario: name(users[0]), source })?;
         for &s in users {

@@ -200,3 +200,19 @@ fn identical_scenarios_have_exactly_zero_paired_money_differences() {
         assert_eq!((r.summary.n, r.summary.mean, r.summary.sd), (2, 0.0, 0.0), "{}", r.metric);
     }
 }
+
+#[test]
+fn pilots_shared_between_scenarios_give_each_the_calibration_it_would_get_alone() {
+    let plan = small(&[]);
+    let settings = plan.run_settings(false);
+    let (base, yoc, pooled) =
+        (index(&plan, "baseline"), index(&plan, "year_of_care"), index(&plan, "pooled_single_budget"));
+    let together = calibrate_payments::<std::io::Error>(&plan, settings, &[base, yoc, pooled]).expect("pilots");
+    for s in [base, yoc, pooled] {
+        let alone = calibrate_payments::<std::io::Error>(&plan, settings, &[s]).expect("pilot");
+        assert_eq!(together[s as usize], alone[s as usize], "scenario {s}");
+    }
+    assert!(together[yoc as usize].capitation.is_some() && together[base as usize].capitation.is_none());
+    assert!(together[pooled as usize].single_budget_pence.is_some());
+    assert_eq!(together[base as usize].mret_baseline_pence, together[yoc as usize].mret_baseline_pence);
+}
