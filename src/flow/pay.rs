@@ -160,35 +160,21 @@ impl<'m> Replication<'m> {
     }
 
     /// Records days in an intermediate care bed, reablement or a care home over
-    /// `[from, now)` (the activity a stay accrues to the person-year), and counts blocked
-    /// acute minutes towards the current spell's delayed days.
+    /// `[from, now)` (the activity a stay accrues to the person-year, recorded as for a
+    /// holding), and counts blocked acute minutes towards the current spell's delayed days.
     pub(super) fn pay_place(&mut self, i: usize, setting: crate::capacity::Setting, from: SimTime, blocked: u64) {
         use crate::capacity::Setting;
-        let (now, warmup) = (self.now(), self.warmup);
-        let Some(p) = self.pay() else {
-            return;
-        };
-        let service = match setting {
+        match setting {
             Setting::Acute => {
-                p.spell_delay_minutes[i] = p.spell_delay_minutes[i].saturating_add(blocked as u32);
-                return;
+                if let Some(p) = self.pay() {
+                    p.spell_delay_minutes[i] = p.spell_delay_minutes[i].saturating_add(blocked as u32);
+                }
             }
-            Setting::IntermediateCare => Service::IntermediateCare,
-            Setting::Reablement => Service::Reablement,
-            Setting::CareHome => {
-                let from = from.max(warmup);
-                push_weekly(&mut p.log, i as u32, Service::CareHome, from, now, 1.0);
-                return;
+            // A stay in these settings accrues nothing to the person-year.
+            Setting::HomeCare | Setting::CommunityNursing | Setting::Other => {}
+            Setting::IntermediateCare | Setting::Reablement | Setting::CareHome => {
+                self.pay_holding(i, setting, from, 0.0)
             }
-            Setting::HomeCare | Setting::CommunityNursing | Setting::Other => return,
-        };
-        let from = from.max(warmup);
-        if now > from {
-            p.log.activity.push(Activity {
-                person: i as u32,
-                day: day_of(from),
-                kind: ActivityKind::Units { service, units: now.since(from).as_days_f64() },
-            });
         }
     }
 
