@@ -356,13 +356,18 @@ fn summary_cell(rows: &[SummaryRow], scenario: usize, pool: &str, metric: &str, 
 }
 
 fn format_summary(s: &Summary, digits: usize) -> String {
+    format_scaled(s, digits, 1.0)
+}
+
+/// `mean [low, high]` of a summary times `scale` (e.g. pence to pounds); `-` when empty.
+fn format_scaled(s: &Summary, digits: usize, scale: f64) -> String {
     if s.n == 0 {
         return "-".into();
     }
     if s.half_width.is_nan() {
-        return format!("{:.*}", digits, s.mean);
+        return format!("{:.*}", digits, s.mean * scale);
     }
-    format!("{:.*} [{:.*}, {:.*}]", digits, s.mean, digits, s.low(), digits, s.high())
+    format!("{:.*} [{:.*}, {:.*}]", digits, s.mean * scale, digits, s.low() * scale, digits, s.high() * scale)
 }
 
 /// The end-of-run tables: per scenario and pool, then paired differences.
@@ -428,25 +433,10 @@ fn print_money(plan: &ExperimentPlan, paired: &[compare::PairedRow]) {
     }
     // Mean [interval] of an area metric, scaled (e.g. pence to pounds).
     let cell = |s: usize, metric: &str, scale: f64, digits: usize| -> String {
-        paired.iter().find(|r| r.scenario as usize == s && r.pool == area && r.metric == metric).map_or_else(
-            || "-".into(),
-            |r| {
-                let x = &r.summary;
-                if x.half_width.is_nan() {
-                    format!("{:.*}", digits, x.mean * scale)
-                } else {
-                    format!(
-                        "{:.*} [{:.*}, {:.*}]",
-                        digits,
-                        x.mean * scale,
-                        digits,
-                        x.low() * scale,
-                        digits,
-                        x.high() * scale
-                    )
-                }
-            },
-        )
+        paired
+            .iter()
+            .find(|r| r.scenario as usize == s && r.pool == area && r.metric == metric)
+            .map_or_else(|| "-".into(), |r| format_scaled(&r.summary, digits, scale))
     };
     println!("\narea, paired with the baseline: mean [95% interval] per year");
     println!(
