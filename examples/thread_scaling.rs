@@ -108,34 +108,10 @@ fn run(opts: &Options) -> Result<(), String> {
         plan.warmup_days
     );
     let rss_loaded = status_mib("VmRSS");
-    // The pilots `calibrate_payments` runs: one set per distinct year-of-care selection
-    // rule among the lever-free payment specs that need calibration (one set when none
-    // has year of care), each as long as the longest `pilot_replications` it serves.
-    let mut specs: Vec<caresim::payment::spec::PaymentSpec> = Vec::new();
-    for s in &plan.scenarios {
-        if let Some(spec) = s.model.payment.as_ref().filter(|p| p.needs_calibration()) {
-            let spec = spec.without_levers();
-            if !specs.contains(&spec) {
-                specs.push(spec);
-            }
-        }
-    }
-    let rule = |spec: &caresim::payment::spec::PaymentSpec| spec.year_of_care.as_ref().map(|y| y.rule);
-    let mut groups: Vec<(Option<caresim::payment::year_of_care::CohortRule>, u32)> = Vec::new();
-    for spec in specs.iter().filter(|s| rule(s).is_some()) {
-        if !groups.iter().any(|(r, _)| *r == rule(spec)) {
-            groups.push((rule(spec), 0));
-        }
-    }
-    if groups.is_empty() && !specs.is_empty() {
-        groups.push((None, 0));
-    }
-    for spec in &specs {
-        if let Some(g) = groups.iter_mut().find(|(r, _)| rule(spec).is_none() || *r == rule(spec)) {
-            g.1 = g.1.max(spec.pilot_replications.max(1));
-        }
-    }
-    let pilots: u32 = groups.iter().map(|(_, n)| n).sum();
+    // The pilots `calibrate_payments` runs (shared between specs).
+    let all: Vec<u16> = (0..plan.scenarios.len() as u16).collect();
+    let pilot_plan = caresim::experiment::pilot_plan(&plan, &all);
+    let (specs, pilots) = (&pilot_plan.specs, pilot_plan.runs());
     println!("calibration: {} distinct payment specs, {pilots} pilot runs", specs.len());
 
     // The calibration pass alone, on the same number of threads as the runs.

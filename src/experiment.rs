@@ -51,22 +51,41 @@ pub fn settle_output(
     Ok(())
 }
 
-/// The first pass of two: for each scenario of `scenarios` whose payments take values
-/// from a baseline, runs `pilot_replications` pilots of the **baseline scenario's** model
-/// (the first; its base parameters, not a sample) under this scenario's payment spec with
-/// every lever off, and calibrates from them. The pilots are shared: they all simulate
-/// the same activity and differ only in the year-of-care enrolment they record, so one
-/// set runs per distinct selection rule (one set in all when no scenario has year of
-/// care), all sets in parallel.
-/// Indexed by scenario; the default (nothing calibrated) where none is needed.
-pub fn calibrate_payments<E: std::error::Error + 'static>(
-    plan: &ExperimentPlan,
-    settings: RunSettings,
-    scenarios: &[u16],
-) -> Result<Vec<PaymentCalibration>, RunError<E>> {
-    let mut out = vec![PaymentCalibration::default(); plan.scenarios.len()];
-    let Some(baseline) = plan.scenarios.first() else { return Ok(out) };
-    // The distinct lever-free specs to calibrate, each with the scenarios that use it.
+/// One set of calibration pilots.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PilotGroup {
+    /// The year-of-care selection rule its pilots record (`None`: no year of care).
+    pub rule: Option<crate::payment::year_of_care::CohortRule>,
+    /// The spec (index into [`PilotPlan::specs`]) its pilots run under.
+    pub spec: usize,
+    /// Pilot runs: the most `pilot_replications` of the specs it serves.
+    pub runs: u32,
+}
+
+/// How the calibration pass shares its pilots between payment specs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PilotPlan {
+    /// The distinct lever-free specs that need calibration, each with its scenarios.
+    pub specs: Vec<(crate::payment::spec::PaymentSpec, Vec<u16>)>,
+    /// The pilot sets.
+    pub groups: Vec<PilotGroup>,
+    /// The group serving each spec.
+    pub group_of: Vec<usize>,
+}
+
+impl PilotPlan {
+    /// Pilot runs in all.
+    pub fn runs(&self) -> u32 {
+        self.groups.iter().map(|g| g.runs).sum()
+    }
+}
+
+/// The pilots [`calibrate_payments`] runs for `scenarios`. Recording never changes
+/// activity, and with levers off every spec simulates the baseline model, so pilots
+/// differ only in the year-of-care enrolment they record: one set per distinct
+/// selection rule (in spec order) serves every spec with that rule, specs without year
+/// of care use the first set, and one plain set runs when no spec has a rule.
+pub fn pilot_plan(plan: &ExperimentPlan, scenarios: &[u16]) -> PilotPlan {
     let mut specs: Vec<(crate::payment::spec::PaymentSpec, Vec<u16>)> = Vec::new();
     for &s in scenarios {
         let Some(spec) = plan.scenarios[s as usize].model.payment.as_ref().filter(|p| p.needs_calibration()) else {
@@ -78,6 +97,40 @@ pub fn calibrate_payments<E: std::error::Error + 'static>(
             None => specs.push((spec, vec![s])),
         }
     }
+    let rule = |spec: &crate::payment::spec::PaymentSpec| spec.year_of_care.as_ref().map(|y| y.rule);
+    let mut groups: Vec<PilotGroup> = Vec::new();
+    for (k, (spec, _)) in specs.iter().enumerate() {
+        if rule(spec).is_some() && !groups.iter().any(|g| g.rule == rule(spec)) {
+            groups.push(PilotGroup { rule: rule(spec), spec: k, runs: 0 });
+        }
+    }
+    if groups.is_empty() && !specs.is_empty() {
+        groups.push(PilotGroup { rule: None, spec: 0, runs: 0 });
+    }
+    let group_of: Vec<usize> = specs
+        .iter()
+        .map(|(spec, _)| groups.iter().position(|g| rule(spec).is_none() || g.rule == rule(spec)).unwrap_or(0))
+        .collect();
+    for ((spec, _), g) in specs.iter().zip(&group_of) {
+        groups[*g].runs = groups[*g].runs.max(spec.pilot_replications.max(1));
+    }
+    PilotPlan { specs, groups, group_of }
+}
+
+/// The first pass of two: for each scenario of `scenarios` whose payments take values
+/// from a baseline, runs `pilot_replications` pilots of the **baseline scenario's** model
+/// (the first; its base parameters, not a sample) under this scenario's payment spec with
+/// every lever off, and calibrates from them. The pilots are shared as
+/// [`pilot_plan`] says, and every set runs in parallel.
+/// Indexed by scenario; the default (nothing calibrated) where none is needed.
+pub fn calibrate_payments<E: std::error::Error + 'static>(
+    plan: &ExperimentPlan,
+    settings: RunSettings,
+    scenarios: &[u16],
+) -> Result<Vec<PaymentCalibration>, RunError<E>> {
+    let mut out = vec![PaymentCalibration::default(); plan.scenarios.len()];
+    let Some(baseline) = plan.scenarios.first() else { return Ok(out) };
+    let PilotPlan { specs, groups, group_of } = pilot_plan(plan, scenarios);
     let name = |s: u16| plan.scenarios[s as usize].name.clone();
     let Some(cohort) = baseline.model.cohort.as_ref() else {
         return match specs.first() {
@@ -91,43 +144,19 @@ pub fn calibrate_payments<E: std::error::Error + 'static>(
             None => Ok(out),
         };
     };
-    // Recording never changes activity, and with levers off every spec simulates the
-    // baseline model, so pilots differ only in the year-of-care enrolment they record:
-    // one group of pilots per distinct selection rule serves every spec with that rule,
-    // and specs without year of care use any group's pilots.
-    let rule = |spec: &crate::payment::spec::PaymentSpec| spec.year_of_care.as_ref().map(|y| y.rule);
-    let pilot_model = |spec: &crate::payment::spec::PaymentSpec| crate::model::Model {
-        payment: Some(spec.clone()),
-        ..baseline.model.clone()
-    };
-    // Groups: one per distinct rule, in spec order; one plain group when no spec has one.
-    let mut groups: Vec<(Option<crate::payment::year_of_care::CohortRule>, crate::model::Model, u32)> = Vec::new();
-    for (spec, _) in &specs {
-        if rule(spec).is_some() && !groups.iter().any(|g| g.0 == rule(spec)) {
-            groups.push((rule(spec), pilot_model(spec), 0));
-        }
-    }
-    if groups.is_empty()
-        && let Some((spec, _)) = specs.first()
-    {
-        groups.push((None, pilot_model(spec), 0));
-    }
-    let group_of: Vec<usize> = specs
+    let models: Vec<crate::model::Model> = groups
         .iter()
-        .map(|(spec, _)| groups.iter().position(|g| rule(spec).is_none() || g.0 == rule(spec)).unwrap_or(0))
+        .map(|g| crate::model::Model { payment: Some(specs[g.spec].0.clone()), ..baseline.model.clone() })
         .collect();
-    for ((spec, _), g) in specs.iter().zip(&group_of) {
-        groups[*g].2 = groups[*g].2.max(spec.pilot_replications.max(1));
-    }
     // Every pilot of every group at once, in parallel.
     let pilot_settings = RunSettings { record_episodes: false, record_events: false, ..settings };
     let jobs: Vec<(usize, u32)> =
-        groups.iter().enumerate().flat_map(|(g, (_, _, n))| (0..*n).map(move |r| (g, r))).collect();
+        groups.iter().enumerate().flat_map(|(g, group)| (0..group.runs).map(move |r| (g, r))).collect();
     let pilots: Vec<(usize, ActivityLog, (u32, u32), RunKey)> = jobs
         .into_par_iter()
         .map(|(g, r)| {
             let key = RunKey { scenario: 0, sample: 0, replication: PILOT_REPLICATION_BASE - r };
-            let run = flow::run(&groups[g].1, pilot_settings, key);
+            let run = flow::run(&models[g], pilot_settings, key);
             (g, run.activity.unwrap_or_default(), window_days(settings), key)
         })
         .collect();
