@@ -5,6 +5,7 @@ use super::raw::RawCohort;
 use super::*;
 use crate::config::validate::Problems;
 use crate::model::Model;
+use std::cell::RefCell;
 
 fn finite_at_least(p: &mut Problems, key: &str, v: f64, min: f64) -> f64 {
     if !(v.is_finite() && v >= min) {
@@ -138,7 +139,43 @@ fn crude_prevalence(c: &Condition, age_cum: &[f64], imd_cum: &[f64], loading: f6
 /// prevalence (increasing in the intercept, derivative `sum w p (1 - p)`), kept inside a
 /// bisection bracket so that it always converges.
 fn solve_intercept(mut c: Condition, age_cum: &[f64], imd_cum: &[f64], loading: f64) -> Condition {
-    let points = mix_points(&c, age_cum, imd_cum, loading);
+    let mut key: Vec<u64> = [c.prevalence, c.per_decade, c.per_imd_quintile, loading].map(f64::to_bits).to_vec();
+    key.extend(age_cum.iter().chain(imd_cum).map(|x| x.to_bits()));
+    c.intercept = memoised(&INTERCEPTS, key, || newton_intercept(&c, age_cum, imd_cum, loading));
+    c
+}
+
+thread_local! {
+    /// Intercepts already solved on this thread, by the exact bits of their inputs: the
+    /// scenarios of an experiment mostly share `[cohort]`, and each is validated in full.
+    static INTERCEPTS: RefCell<Vec<(Vec<u64>, f64)>> = const { RefCell::new(Vec::new()) };
+    /// Gompertz levels already solved on this thread, likewise.
+    static GOMPERTZ_LEVELS: RefCell<Vec<(Vec<u64>, f64)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The value of a pure function of `key`, computed once per thread (a small memo, cleared
+/// when it grows past 4,096 entries, as a parameter sample of many draws would make it).
+fn memoised(
+    memo: &'static std::thread::LocalKey<RefCell<Vec<(Vec<u64>, f64)>>>,
+    key: Vec<u64>,
+    solve: impl FnOnce() -> f64,
+) -> f64 {
+    if let Some(v) = memo.with_borrow(|m| m.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)) {
+        return v;
+    }
+    let v = solve();
+    memo.with_borrow_mut(|m| {
+        if m.len() >= 4096 {
+            m.clear();
+        }
+        m.push((key, v));
+    });
+    v
+}
+
+/// The intercept that gives `c.prevalence` (see `solve_intercept`).
+fn newton_intercept(c: &Condition, age_cum: &[f64], imd_cum: &[f64], loading: f64) -> f64 {
+    let points = mix_points(c, age_cum, imd_cum, loading);
     let (mut lo, mut hi) = (-30.0f64, 30.0f64);
     let mut x = 0.0f64;
     for _ in 0..200 {
@@ -164,8 +201,7 @@ fn solve_intercept(mut c: Condition, age_cum: &[f64], imd_cum: &[f64], loading: 
             break;
         }
     }
-    c.intercept = x;
-    c
+    x
 }
 
 /// Period life expectancy at 65 under `h(65 + t) = background + a exp(b t)`, years.
@@ -200,6 +236,12 @@ fn life_expectancy_from(growth: &[f64], a: f64, background: f64) -> f64 {
 }
 
 fn solve_gompertz(target: f64, b: f64, background: f64) -> f64 {
+    let key = [target, b, background].map(f64::to_bits).to_vec();
+    memoised(&GOMPERTZ_LEVELS, key, || bisect_gompertz(target, b, background))
+}
+
+/// The Gompertz level that gives life expectancy `target` at 65, by bisection in logs.
+fn bisect_gompertz(target: f64, b: f64, background: f64) -> f64 {
     let growth = gompertz_growth(b);
     let (mut lo, mut hi) = (1e-6f64, 1.0f64);
     for _ in 0..80 {
