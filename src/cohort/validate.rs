@@ -145,21 +145,20 @@ fn solve_intercept(mut c: Condition, age_cum: &[f64], imd_cum: &[f64], loading: 
     c
 }
 
+/// Solved values by the exact bits of their inputs.
+type Memo = RefCell<Vec<(Vec<u64>, f64)>>;
+
 thread_local! {
     /// Intercepts already solved on this thread, by the exact bits of their inputs: the
     /// scenarios of an experiment mostly share `[cohort]`, and each is validated in full.
-    static INTERCEPTS: RefCell<Vec<(Vec<u64>, f64)>> = const { RefCell::new(Vec::new()) };
+    static INTERCEPTS: Memo = const { RefCell::new(Vec::new()) };
     /// Gompertz levels already solved on this thread, likewise.
-    static GOMPERTZ_LEVELS: RefCell<Vec<(Vec<u64>, f64)>> = const { RefCell::new(Vec::new()) };
+    static GOMPERTZ_LEVELS: Memo = const { RefCell::new(Vec::new()) };
 }
 
 /// The value of a pure function of `key`, computed once per thread (a small memo, cleared
 /// when it grows past 4,096 entries, as a parameter sample of many draws would make it).
-fn memoised(
-    memo: &'static std::thread::LocalKey<RefCell<Vec<(Vec<u64>, f64)>>>,
-    key: Vec<u64>,
-    solve: impl FnOnce() -> f64,
-) -> f64 {
+fn memoised(memo: &'static std::thread::LocalKey<Memo>, key: Vec<u64>, solve: impl FnOnce() -> f64) -> f64 {
     if let Some(v) = memo.with_borrow(|m| m.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)) {
         return v;
     }
