@@ -71,6 +71,70 @@ impl Condition {
     }
 }
 
+/// Oldest completed age with its own row in an [`OnsetTable`]; older people use it.
+const ONSET_TABLE_MAX_AGE: usize = 150;
+
+/// How far before a birthday, in years, a person counts as having reached it: one
+/// minute, the resolution of simulated time (review times are rounded to the minute).
+const BIRTHDAY_TOLERANCE_YEARS: f64 = 1.0 / (population::DAYS_PER_YEAR * 1440.0);
+
+/// Onset hazards of every condition, piecewise constant by completed year of age.
+///
+/// The hazard of condition `c` is `(per_decade / 10) sigmoid(logit)` (see
+/// [`Condition::onset_per_year`]), and `exp(-logit)` factors into a part fixed by
+/// completed age and IMD quintile, tabulated here, and the person's latent part
+/// `exp(-loading z)`. A person's hazards then take one exponential instead of one per
+/// condition.
+#[derive(Clone, Debug)]
+pub struct OnsetTable {
+    /// Hazard scale of each condition, `max(per_decade, 0) / 10` per year.
+    scale: Vec<f64>,
+    /// `exp(-logit)` without the latent term, by `(age * 5 + imd - 1) * conditions + c`.
+    odds_against: Vec<f64>,
+    /// The latent loading shared by the conditions.
+    loading: f64,
+}
+
+impl OnsetTable {
+    /// Tabulates the conditions of `params` for completed ages 0 to 150.
+    pub fn new(params: &CohortParams) -> OnsetTable {
+        let n = params.conditions.len();
+        let mut odds_against = Vec::with_capacity((ONSET_TABLE_MAX_AGE + 1) * 5 * n);
+        for age in 0..=ONSET_TABLE_MAX_AGE {
+            for imd in 1..=5u8 {
+                odds_against.extend(params.conditions.iter().map(|c| (-c.logit(age as f64, imd, 0.0, 0.0)).exp()));
+            }
+        }
+        OnsetTable {
+            scale: params.conditions.iter().map(|c| c.per_decade.max(0.0) / 10.0).collect(),
+            odds_against,
+            loading: params.multimorbidity_loading,
+        }
+    }
+
+    /// The onset hazard per year of each condition not in `held` (bit per condition), in
+    /// condition order, for a person aged `age_years` (its completed years count) in IMD
+    /// quintile `imd` with latent propensity `latent`.
+    pub fn hazards(&self, age_years: f64, imd: u8, latent: f64, held: u16) -> impl Iterator<Item = (usize, f64)> + '_ {
+        let age = ((age_years + BIRTHDAY_TOLERANCE_YEARS).floor().max(0.0) as usize).min(ONSET_TABLE_MAX_AGE);
+        let n = self.scale.len();
+        let row = (age * 5 + (imd.clamp(1, 5) as usize - 1)) * n;
+        let latent_odds = (-self.loading * latent).exp();
+        let odds = &self.odds_against[row..row + n];
+        self.scale
+            .iter()
+            .zip(odds)
+            .enumerate()
+            .filter(move |(bit, _)| held & (1 << bit) == 0)
+            .map(move |(bit, (scale, odds))| (bit, if *scale > 0.0 { scale / (1.0 + odds * latent_odds) } else { 0.0 }))
+    }
+
+    /// The total onset hazard per year of the conditions not in `held`.
+    pub fn total(&self, age_years: f64, imd: u8, latent: f64, held: u16) -> f64 {
+        self.hazards(age_years, imd, latent, held).map(|(_, h)| h).sum()
+    }
+}
+
 /// Validated cohort parameters.
 #[derive(Clone, Debug)]
 pub struct CohortParams {
@@ -261,4 +325,53 @@ pub struct UnitCosts {
     pub care_home_week: Pence,
     /// Per nurse visit.
     pub nursing_visit: Pence,
+}
+
+#[cfg(test)]
+mod onset_table_tests {
+    use super::*;
+
+    fn params() -> CohortParams {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/small.toml");
+        let plan = crate::config::load(&path, &Default::default()).expect("configs/small.toml loads");
+        plan.scenarios[0].model.cohort.clone().expect("a cohort")
+    }
+
+    #[test]
+    fn table_hazards_equal_the_formula_at_completed_ages() {
+        let p = params();
+        let table = OnsetTable::new(&p);
+        let loading = p.multimorbidity_loading;
+        for age in [0.0, 17.0, 49.0, 50.0, 65.0, 88.0, 104.0] {
+            for imd in 1..=5u8 {
+                for z in [-2.5, -0.3, 0.0, 1.7] {
+                    let held = 0b0000_0101_0010_0001u16;
+                    let got: Vec<(usize, f64)> = table.hazards(age + 0.73, imd, z, held).collect();
+                    let want: Vec<(usize, f64)> = p
+                        .conditions
+                        .iter()
+                        .enumerate()
+                        .filter(|(bit, _)| held & (1 << bit) == 0)
+                        .map(|(bit, c)| (bit, c.onset_per_year(age, imd, z, loading)))
+                        .collect();
+                    assert_eq!(got.len(), want.len());
+                    for ((gb, g), (wb, w)) in got.iter().zip(&want) {
+                        assert_eq!(gb, wb);
+                        assert!((g - w).abs() <= 1e-12 * w.abs().max(1e-300), "age {age} imd {imd} z {z}: {g} vs {w}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_birthday_counts_from_a_minute_before() {
+        let p = params();
+        let table = OnsetTable::new(&p);
+        let minute = 1.0 / (population::DAYS_PER_YEAR * 1440.0);
+        let at = |age: f64| table.total(age, 3, 0.4, 0);
+        assert_eq!(at(70.0 - 0.5 * minute), at(70.0));
+        assert_ne!(at(70.0 - 3.0 * minute), at(70.0));
+        assert_eq!(at(200.0), at(150.0));
+    }
 }

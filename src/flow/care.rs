@@ -14,7 +14,7 @@
 use super::{FlowEvent, Patient, Replication};
 use crate::capacity::{PatientId, Places, PoolId, Setting};
 use crate::cohort::population::{DAYS_PER_YEAR, PersonId, Population};
-use crate::cohort::{AGE_BANDS, CohortParams, FRAILTY_LEVELS, age_band};
+use crate::cohort::{AGE_BANDS, CohortParams, FRAILTY_LEVELS, OnsetTable, age_band};
 use crate::money::Pence;
 use crate::pathway::{Hold, Next, PathwayId};
 use crate::record::{ActivityLog, CalibrationCounts, PersonYearTable};
@@ -123,6 +123,8 @@ pub(super) struct CohortState {
     norm_mortality: [[f64; AGE_BANDS]; 2],
     /// Total onset hazard per year, refreshed at reviews and onsets.
     onset_per_year: Vec<f64>,
+    /// Onset hazards by completed age and IMD quintile.
+    onset_table: OnsetTable,
     acc: Vec<YearAcc>,
     year_start: SimTime,
     table: PersonYearTable,
@@ -223,6 +225,7 @@ impl<'m> Replication<'m> {
             norm_emergency,
             norm_mortality,
             onset_per_year: vec![0.0; n],
+            onset_table: OnsetTable::new(params),
             acc: vec![YearAcc::default(); n],
             year_start: SimTime::ZERO,
             table: PersonYearTable::default(),
@@ -280,7 +283,8 @@ impl<'m> Replication<'m> {
         SimDuration::from_days_f64(stay.as_days_f64() * m)
     }
 
-    /// Hazards per year of person `i` now, in the order of [`KINDS`].
+    /// Hazards per year of person `i` now, in the order of [`KINDS`], except death's
+    /// (left 0: its time is drawn exactly by [`Self::years_to_death`]).
     fn rates(&self, i: usize) -> [f64; 7] {
         let params = self.params();
         let c = self.cohort.as_ref().expect("invariant: cohort");
@@ -288,14 +292,10 @@ impl<'m> Replication<'m> {
         let now = self.now();
         let age = pop.age_years(i, now);
         let f = pop.frailty[i] as usize;
-        let sex = usize::from(!pop.male[i]);
         let in_home = pop.care_home[i];
-        let m = &params.mortality;
-        let death = m.baseline(age, pop.male[i]) * m.frailty_hr[f] / c.norm_mortality[sex][age_band(age)]
-            * if in_home { m.care_home_hr } else { 1.0 };
         let onset = c.onset_per_year[i];
         let frailty = if age >= 50.0 { params.frailty.progression(age, f as u8) } else { 0.0 };
-        let mut out = [death, onset, frailty, 0.0, 0.0, 0.0, 0.0];
+        let mut out = [0.0, onset, frailty, 0.0, 0.0, 0.0, 0.0];
         if c.active[i].is_none() {
             let row = params.emergency.row(age);
             let lever = c.pay.as_ref().filter(|p| p.is_enrolled(i)).map_or(1.0, |p| p.hazard_ratio);
@@ -335,21 +335,14 @@ impl<'m> Replication<'m> {
     }
 
     /// Recomputes person `i`'s total onset hazard (at the start, at each birthday review
-    /// and after an onset: the conditions' hazards are held constant in between).
+    /// and after an onset: the conditions' hazards are held constant in between, at their
+    /// values for the person's completed age).
     fn refresh_onset(&mut self, i: usize) {
-        let params = self.params();
         let now = self.now();
         let c = self.cohort();
         let pop = &c.pop;
-        let (age, imd, z) = (pop.age_years(i, now), pop.imd[i], pop.latent[i] as f64);
-        let held = pop.conditions[i];
-        c.onset_per_year[i] = params
-            .conditions
-            .iter()
-            .enumerate()
-            .filter(|(bit, _)| held & (1 << bit) == 0)
-            .map(|(_, cond)| cond.onset_per_year(age, imd, z, params.multimorbidity_loading))
-            .sum();
+        c.onset_per_year[i] =
+            c.onset_table.total(pop.age_years(i, now), pop.imd[i], pop.latent[i] as f64, pop.conditions[i]);
     }
 
     /// Emergency admission hazard per year of person `i` at home.
@@ -486,19 +479,16 @@ impl<'m> Replication<'m> {
 
     /// A new condition, chosen in proportion to each missing condition's onset hazard.
     fn onset(&mut self, i: usize) {
-        let params = self.params();
         let now = self.now();
         let c = self.cohort();
         let pop = &c.pop;
-        let (age, imd, z) = (pop.age_years(i, now), pop.imd[i], pop.latent[i] as f64);
-        let held = pop.conditions[i];
-        let loading = params.multimorbidity_loading;
-        let missing = || params.conditions.iter().enumerate().filter(move |(bit, _)| held & (1 << bit) == 0);
-        let total: f64 = missing().map(|(_, cond)| cond.onset_per_year(age, imd, z, loading)).sum();
+        let (age, imd, z, held) = (pop.age_years(i, now), pop.imd[i], pop.latent[i] as f64, pop.conditions[i]);
+        let hazards = || c.onset_table.hazards(age, imd, z, held);
+        let total: f64 = hazards().map(|(_, h)| h).sum();
         let target: f64 = c.rng[i].random::<f64>() * total;
         let mut acc = 0.0;
-        let chosen = missing().find(|(_, cond)| {
-            acc += cond.onset_per_year(age, imd, z, loading);
+        let chosen = hazards().find(|(_, h)| {
+            acc += h;
             target < acc
         });
         if let Some((bit, _)) = chosen {
