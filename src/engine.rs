@@ -69,8 +69,9 @@ impl<E, P: PendingSet<E> + Default> Default for EventQueue<E, P> {
     }
 }
 
-impl<E> EventQueue<E, RadixQueue<E>> {
-    /// An empty queue at time zero, on the default (radix heap) pending set.
+impl<E: Copy> EventQueue<E, RadixQueue<E>> {
+    /// An empty queue at time zero, on the default (radix heap) pending set (which
+    /// needs `Copy` events: the models' events are small `Copy` values).
     pub fn new() -> Self {
         EventQueue::with_set(RadixQueue::new())
     }
