@@ -76,7 +76,9 @@ struct YearAcc {
     emergency: u16,
     elective: u16,
     ae: u16,
-    gp: u16,
+    /// Expected GP contacts so far this year: the count is drawn once, when the year
+    /// closes (a sum of independent Poisson counts is Poisson with the summed mean).
+    gp_expected: f64,
     bed_minutes: u64,
     dtoc_minutes: u64,
     ic_minutes: u64,
@@ -84,6 +86,14 @@ struct YearAcc {
     care_home_minutes: u64,
     home_care_hours: f64,
     nursing_visits: f64,
+}
+
+/// A Poisson count with mean `mean` (0 for a mean of 0 or less), capped at `u16::MAX`.
+fn poisson_count(rng: &mut SimRng, mean: f64) -> u16 {
+    if mean <= 0.0 {
+        return 0;
+    }
+    Poisson::new(mean).map_or(0, |d| d.sample(rng).min(u16::MAX as f64) as u16)
 }
 
 /// A package or placement held at home.
@@ -284,8 +294,9 @@ impl<'m> Replication<'m> {
     }
 
     /// Hazards per year of person `i` now, in the order of [`KINDS`], except death's
-    /// (left 0: its time is drawn exactly by [`Self::years_to_death`]).
-    fn rates(&self, i: usize) -> [f64; 7] {
+    /// (left 0: its time is drawn exactly by [`Self::years_to_death`]), given the
+    /// person's emergency admission hazard at home (`emergency_per_year`).
+    fn rates(&self, i: usize, emergency_per_year: f64) -> [f64; 7] {
         let params = self.params();
         let c = self.cohort.as_ref().expect("invariant: cohort");
         let pop = &c.pop;
@@ -299,7 +310,7 @@ impl<'m> Replication<'m> {
         if c.active[i].is_none() {
             let row = params.emergency.row(age);
             let lever = c.pay.as_ref().filter(|p| p.is_enrolled(i)).map_or(1.0, |p| p.hazard_ratio);
-            out[3] = self.emergency_rate(i, now) * lever;
+            out[3] = emergency_per_year * lever;
             out[4] = params.elective_per_year_by_age[row];
             if age >= 65.0 && !in_home {
                 out[5] = params.care_home_per_year_fit * params.care_home_frailty_hr[f];
@@ -368,8 +379,9 @@ impl<'m> Replication<'m> {
     /// Draws person `i`'s next event from the hazards in force now.
     pub(super) fn reschedule(&mut self, i: usize) {
         let now = self.now();
-        let rates = self.rates(i);
-        let risk = 1.0 - (-self.emergency_rate(i, now)).exp();
+        let emergency_per_year = self.emergency_rate(i, now);
+        let rates = self.rates(i, emergency_per_year);
+        let risk = 1.0 - (-emergency_per_year).exp();
         let params = self.params();
         let window = params.emergency.readmission_window;
         let c = self.cohort();
@@ -438,15 +450,8 @@ impl<'m> Replication<'m> {
         } else {
             params.ae_per_year_by_age[params.emergency.row(age)] * params.ae_frailty_hr[pop.frailty[i] as usize]
         } * years;
-        let rng = &mut c.rng[i];
-        let draw = |rng: &mut SimRng, mean: f64| -> u16 {
-            if mean <= 0.0 {
-                return 0;
-            }
-            Poisson::new(mean).map_or(0, |d| d.sample(rng) as u16)
-        };
-        let (g, a) = (draw(rng, gp), draw(rng, ae));
-        c.acc[i].gp = c.acc[i].gp.saturating_add(g);
+        c.acc[i].gp_expected += gp;
+        let a = poisson_count(&mut c.rng[i], ae);
         c.acc[i].ae = c.acc[i].ae.saturating_add(a);
         self.pay_ae(i, a);
     }
@@ -854,6 +859,7 @@ impl<'m> Replication<'m> {
                 }
                 let end = c.pop.died_at[i].map_or(now, |d| d.min(now));
                 let a = std::mem::take(&mut c.acc[i]);
+                let gp_contacts = poisson_count(&mut c.rng[i], a.gp_expected);
                 let pop = &c.pop;
                 let age = pop.age_years(i, start);
                 let days = |m: u64| m as f64 / MINUTES_PER_DAY as f64;
@@ -874,7 +880,7 @@ impl<'m> Replication<'m> {
                 t.bed_days.push(days(a.bed_minutes) as f32);
                 t.dtoc_days.push(days(a.dtoc_minutes) as f32);
                 t.ae_attendances.push(a.ae);
-                t.gp_contacts.push(a.gp);
+                t.gp_contacts.push(gp_contacts);
                 t.intermediate_care_days.push(days(a.ic_minutes) as f32);
                 t.reablement_days.push(days(a.reablement_minutes) as f32);
                 t.home_care_hours.push(a.home_care_hours as f32);
@@ -889,9 +895,9 @@ impl<'m> Replication<'m> {
                     + costs.nursing_visit.scale(a.nursing_visits);
                 let social = costs.home_care_hour.scale(a.home_care_hours)
                     + costs.care_home_week.scale(days(a.care_home_minutes) / 7.0);
-                let primary: Pence = costs.gp_contact.scale(a.gp as f64);
+                let primary: Pence = costs.gp_contact.scale(gp_contacts as f64);
                 if let Some(p) = c.pay.as_mut() {
-                    p.gp(i, start, a.gp);
+                    p.gp(i, start, gp_contacts);
                 }
                 t.acute_cost_pence.push(acute.pence());
                 t.community_cost_pence.push(community.pence());
