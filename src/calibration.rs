@@ -194,6 +194,14 @@ impl ReportRow {
     pub fn inside(&self) -> bool {
         self.summary.n > 0 && within(&self.measure, self.summary.mean)
     }
+
+    /// True when the 95% interval of the across-replication mean overlaps the tolerance:
+    /// the replications cannot tell the model's value from one inside the target range.
+    pub fn consistent(&self) -> bool {
+        let (lo, hi) = self.measure.tolerance;
+        let (mean, half) = (self.summary.mean, self.summary.half_width);
+        self.summary.n > 0 && mean + half >= lo && mean - half <= hi
+    }
 }
 
 /// Runs every replication of the plan's first (baseline) scenario on `threads` threads

