@@ -484,6 +484,7 @@ impl<'m> Replication<'m> {
 
     /// The patient's journey ends (exit, turned away): frees their slot and, for a person
     /// of the cohort, returns them to the community.
+    #[inline(always)]
     fn end_journey(&mut self, id: PatientId) {
         let person = self.patients[id.0 as usize].person;
         self.free_slot(id);
@@ -492,6 +493,7 @@ impl<'m> Replication<'m> {
         }
     }
 
+    #[inline]
     fn free_slot(&mut self, id: PatientId) {
         let p = &mut self.patients[id.0 as usize];
         p.generation = p.generation.wrapping_add(1);
@@ -502,7 +504,20 @@ impl<'m> Replication<'m> {
     /// A patient leaves the place they hold in `pool` (to move on, to exit, or because
     /// they died): the stay is recorded, delays are counted, and the person-year of a
     /// cohort patient accrues the activity.
+    #[inline]
     fn record_episode(&mut self, id: PatientId, pool: PoolId, leave: care::Leave) {
+        let p = &self.patients[id.0 as usize];
+        // NOTE: most stays end unblocked, for a background patient, with no episode table:
+        // then there is nothing to record, and the call is skipped.
+        if p.blocked || p.person.is_some() || self.episodes.is_some() {
+            self.record_episode_in_full(id, pool, leave);
+        }
+    }
+
+    /// [`Replication::record_episode`] when there may be something to record (kept out of
+    /// line so that the check above stays small enough to inline).
+    #[inline(never)]
+    fn record_episode_in_full(&mut self, id: PatientId, pool: PoolId, leave: care::Leave) {
         let now = self.queue.now();
         let p = &self.patients[id.0 as usize];
         if p.blocked {
