@@ -136,14 +136,14 @@ impl Population {
         // Frailty cut-points at the configured quantiles of the 65+ scores.
         let mut older: Vec<f64> =
             (0..n).filter(|i| pop.age0_days[*i] as f64 >= 65.0 * DAYS_PER_YEAR).map(|i| scores[i]).collect();
-        older.sort_by(f64::total_cmp);
         let mut cuts = [f64::INFINITY; FRAILTY_LEVELS - 1];
         let mut acc = 0.0;
         for (level, cut) in cuts.iter_mut().enumerate() {
             acc += params.frailty.shares_65_plus[level];
             if !older.is_empty() {
+                // The idx-th smallest score: a selection, no full sort needed.
                 let idx = ((acc * older.len() as f64) as usize).min(older.len() - 1);
-                *cut = older[idx];
+                *cut = *older.select_nth_unstable_by(idx, f64::total_cmp).1;
             }
         }
         for (i, score) in scores.iter().enumerate() {
@@ -152,8 +152,13 @@ impl Population {
                 pop.frailty[i] = cuts.iter().filter(|c| score >= *c).count() as u8;
             }
         }
-        home_keys.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        for (_, i) in home_keys.iter().take(care_home_places as usize) {
+        // The residents are the `care_home_places` largest keys (ties by index): which
+        // people, not their order, matters, so a selection is enough.
+        let places = (care_home_places as usize).min(home_keys.len());
+        if places > 0 && places < home_keys.len() {
+            home_keys.select_nth_unstable_by(places, |a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        }
+        for (_, i) in &home_keys[..places] {
             pop.care_home[*i as usize] = true;
         }
         pop
