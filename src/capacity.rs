@@ -278,7 +278,7 @@ impl CarePool {
 
     /// A request for a place at `now`: taken at once, queued (FIFO within `priority`),
     /// or rejected, depending on room and the pool's behaviour when full.
-    #[inline]
+    #[inline(always)]
     pub fn request(&mut self, now: SimTime, patient: PatientId, generation: u32, priority: u8) -> Admission {
         self.advance(now);
         self.stats.arrivals += 1;
