@@ -2,6 +2,9 @@
 //! format. The output layer turns these into tables; nothing here knows about files.
 
 use crate::capacity::PoolStats;
+use crate::payment::Service;
+use crate::payment::settle::{Activity, ActivityKind};
+use crate::payment::tariff::Spell;
 
 /// Identifies one run of an experiment grid.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -321,16 +324,170 @@ impl EventTable {
 
 /// What the payment pass needs from a cohort run with `[payment]` (measurement window
 /// only, except enrolments, which are kept from the first selection).
+///
+/// The activity records are stored compactly, by kind, rather than as one vector of
+/// [`Activity`]: spells with their delayed days, A&E attendances as (person, day), units
+/// of each service in a vector of their own, and counts recorded for every person on
+/// one day (GP contacts per year) as one `u16` per person. [`ActivityLog::iter`] gives
+/// them back as [`Activity`] values, by kind rather than in the order they happened;
+/// every use of the log (the payment pass sums integer pence) is independent of that
+/// order.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ActivityLog {
-    /// Activity records in the order they happened.
-    pub activity: Vec<crate::payment::settle::Activity>,
+    /// Admitted spells.
+    pub(crate) spells: Vec<SpellRecord>,
+    /// A&E attendances: (person, run day).
+    pub(crate) ae: Vec<(u32, u32)>,
+    /// Units of each service, indexed by [`Service::index`].
+    pub(crate) units: [Vec<UnitsRecord>; Service::COUNT],
+    /// Counts of a service recorded for each person on one day.
+    pub(crate) counts: Vec<DayCounts>,
+    /// Records held, over every kind.
+    pub(crate) len: usize,
     /// Deaths: (person, run day).
     pub deaths: Vec<(u32, u32)>,
     /// Year-of-care enrolment spells (empty when year of care is not in force).
     pub enrolments: Vec<crate::payment::year_of_care::Enrolment>,
     /// Each person's age at the start of the run, days (for client finances).
     pub age0_days: Vec<u32>,
+}
+
+/// One admitted spell of an [`ActivityLog`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct SpellRecord {
+    /// Person index.
+    person: u32,
+    /// Run day of the record.
+    day: u32,
+    /// Delayed transfer of care days within the spell.
+    delayed_days: f64,
+    /// The spell.
+    spell: Spell,
+}
+
+/// Units of one service for one person on one day, in an [`ActivityLog`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct UnitsRecord {
+    /// Person index.
+    person: u32,
+    /// Run day.
+    day: u32,
+    /// Units.
+    units: f64,
+}
+
+/// Whole units of one service recorded on one day, one count per person (0 = no record).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct DayCounts {
+    /// The service.
+    service: Service,
+    /// Run day.
+    day: u32,
+    /// Units of each person, by person index.
+    counts: Vec<u16>,
+}
+
+impl ActivityLog {
+    /// Records one activity.
+    pub fn push(&mut self, a: Activity) {
+        let Activity { person, day, kind } = a;
+        match kind {
+            ActivityKind::Spell { spell, delayed_days } => {
+                self.spells.push(SpellRecord { person, day, delayed_days, spell })
+            }
+            ActivityKind::AeAttendance => self.ae.push((person, day)),
+            ActivityKind::Units { service, units } => {
+                self.units[service.index()].push(UnitsRecord { person, day, units })
+            }
+        }
+        self.len += 1;
+    }
+
+    /// Records `count` units of `service` for `person` on `day`: the same record as
+    /// [`ActivityLog::push`] of `count` units, stored as one `u16` per person of `people`
+    /// for every (service, day) recorded this way (so a count recorded for most people
+    /// on one day, such as GP contacts per year, costs two bytes a person).
+    pub fn push_count(&mut self, person: u32, day: u32, service: Service, count: u16, people: usize) {
+        let i = person as usize;
+        let block = match self.counts.iter().position(|c| c.service == service && c.day == day) {
+            Some(b) => b,
+            None => {
+                self.counts.push(DayCounts { service, day, counts: Vec::new() });
+                self.counts.len() - 1
+            }
+        };
+        let counts = &mut self.counts[block].counts;
+        if counts.len() <= i {
+            counts.resize(people.max(i + 1), 0);
+        }
+        if count == 0 || counts[i] != 0 {
+            // A zero count, or a second one for the same day: an ordinary record.
+            self.push(Activity { person, day, kind: ActivityKind::Units { service, units: count as f64 } });
+            return;
+        }
+        counts[i] = count;
+        self.len += 1;
+    }
+
+    /// Number of activity records.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when no activity is recorded.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Every activity record, by kind (spells, A&E attendances, units by service,
+    /// counts), each kind in the order recorded.
+    pub fn iter(&self) -> impl Iterator<Item = Activity> + Clone + '_ {
+        self.records(|_| true)
+    }
+
+    /// The activity records of financial year `year` (run days `365 × year` to
+    /// `365 × (year + 1)`), in the order of [`ActivityLog::iter`].
+    pub fn in_year(&self, year: u16) -> impl Iterator<Item = Activity> + Clone + '_ {
+        self.records(move |day| day / crate::payment::DAYS_PER_YEAR == year as u32)
+    }
+
+    /// The records whose day passes `keep`.
+    fn records<'a, F: Fn(u32) -> bool + Copy + 'a>(&'a self, keep: F) -> impl Iterator<Item = Activity> + Clone + 'a {
+        let spells = self.spells.iter().filter(move |r| keep(r.day)).map(|r| Activity {
+            person: r.person,
+            day: r.day,
+            kind: ActivityKind::Spell { spell: r.spell, delayed_days: r.delayed_days },
+        });
+        let ae = self.ae.iter().filter(move |r| keep(r.1)).map(|&(person, day)| Activity {
+            person,
+            day,
+            kind: ActivityKind::AeAttendance,
+        });
+        let units = Service::ALL.into_iter().zip(&self.units).flat_map(move |(service, records)| {
+            records.iter().filter(move |r| keep(r.day)).map(move |r| Activity {
+                person: r.person,
+                day: r.day,
+                kind: ActivityKind::Units { service, units: r.units },
+            })
+        });
+        let counts = self.counts.iter().filter(move |c| keep(c.day)).flat_map(|c| {
+            c.counts.iter().enumerate().filter(|(_, n)| **n > 0).map(|(person, &n)| Activity {
+                person: person as u32,
+                day: c.day,
+                kind: ActivityKind::Units { service: c.service, units: n as f64 },
+            })
+        });
+        spells.chain(ae).chain(units).chain(counts)
+    }
+
+    /// Releases the spare capacity of every record vector (once recording is over).
+    pub fn shrink_to_fit(&mut self) {
+        self.spells.shrink_to_fit();
+        self.ae.shrink_to_fit();
+        self.units.iter_mut().for_each(Vec::shrink_to_fit);
+        self.deaths.shrink_to_fit();
+        self.enrolments.shrink_to_fit();
+    }
 }
 
 /// Everything one run produced.

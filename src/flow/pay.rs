@@ -16,6 +16,9 @@ use crate::payment::year_of_care::{CohortRule, Enrolment, PersonAttributes, sele
 use crate::record::ActivityLog;
 use crate::time::{MINUTES_PER_DAY, SimTime};
 
+/// `PayLog::enrolled` of a person with no open enrolment.
+const NOT_ENROLLED: u32 = u32::MAX;
+
 /// Minutes in a week.
 const MINUTES_PER_WEEK: u64 = 7 * MINUTES_PER_DAY;
 
@@ -30,8 +33,9 @@ pub(super) struct PayLog {
     spell_delay_minutes: Vec<u32>,
     /// Whether each person's last discharge ended an elective spell.
     last_elective: Vec<bool>,
-    /// Index into `log.enrolments` of each person's open enrolment.
-    enrolled: Vec<Option<u32>>,
+    /// Index into `log.enrolments` of each person's open enrolment ([`NOT_ENROLLED`]
+    /// when none).
+    enrolled: Vec<u32>,
     /// Selection rule, when year of care is in force.
     rule: Option<CohortRule>,
     /// Emergency hazard ratio of enrolled people (1 = lever off).
@@ -45,7 +49,7 @@ impl PayLog {
             log: ActivityLog::default(),
             spell_delay_minutes: vec![0; n],
             last_elective: vec![false; n],
-            enrolled: vec![None; n],
+            enrolled: vec![NOT_ENROLLED; n],
             rule: spec.year_of_care.as_ref().map(|y| y.rule),
             hazard_ratio: spec.year_of_care.as_ref().map_or(1.0, |y| y.admission_hazard_ratio),
         }
@@ -54,22 +58,20 @@ impl PayLog {
     /// True when person `i` is enrolled in year of care now.
     #[inline]
     pub(super) fn is_enrolled(&self, i: usize) -> bool {
-        self.enrolled[i].is_some()
+        self.enrolled[i] != NOT_ENROLLED
     }
 
     /// Records `gp` GP contacts of person `i` in the year starting at `year_start`.
     pub(super) fn gp(&mut self, i: usize, year_start: SimTime, gp: u16) {
         if gp > 0 {
-            self.log.activity.push(Activity {
-                person: i as u32,
-                day: day_of(year_start) + 182,
-                kind: ActivityKind::Units { service: Service::PrimaryCare, units: gp as f64 },
-            });
+            let people = self.enrolled.len();
+            self.log.push_count(i as u32, day_of(year_start) + 182, Service::PrimaryCare, gp, people);
         }
     }
 
-    /// Hands the records over.
-    pub(super) fn into_log(self) -> ActivityLog {
+    /// Hands the records over, without spare capacity.
+    pub(super) fn into_log(mut self) -> ActivityLog {
+        self.log.shrink_to_fit();
         self.log
     }
 }
@@ -86,7 +88,7 @@ fn push_weekly(log: &mut ActivityLog, person: u32, service: Service, from: SimTi
     while start < to {
         let end = SimTime(to.minutes().min(start.minutes() + MINUTES_PER_WEEK));
         let share = end.since(start).minutes() as f64 / MINUTES_PER_WEEK as f64;
-        log.activity.push(Activity {
+        log.push(Activity {
             person,
             day: day_of(start),
             kind: ActivityKind::Units { service, units: share * units_per_week },
@@ -115,7 +117,7 @@ impl<'m> Replication<'m> {
         let day = day_of(self.now());
         if let Some(p) = self.pay() {
             for _ in 0..ae {
-                p.log.activity.push(Activity { person: i as u32, day, kind: ActivityKind::AeAttendance });
+                p.log.push(Activity { person: i as u32, day, kind: ActivityKind::AeAttendance });
             }
         }
     }
@@ -138,7 +140,7 @@ impl<'m> Replication<'m> {
         match setting {
             Setting::HomeCare => push_weekly(&mut p.log, i as u32, Service::HomeCare, from, now, per_week),
             Setting::CareHome => push_weekly(&mut p.log, i as u32, Service::CareHome, from, now, 1.0),
-            Setting::CommunityNursing => p.log.activity.push(Activity {
+            Setting::CommunityNursing => p.log.push(Activity {
                 person: i as u32,
                 day: day_of(from),
                 kind: ActivityKind::Units {
@@ -149,7 +151,7 @@ impl<'m> Replication<'m> {
             Setting::IntermediateCare | Setting::Reablement => {
                 let service =
                     if setting == Setting::Reablement { Service::Reablement } else { Service::IntermediateCare };
-                p.log.activity.push(Activity {
+                p.log.push(Activity {
                     person: i as u32,
                     day: day_of(from),
                     kind: ActivityKind::Units { service, units: now.since(from).as_days_f64() },
@@ -204,7 +206,7 @@ impl<'m> Replication<'m> {
             exclusion: None,
             specialised: false,
         };
-        p.log.activity.push(Activity {
+        p.log.push(Activity {
             person: i as u32,
             day: day_of(now),
             kind: ActivityKind::Spell { spell, delayed_days: delayed as f64 / MINUTES_PER_DAY as f64 },
@@ -218,8 +220,9 @@ impl<'m> Replication<'m> {
             return;
         };
         p.log.deaths.push((i as u32, day));
-        if let Some(e) = p.enrolled[i].take() {
-            p.log.enrolments[e as usize].end_day = Some(day);
+        let e = std::mem::replace(&mut p.enrolled[i], NOT_ENROLLED);
+        if let Some(e) = p.log.enrolments.get_mut(e as usize) {
+            e.end_day = Some(day);
         }
     }
 
@@ -256,9 +259,9 @@ impl<'m> Replication<'m> {
         if let Some(p) = self.pay() {
             for (&i, band) in alive.iter().zip(chosen) {
                 if let Some(band) = band
-                    && p.enrolled[i as usize].is_none()
+                    && p.enrolled[i as usize] == NOT_ENROLLED
                 {
-                    p.enrolled[i as usize] = Some(p.log.enrolments.len() as u32);
+                    p.enrolled[i as usize] = p.log.enrolments.len() as u32;
                     p.log.enrolments.push(Enrolment { person: i, band, start_day: day, end_day: None });
                     newly.push(i);
                 }

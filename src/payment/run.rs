@@ -62,7 +62,7 @@ pub struct RunPayments {
 pub fn draw_finances(spec: &PaymentSpec, log: &ActivityLog, master_seed: u64, key: RunKey) -> Vec<ClientFinances> {
     let mut out = vec![ClientFinances::default(); log.age0_days.len()];
     let mut needed = vec![false; log.age0_days.len()];
-    for a in &log.activity {
+    for a in log.iter() {
         if let ActivityKind::Units { service: Service::HomeCare | Service::CareHome, .. } = a.kind {
             needed[a.person as usize] = true;
         }
@@ -124,7 +124,6 @@ fn settle_years(run: &RunToSettle<'_>) -> Result<Vec<(u16, Settlement)>, Payment
     let mut out = Vec::new();
     for year in window_years(window_days.0, window_days.1) {
         let in_year = |day: u32| day / DAYS_PER_YEAR == year as u32;
-        let activity: Vec<Activity> = log.activity.iter().filter(|a| in_year(a.day)).copied().collect();
         let deaths: Vec<Death> = log
             .deaths
             .iter()
@@ -134,7 +133,7 @@ fn settle_years(run: &RunToSettle<'_>) -> Result<Vec<(u16, Settlement)>, Payment
                 Death { person, day, estate_pence: f.savings_pence + f.home_value_pence }
             })
             .collect();
-        let inputs = YearInputs { year, activity: &activity, finances: &finances, deaths: &deaths, costs };
+        let inputs = YearInputs { year, activity: log.in_year(year), finances: &finances, deaths: &deaths, costs };
         out.push((year, settle(&inputs, &regime, &spec.area)?));
     }
     Ok(out)
@@ -169,20 +168,15 @@ pub fn settle_run(run: &RunToSettle<'_>) -> Result<RunPayments, PaymentError> {
     Ok(RunPayments { ledger: ledger.aggregate(), org_years, by_person_year, years, enrolled_people })
 }
 
-/// Resource costs of every activity of a log at unit costs.
-fn costs_of(log: &ActivityLog, costs: &UnitCosts, spec: &PaymentSpec) -> Result<Vec<ResourceCost>, PaymentError> {
-    log.activity
-        .iter()
-        .map(|a| {
-            let service = a.service();
-            Ok(ResourceCost {
-                provider: spec.area.services.provider_of(service)?,
-                service,
-                month: a.month(),
-                amount: resource_cost(a, costs)?,
-            })
-        })
-        .collect()
+/// Resource cost of one activity at unit costs, with its provider.
+fn cost_of(a: &Activity, costs: &UnitCosts, spec: &PaymentSpec) -> Result<ResourceCost, PaymentError> {
+    let service = a.service();
+    Ok(ResourceCost {
+        provider: spec.area.services.provider_of(service)?,
+        service,
+        month: a.month(),
+        amount: resource_cost(a, costs)?,
+    })
 }
 
 /// One pilot run: its activity, its measurement window `[from, to)` in run days, and
@@ -212,7 +206,8 @@ pub fn calibrate(
     let mut single = (Pence::ZERO, Pence::ZERO);
     for (log, (from, to), _) in pilots {
         years_total += to.saturating_sub(*from) as f64 / DAYS_PER_YEAR as f64;
-        for (a, c) in log.activity.iter().zip(costs_of(log, costs, spec)?) {
+        for a in log.iter() {
+            let c = cost_of(&a, costs, spec)?;
             if let ActivityKind::Spell { spell, .. } = a.kind
                 && spell.class == AdmissionClass::Emergency
             {

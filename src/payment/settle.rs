@@ -192,13 +192,16 @@ pub struct Death {
     pub estate_pence: Pence,
 }
 
-/// Everything one person-level pass needs besides the regime.
+/// Everything one person-level pass needs besides the regime. `A` is the year's
+/// activity, iterated once: a slice's `iter().copied()`, or
+/// [`ActivityLog::in_year`](crate::record::ActivityLog::in_year) of a run's log (no copy
+/// of the records).
 #[derive(Clone, Copy, Debug)]
-pub struct YearInputs<'a> {
+pub struct YearInputs<'a, A> {
     /// Financial year index.
     pub year: u16,
     /// Activity in the year.
-    pub activity: &'a [Activity],
+    pub activity: A,
     /// Finances by person index (missing = no capital, no income).
     pub finances: &'a [ClientFinances],
     /// Deaths in the year.
@@ -239,13 +242,16 @@ fn tx(
 }
 
 /// Settles one financial year of activity under `regime` in `area`.
-pub fn settle(inputs: &YearInputs<'_>, regime: &Regime, area: &TypicalArea) -> Result<Settlement, PaymentError> {
+pub fn settle<A>(inputs: &YearInputs<'_, A>, regime: &Regime, area: &TypicalArea) -> Result<Settlement, PaymentError>
+where
+    A: IntoIterator<Item = Activity> + Clone,
+{
     regime.tariff.validate()?;
     regime.charging.validate()?;
     let first = MonthIndex(inputs.year * 12);
     let last = MonthIndex(inputs.year * 12 + 11);
     let mut ledger = Ledger::new();
-    let mut resource_costs = Vec::with_capacity(inputs.activity.len());
+    let mut resource_costs = Vec::new();
     // Emergency spell value (after R7) by (payer, provider) and month in year, for MRET.
     let mut emergency: HashMap<(OrgId, OrgId), [Pence; 12]> = HashMap::new();
     let mut council_paid_by_person: HashMap<u32, Pence> = HashMap::new();
@@ -268,11 +274,11 @@ pub fn settle(inputs: &YearInputs<'_>, regime: &Regime, area: &TypicalArea) -> R
         }
     };
 
-    for a in inputs.activity {
+    for a in inputs.activity.clone() {
         let service = a.service();
         let provider = area.services.provider_of(service)?;
         let month = a.month();
-        let cost = resource_cost(a, inputs.costs)?;
+        let cost = resource_cost(&a, inputs.costs)?;
         resource_costs.push(ResourceCost { provider, service, month, amount: cost });
 
         let covered_by_yoc =
@@ -654,7 +660,13 @@ mod tests {
         for entity in 0..10 {
             let (activity, finances, deaths) = random_activity(entity);
             let c = costs();
-            let inputs = YearInputs { year: 0, activity: &activity, finances: &finances, deaths: &deaths, costs: &c };
+            let inputs = YearInputs {
+                year: 0,
+                activity: activity.iter().copied(),
+                finances: &finances,
+                deaths: &deaths,
+                costs: &c,
+            };
             let a = settle(&inputs, &separate_budgets(&area), &area).unwrap();
             let b = settle(&inputs, &integrated(&area), &area).unwrap();
             let mut alliance = integrated(&area);
@@ -690,7 +702,13 @@ mod tests {
         let (mut activity, finances, deaths) = random_activity(3);
         let c = costs();
         let before = settle(
-            &YearInputs { year: 0, activity: &activity, finances: &finances, deaths: &deaths, costs: &c },
+            &YearInputs {
+                year: 0,
+                activity: activity.iter().copied(),
+                finances: &finances,
+                deaths: &deaths,
+                costs: &c,
+            },
             &separate_budgets(&area),
             &area,
         )
@@ -707,7 +725,13 @@ mod tests {
         };
         activity.push(Activity { person: 0, day: 205, kind: ActivityKind::Spell { spell, delayed_days: 2.0 } });
         let after = settle(
-            &YearInputs { year: 0, activity: &activity, finances: &finances, deaths: &deaths, costs: &c },
+            &YearInputs {
+                year: 0,
+                activity: activity.iter().copied(),
+                finances: &finances,
+                deaths: &deaths,
+                costs: &c,
+            },
             &separate_budgets(&area),
             &area,
         )
@@ -742,9 +766,12 @@ mod tests {
         let mut regime = separate_budgets(&area);
         regime.blocks.clear();
         regime.tariff.mret.baseline_pence = Some(Pence(300_000));
-        let s =
-            settle(&YearInputs { year: 0, activity: &activity, finances: &[], deaths: &[], costs: &c }, &regime, &area)
-                .unwrap();
+        let s = settle(
+            &YearInputs { year: 0, activity: activity.iter().copied(), finances: &[], deaths: &[], costs: &c },
+            &regime,
+            &area,
+        )
+        .unwrap();
         assert_eq!(s.ledger.account_balance(area.acute, Account::Income), Pence(351_480));
         let retained: Pence =
             s.ledger.transactions().iter().filter(|t| t.account == Account::MretWithheld).map(|t| t.amount).sum();
@@ -754,8 +781,12 @@ mod tests {
         // MRET enabled without a baseline is an error, not a silent zero.
         regime.tariff.mret.baseline_pence = None;
         assert!(
-            settle(&YearInputs { year: 0, activity: &activity, finances: &[], deaths: &[], costs: &c }, &regime, &area)
-                .is_err()
+            settle(
+                &YearInputs { year: 0, activity: activity.iter().copied(), finances: &[], deaths: &[], costs: &c },
+                &regime,
+                &area
+            )
+            .is_err()
         );
     }
 }

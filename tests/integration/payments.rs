@@ -82,7 +82,7 @@ fn the_ledger_balances_and_reconciles_with_activity() {
         let gp_cost: i64 = py.primary_care_cost_pence.iter().sum();
         assert_eq!(org_total(&plan, &pay, "gp_practices", |o| o.net_income_pence.0), gp_cost, "{scenario}: GP");
         // Every A&E attendance counted in the person-years is one priced record.
-        let ae_records = log.activity.iter().filter(|a| matches!(a.kind, ActivityKind::AeAttendance)).count() as u64;
+        let ae_records = log.iter().filter(|a| matches!(a.kind, ActivityKind::AeAttendance)).count() as u64;
         assert_eq!(ae_records, py.ae_attendances.iter().map(|x| *x as u64).sum::<u64>(), "{scenario}: A&E");
         // Social care is paid at its price, by the council (or pool or holder) and people.
         for org in ["home_care_provider", "care_homes"] {
@@ -102,7 +102,7 @@ fn the_ledger_balances_and_reconciles_with_activity() {
         let person_years: i64 = py.community_cost_pence.iter().sum::<i64>()
             + py.social_care_cost_pence.iter().sum::<i64>()
             + py.primary_care_cost_pence.iter().sum::<i64>();
-        let roundings = (log.activity.len() + 3 * py.len()) as i64;
+        let roundings = (log.len() + 3 * py.len()) as i64;
         assert!(
             (settled - person_years).abs() <= roundings,
             "{scenario}: resource cost outside hospital: settled {settled}, person-years {person_years}"
