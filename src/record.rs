@@ -225,10 +225,21 @@ impl PersonYearTable {
             pool_paid_pence: vec![0; n],
             client_paid_pence: vec![0; n],
         };
+        // Rows are recorded year by year in person order, so a row is found by binary
+        // search on (year, person); a table in any other order is indexed by a map.
+        let sorted = (1..n).all(|r| (self.year[r - 1], self.person[r - 1]) < (self.year[r], self.person[r]));
         let rows: std::collections::HashMap<(u32, u16), usize> =
-            (0..n).map(|r| ((self.person[r], self.year[r]), r)).collect();
+            if sorted { Default::default() } else { (0..n).map(|r| ((self.person[r], self.year[r]), r)).collect() };
+        let find = |person: u32, year: u16| {
+            if sorted {
+                let (lo, hi) = (self.year.partition_point(|&y| y < year), self.year.partition_point(|&y| y <= year));
+                self.person[lo..hi].binary_search(&person).ok().map(|r| lo + r)
+            } else {
+                rows.get(&(person, year)).copied()
+            }
+        };
         for &(person, year, payer, amount) in by_person_year {
-            let Some(&r) = rows.get(&(person, year)) else { continue };
+            let Some(r) = find(person, year) else { continue };
             let column = match registry.kind(payer) {
                 Ok(OrgKind::Commissioner) => &mut out.ccg_paid_pence,
                 Ok(OrgKind::Council) => &mut out.council_paid_pence,

@@ -213,10 +213,28 @@ pub struct Posting {
     pub amount: Pence,
 }
 
-/// A list of transactions (append-only).
-#[derive(Clone, Debug, Default, PartialEq)]
+/// The grouping key of a [`Ledger`]: every field of a [`Transaction`] but the amount.
+type TxKey = (OrgId, OrgId, Account, MonthIndex, Currency, Reason);
+
+/// Transactions posted (append-only), summed as they are posted by every field but the
+/// amount: one row per (payer, payee, account, month, currency, reason), with the number
+/// of transactions it sums. Every total the ledger reports (balances, public spend,
+/// [`Ledger::aggregate`]) is a sum of amounts, so it is the same as over the individual
+/// transactions, without holding one entry per transaction.
+#[derive(Clone, Debug, Default)]
 pub struct Ledger {
+    /// One row per key, in order of first posting; amounts summed.
     transactions: Vec<Transaction>,
+    /// Transactions summed by each row.
+    counts: Vec<u32>,
+    /// Row of each key.
+    index: std::collections::HashMap<TxKey, u32>,
+}
+
+impl PartialEq for Ledger {
+    fn eq(&self, other: &Ledger) -> bool {
+        self.transactions == other.transactions && self.counts == other.counts
+    }
 }
 
 impl Ledger {
@@ -238,7 +256,23 @@ impl Ledger {
             std::mem::swap(&mut tx.payer, &mut tx.payee);
             tx.amount = -tx.amount;
         }
-        self.transactions.push(tx);
+        self.add(tx, 1);
+    }
+
+    /// Adds `tx` (amount ≥ 0) as `count` transactions to its row.
+    fn add(&mut self, tx: Transaction, count: u32) {
+        let key = (tx.payer, tx.payee, tx.account, tx.month, tx.currency, tx.reason);
+        match self.index.get(&key) {
+            Some(&row) => {
+                self.transactions[row as usize].amount += tx.amount;
+                self.counts[row as usize] += count;
+            }
+            None => {
+                self.index.insert(key, self.transactions.len() as u32);
+                self.transactions.push(tx);
+                self.counts.push(count);
+            }
+        }
     }
 
     /// Records every transaction of `txs` by [`Ledger::post`].
@@ -248,9 +282,27 @@ impl Ledger {
         }
     }
 
-    /// The transactions, in posting order.
+    /// Adds every transaction of `other` (its rows, with their counts).
+    pub fn merge(&mut self, other: &Ledger) {
+        for (tx, count) in other.transactions.iter().zip(&other.counts) {
+            self.add(*tx, *count);
+        }
+    }
+
+    /// The transactions summed by (payer, payee, account, month, currency, reason), one
+    /// row per key in order of first posting; each amount is ≥ 0.
     pub fn transactions(&self) -> &[Transaction] {
         &self.transactions
+    }
+
+    /// The number of transactions each row of [`Ledger::transactions`] sums.
+    pub fn counts(&self) -> &[u32] {
+        &self.counts
+    }
+
+    /// The number of transactions posted (zero amounts excluded).
+    pub fn posted(&self) -> u64 {
+        self.counts.iter().map(|&n| n as u64).sum()
     }
 
     /// The two postings of every transaction (debit to the payer, credit to the payee).
@@ -349,10 +401,10 @@ impl Ledger {
     pub fn aggregate(&self) -> LedgerTable {
         let mut groups: std::collections::BTreeMap<(OrgId, OrgId, Account, MonthIndex), (i64, u32)> =
             Default::default();
-        for t in &self.transactions {
+        for (t, n) in self.transactions.iter().zip(&self.counts) {
             let e = groups.entry((t.payer, t.payee, t.account, t.month)).or_default();
             e.0 += t.amount.0;
-            e.1 += 1;
+            e.1 += n;
         }
         let mut table = LedgerTable::default();
         for ((payer, payee, account, month), (amount, n)) in groups {
@@ -451,7 +503,7 @@ mod tests {
             let t = l.aggregate();
             let gross: i64 = l.transactions().iter().map(|t| t.amount.0).sum();
             assert_eq!(t.amount_pence.iter().sum::<i64>(), gross);
-            assert_eq!(t.transactions.iter().map(|&n| n as usize).sum::<usize>(), l.transactions().len());
+            assert_eq!(t.transactions.iter().map(|&n| n as u64).sum::<u64>(), l.posted());
             // Public spend: the sum over payers equals public → non-public flows minus
             // the reverse, computed independently by kind.
             let spend: Pence = l.public_spend_by_payer(&area.registry).unwrap().iter().map(|r| r.1).sum();
@@ -485,7 +537,7 @@ mod tests {
         let mut l = Ledger::new();
         l.post(tx(OrgId(0), OrgId(3), Account::Block, 11, -2_500));
         l.post(tx(OrgId(0), OrgId(3), Account::Block, 11, 0));
-        assert_eq!(l.transactions().len(), 1);
+        assert_eq!((l.transactions().len(), l.posted()), (1, 1));
         let t = l.transactions()[0];
         assert_eq!((t.payer, t.payee, t.amount), (OrgId(3), OrgId(0), Pence(2_500)));
     }

@@ -160,7 +160,7 @@ pub fn settle_run(run: &RunToSettle<'_>) -> Result<RunPayments, PaymentError> {
             });
         }
         by_person_year.extend(s.by_person.iter().map(|&(p, o, a)| (p, year, o, a)));
-        ledger.extend(s.ledger.transactions().iter().copied());
+        ledger.merge(&s.ledger);
     }
     ledger.check_balanced().map_err(|e| PaymentError::InvalidParameter { name: "ledger", reason: e.to_string() })?;
     let first_day = years.first().map_or(0, |y| *y as u32 * DAYS_PER_YEAR).max(window_days.0);

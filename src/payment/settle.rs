@@ -33,7 +33,7 @@
 //! (R9) are priced by [`super::tariff`] but not settled here: the simulation records
 //! neither a CQUIN outcome nor outpatient activity yet.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::block::BlockContract;
 use super::ledger::{Account, Currency, Ledger, Reason, ResourceCost, Transaction};
@@ -215,7 +215,8 @@ pub struct YearInputs<'a, A> {
 pub struct Settlement {
     /// Payments.
     pub ledger: Ledger,
-    /// Resource cost of every activity, in activity order.
+    /// Resource cost of the activity, summed by (provider, service, month) and sorted
+    /// by that key.
     pub resource_costs: Vec<ResourceCost>,
     /// Year-of-care settlement, if in force.
     pub year_of_care: Option<YearEndSettlement>,
@@ -251,7 +252,7 @@ where
     let first = MonthIndex(inputs.year * 12);
     let last = MonthIndex(inputs.year * 12 + 11);
     let mut ledger = Ledger::new();
-    let mut resource_costs = Vec::new();
+    let mut resource_costs: BTreeMap<(OrgId, Service, MonthIndex), Pence> = BTreeMap::new();
     // Emergency spell value (after R7) by (payer, provider) and month in year, for MRET.
     let mut emergency: HashMap<(OrgId, OrgId), [Pence; 12]> = HashMap::new();
     let mut council_paid_by_person: HashMap<u32, Pence> = HashMap::new();
@@ -279,7 +280,7 @@ where
         let provider = area.services.provider_of(service)?;
         let month = a.month();
         let cost = resource_cost(&a, inputs.costs)?;
-        resource_costs.push(ResourceCost { provider, service, month, amount: cost });
+        *resource_costs.entry((provider, service, month)).or_default() += cost;
 
         let covered_by_yoc =
             regime.year_of_care.as_ref().filter(|y| y.scope.covers(service) && enrolled(a.person, a.day));
@@ -515,6 +516,10 @@ where
 
     let mut by_person: Vec<(u32, OrgId, Pence)> = by_person.into_iter().map(|((p, o), a)| (p, o, a)).collect();
     by_person.sort_unstable_by_key(|(p, o, _)| (*p, *o));
+    let resource_costs = resource_costs
+        .into_iter()
+        .map(|((provider, service, month), amount)| ResourceCost { provider, service, month, amount })
+        .collect();
     Ok(Settlement { ledger, resource_costs, year_of_care: yoc_settlement, enrolled_years, by_person })
 }
 
@@ -681,7 +686,7 @@ mod tests {
             assert_eq!(c3.ledger.net_balance(area.pool), Pence::ZERO);
             check_identities(&a, &area);
             check_identities(&b, &area);
-            // Same activity → identical resource cost, record by record.
+            // Same activity → identical resource cost, by provider, service and month.
             assert_eq!(a.resource_costs, b.resource_costs);
             let expect: Pence = activity.iter().map(|x| resource_cost(x, &c).unwrap()).sum();
             assert_eq!(a.resource_costs.iter().map(|r| r.amount).sum::<Pence>(), expect);
