@@ -12,7 +12,7 @@ use super::Replication;
 use crate::payment::Service;
 use crate::payment::settle::{Activity, ActivityKind};
 use crate::payment::tariff::{AdmissionClass, HrgGroupId, IndexSpell, Spell};
-use crate::payment::year_of_care::{CohortRule, Enrolment, PersonAttributes, select_cohort};
+use crate::payment::year_of_care::{CohortRule, Enrolment, PersonAttributes, select_cohort_by};
 use crate::record::ActivityLog;
 use crate::time::{MINUTES_PER_DAY, SimTime};
 
@@ -245,16 +245,16 @@ impl<'m> Replication<'m> {
         };
         let pop = &c.pop;
         let alive: Vec<u32> = (0..pop.len() as u32).filter(|&i| pop.died_at[i as usize].is_none()).collect();
-        let people: Vec<PersonAttributes> = alive
-            .iter()
-            .map(|&i| PersonAttributes {
-                conditions: pop.n_conditions(i as usize) as u8,
-                frailty: pop.frailty[i as usize],
-                risk: pop.risk[i as usize] as f64,
+        let person = |k: usize| {
+            let i = alive[k] as usize;
+            PersonAttributes {
+                conditions: pop.n_conditions(i) as u8,
+                frailty: pop.frailty[i],
+                risk: pop.risk[i] as f64,
                 rising_risk: false,
-            })
-            .collect();
-        let chosen = select_cohort(&people, &rule);
+            }
+        };
+        let chosen = select_cohort_by(alive.len(), person, &rule);
         let mut newly = Vec::new();
         if let Some(p) = self.pay() {
             for (&i, band) in alive.iter().zip(chosen) {

@@ -146,19 +146,28 @@ impl CohortRule {
 /// selected. The top-k% set is `round(k × N)` people with the highest risk; the other
 /// filters then narrow it.
 pub fn select_cohort(people: &[PersonAttributes], rule: &CohortRule) -> Vec<Option<Band>> {
-    let mut in_top = vec![rule.top_risk_fraction.is_none(); people.len()];
+    select_cohort_by(people.len(), |i| people[i], rule)
+}
+
+/// [`select_cohort`] over `n` people whose attributes `person(i)` gives on demand (no
+/// vector of attributes: a cohort run selects among every living person each quarter).
+/// Ties in risk go to the lower index, as in [`select_cohort`].
+pub fn select_cohort_by(n: usize, person: impl Fn(usize) -> PersonAttributes, rule: &CohortRule) -> Vec<Option<Band>> {
+    let mut in_top = vec![rule.top_risk_fraction.is_none(); n];
     if let Some(k) = rule.top_risk_fraction {
-        let n = ((k.clamp(0.0, 1.0) * people.len() as f64).round() as usize).min(people.len());
-        let mut order: Vec<usize> = (0..people.len()).collect();
-        order.sort_by(|&a, &b| people[b].risk.total_cmp(&people[a].risk).then(a.cmp(&b)));
-        for &i in &order[..n] {
-            in_top[i] = true;
+        let top = ((k.clamp(0.0, 1.0) * n as f64).round() as usize).min(n);
+        let risk: Vec<f64> = (0..n).map(|i| person(i).risk).collect();
+        let mut order: Vec<u32> = (0..n as u32).collect();
+        order.sort_by(|&a, &b| risk[b as usize].total_cmp(&risk[a as usize]).then(a.cmp(&b)));
+        for &i in &order[..top] {
+            in_top[i as usize] = true;
         }
     }
-    people
-        .iter()
-        .zip(in_top)
-        .map(|(p, top)| {
+    in_top
+        .into_iter()
+        .enumerate()
+        .map(|(i, top)| {
+            let p = person(i);
             let band = Band::from_conditions(p.conditions);
             let ok = top
                 && band >= rule.min_band
