@@ -254,6 +254,39 @@ impl PersonYearTable {
 }
 
 impl PersonYearTable {
+    /// Reserves room for exactly `additional` more rows in every column, so that a
+    /// year's rows, pushed one person at a time, do not grow the columns by doubling
+    /// (which leaves up to half of each column unused, and copies it as it grows).
+    pub fn reserve(&mut self, additional: usize) {
+        self.person.reserve_exact(additional);
+        self.year.reserve_exact(additional);
+        self.age_years.reserve_exact(additional);
+        self.age_band.reserve_exact(additional);
+        self.male.reserve_exact(additional);
+        self.imd.reserve_exact(additional);
+        self.conditions.reserve_exact(additional);
+        self.frailty.reserve_exact(additional);
+        self.care_home.reserve_exact(additional);
+        self.risk.reserve_exact(additional);
+        self.exposure_days.reserve_exact(additional);
+        self.emergency_admissions.reserve_exact(additional);
+        self.elective_admissions.reserve_exact(additional);
+        self.bed_days.reserve_exact(additional);
+        self.dtoc_days.reserve_exact(additional);
+        self.ae_attendances.reserve_exact(additional);
+        self.gp_contacts.reserve_exact(additional);
+        self.intermediate_care_days.reserve_exact(additional);
+        self.reablement_days.reserve_exact(additional);
+        self.home_care_hours.reserve_exact(additional);
+        self.care_home_weeks.reserve_exact(additional);
+        self.nursing_visits.reserve_exact(additional);
+        self.acute_cost_pence.reserve_exact(additional);
+        self.community_cost_pence.reserve_exact(additional);
+        self.social_care_cost_pence.reserve_exact(additional);
+        self.primary_care_cost_pence.reserve_exact(additional);
+        self.died.reserve_exact(additional);
+    }
+
     /// Number of rows.
     pub fn len(&self) -> usize {
         self.person.len()

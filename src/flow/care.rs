@@ -853,6 +853,7 @@ impl<'m> Replication<'m> {
         let start = c.year_start;
         if start >= warmup {
             let costs = &params.costs;
+            c.table.reserve(c.pop.len());
             for i in 0..c.pop.len() {
                 if c.pop.died_at[i].is_some_and(|d| d < start) {
                     continue;
