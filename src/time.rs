@@ -65,8 +65,8 @@ impl SimDuration {
         // zero needs no call to `round` (a library routine on baseline x86-64, and on
         // the hot path: one per sampled duration).
         if x < (1u64 << 52) as f64 {
-            if !(x >= 0.5) {
-                return SimDuration::ZERO; // also NaN and negative values
+            if x.is_nan() || x < 0.5 {
+                return SimDuration::ZERO; // also negative values
             }
             let whole = x as u64;
             return SimDuration(whole + u64::from(x - whole as f64 >= 0.5));
