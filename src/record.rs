@@ -567,3 +567,63 @@ pub struct RunOutput {
     /// The run's settlement, when the model has `[payment]`.
     pub payments: Option<crate::payment::run::RunPayments>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::payment::tariff::{AdmissionClass, HrgGroupId, IndexSpell};
+
+    /// A few records of every kind over two financial years, as pushed.
+    fn records() -> Vec<Activity> {
+        let spell = Spell {
+            hrg_group: HrgGroupId(0),
+            class: AdmissionClass::Emergency,
+            admission_day: 360,
+            discharge_day: 370,
+            age_years: 81,
+            previous_discharge: Some(IndexSpell { discharge_day: 300, elective: true }),
+            exclusion: None,
+            specialised: false,
+        };
+        let units =
+            |person, day, service, units| Activity { person, day, kind: ActivityKind::Units { service, units } };
+        vec![
+            Activity { person: 4, day: 370, kind: ActivityKind::Spell { spell, delayed_days: 1.25 } },
+            Activity { person: 2, day: 12, kind: ActivityKind::AeAttendance },
+            units(1, 364, Service::HomeCare, 3.5),
+            units(1, 365, Service::HomeCare, 0.1 + 0.2),
+            units(3, 40, Service::CareHome, 1.0),
+            units(0, 547, Service::PrimaryCare, 4.0),
+        ]
+    }
+
+    fn sorted(mut v: Vec<Activity>) -> Vec<Activity> {
+        v.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
+        v
+    }
+
+    #[test]
+    fn the_log_gives_back_every_record_it_was_given() {
+        let mut log = ActivityLog::default();
+        let mut expected = records();
+        for a in records() {
+            log.push(a);
+        }
+        // Counts: one per person on a day, a zero count and a second count for the same
+        // day kept as ordinary records.
+        for (person, count) in [(0u32, 2u16), (5, 7), (5, 1), (6, 0)] {
+            log.push_count(person, 182, Service::PrimaryCare, count, 8);
+            let kind = ActivityKind::Units { service: Service::PrimaryCare, units: count as f64 };
+            expected.push(Activity { person, day: 182, kind });
+        }
+        assert_eq!(log.len(), expected.len());
+        assert_eq!(sorted(log.iter().collect()), sorted(expected.clone()));
+        for year in 0..3u16 {
+            let want: Vec<Activity> = expected.iter().filter(|a| a.day / 365 == year as u32).copied().collect();
+            assert_eq!(sorted(log.in_year(year).collect()), sorted(want), "year {year}");
+        }
+        let mut shrunk = log.clone();
+        shrunk.shrink_to_fit();
+        assert_eq!(shrunk, log);
+    }
+}
