@@ -156,9 +156,13 @@ pub fn select_cohort_by(n: usize, person: impl Fn(usize) -> PersonAttributes, ru
     let mut in_top = vec![rule.top_risk_fraction.is_none(); n];
     if let Some(k) = rule.top_risk_fraction {
         let top = ((k.clamp(0.0, 1.0) * n as f64).round() as usize).min(n);
-        let risk: Vec<f64> = (0..n).map(|i| person(i).risk).collect();
+        // The `top` first people in the order "higher risk first, then lower index" (a
+        // total order, so the set is unique): a partial selection, not a full sort.
         let mut order: Vec<u32> = (0..n as u32).collect();
-        order.sort_by(|&a, &b| risk[b as usize].total_cmp(&risk[a as usize]).then(a.cmp(&b)));
+        if top > 0 && top < n {
+            let risk = |i: u32| person(i as usize).risk;
+            order.select_nth_unstable_by(top, |&a, &b| risk(b).total_cmp(&risk(a)).then(a.cmp(&b)));
+        }
         for &i in &order[..top] {
             in_top[i as usize] = true;
         }
