@@ -706,18 +706,17 @@ mod tests {
         let area = TypicalArea::new();
         let (mut activity, finances, deaths) = random_activity(3);
         let c = costs();
-        let before = settle(
-            &YearInputs {
+        let settle_all = |activity: &[Activity]| {
+            let inputs = YearInputs {
                 year: 0,
                 activity: activity.iter().copied(),
                 finances: &finances,
                 deaths: &deaths,
                 costs: &c,
-            },
-            &separate_budgets(&area),
-            &area,
-        )
-        .unwrap();
+            };
+            settle(&inputs, &separate_budgets(&area), &area).unwrap()
+        };
+        let before = settle_all(&activity);
         let spell = Spell {
             hrg_group: HrgGroupId(0),
             class: AdmissionClass::Emergency,
@@ -729,18 +728,7 @@ mod tests {
             specialised: false,
         };
         activity.push(Activity { person: 0, day: 205, kind: ActivityKind::Spell { spell, delayed_days: 2.0 } });
-        let after = settle(
-            &YearInputs {
-                year: 0,
-                activity: activity.iter().copied(),
-                finances: &finances,
-                deaths: &deaths,
-                costs: &c,
-            },
-            &separate_budgets(&area),
-            &area,
-        )
-        .unwrap();
+        let after = settle_all(&activity);
         let total = |s: &Settlement| s.resource_costs.iter().map(|r| r.amount).sum::<Pence>();
         assert_eq!(total(&after) - total(&before), Pence(235_800 + 62_600));
     }
