@@ -295,6 +295,14 @@ fn run(
     let flag = Arc::clone(&stop);
     // Ctrl-C or SIGTERM: start no new run; runs in flight finish and are stored whole.
     ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))?;
+    let mut scenarios: Vec<u16> = todo.iter().map(|k| k.scenario).collect();
+    scenarios.sort_unstable();
+    scenarios.dedup();
+    let pilots = experiment::pilot_plan(plan, &scenarios).runs();
+    if pilots > 0 {
+        // The pilots come before the first run: say so, or the bar sits at 0 meanwhile.
+        eprintln!("calibrating payments: {pilots} pilot run(s) of the baseline scenario, then {} run(s)", todo.len());
+    }
     let bar = progress_bar(todo.len() as u64);
     let started = Instant::now();
     let digests = experiment::run_selected(
