@@ -5,7 +5,6 @@ use super::raw::RawCohort;
 use super::*;
 use crate::config::validate::Problems;
 use crate::model::Model;
-use std::cell::RefCell;
 
 fn finite_at_least(p: &mut Problems, key: &str, v: f64, min: f64) -> f64 {
     if !(v.is_finite() && v >= min) {
@@ -138,37 +137,40 @@ fn crude_prevalence(c: &Condition, age_cum: &[f64], imd_cum: &[f64], loading: f6
 /// Solves the intercept for the target prevalence: Newton's method on the crude
 /// prevalence (increasing in the intercept, derivative `sum w p (1 - p)`), kept inside a
 /// bisection bracket so that it always converges.
-fn solve_intercept(mut c: Condition, age_cum: &[f64], imd_cum: &[f64], loading: f64) -> Condition {
+fn solve_intercept(
+    mut c: Condition,
+    age_cum: &[f64],
+    imd_cum: &[f64],
+    loading: f64,
+    solved: &mut SolveCache,
+) -> Condition {
     let mut key: Vec<u64> = [c.prevalence, c.per_decade, c.per_imd_quintile, loading].map(f64::to_bits).to_vec();
     key.extend(age_cum.iter().chain(imd_cum).map(|x| x.to_bits()));
-    c.intercept = memoised(&INTERCEPTS, key, || newton_intercept(&c, age_cum, imd_cum, loading));
+    c.intercept = memoised(&mut solved.intercepts, key, || newton_intercept(&c, age_cum, imd_cum, loading));
     c
 }
 
-/// Solved values by the exact bits of their inputs.
-type Memo = RefCell<Vec<(Vec<u64>, f64)>>;
-
-thread_local! {
-    /// Intercepts already solved on this thread, by the exact bits of their inputs: the
-    /// scenarios of an experiment mostly share `[cohort]`, and each is validated in full.
-    static INTERCEPTS: Memo = const { RefCell::new(Vec::new()) };
-    /// Gompertz levels already solved on this thread, likewise.
-    static GOMPERTZ_LEVELS: Memo = const { RefCell::new(Vec::new()) };
+/// Intercepts and Gompertz levels already solved, by the exact bits of their inputs. The
+/// scenarios of an experiment mostly share `[cohort]` and each is validated in full, so
+/// config loading keeps one of these for all of them (they are pure functions of their
+/// inputs: the cache changes no result).
+#[derive(Clone, Debug, Default)]
+pub struct SolveCache {
+    intercepts: Vec<(Vec<u64>, f64)>,
+    gompertz_levels: Vec<(Vec<u64>, f64)>,
 }
 
-/// The value of a pure function of `key`, computed once per thread (a small memo, cleared
-/// when it grows past 4,096 entries, as a parameter sample of many draws would make it).
-fn memoised(memo: &'static std::thread::LocalKey<Memo>, key: Vec<u64>, solve: impl FnOnce() -> f64) -> f64 {
-    if let Some(v) = memo.with_borrow(|m| m.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)) {
-        return v;
+/// The value of a pure function of `key`, computed once per cache (cleared when it grows
+/// past 4,096 entries, as a parameter sample of many draws would make it).
+fn memoised(memo: &mut Vec<(Vec<u64>, f64)>, key: Vec<u64>, solve: impl FnOnce() -> f64) -> f64 {
+    if let Some((_, v)) = memo.iter().find(|(k, _)| *k == key) {
+        return *v;
     }
     let v = solve();
-    memo.with_borrow_mut(|m| {
-        if m.len() >= 4096 {
-            m.clear();
-        }
-        m.push((key, v));
-    });
+    if memo.len() >= 4096 {
+        memo.clear();
+    }
+    memo.push((key, v));
     v
 }
 
@@ -234,9 +236,9 @@ fn life_expectancy_from(growth: &[f64], a: f64, background: f64) -> f64 {
     le
 }
 
-fn solve_gompertz(target: f64, b: f64, background: f64) -> f64 {
+fn solve_gompertz(target: f64, b: f64, background: f64, solved: &mut SolveCache) -> f64 {
     let key = [target, b, background].map(f64::to_bits).to_vec();
-    memoised(&GOMPERTZ_LEVELS, key, || bisect_gompertz(target, b, background))
+    memoised(&mut solved.gompertz_levels, key, || bisect_gompertz(target, b, background))
 }
 
 /// The Gompertz level that gives life expectancy `target` at 65, by bisection in logs.
@@ -256,6 +258,16 @@ fn bisect_gompertz(target: f64, b: f64, background: f64) -> f64 {
 
 /// Validates `[cohort]` against the (already validated) model's pathways.
 pub fn validate(p: &mut Problems, raw: &RawCohort, model: Option<&Model>) -> Option<CohortParams> {
+    validate_with(p, raw, model, &mut SolveCache::default())
+}
+
+/// [`validate`], reusing (and adding to) the intercepts and levels already in `solved`.
+pub fn validate_with(
+    p: &mut Problems,
+    raw: &RawCohort,
+    model: Option<&Model>,
+    solved: &mut SolveCache,
+) -> Option<CohortParams> {
     let before = p.0.len();
     let k = |s: &str| format!("cohort.{s}");
     let pop = &raw.population;
@@ -293,7 +305,7 @@ pub fn validate(p: &mut Problems, raw: &RawCohort, model: Option<&Model>) -> Opt
             per_imd_quintile: c.logit_per_imd_quintile,
         };
         conditions.push(if shape_ok && p.0.len() == before {
-            solve_intercept(cond, &age_band_cumulative, &imd_cumulative, loading)
+            solve_intercept(cond, &age_band_cumulative, &imd_cumulative, loading, solved)
         } else {
             cond
         });
@@ -325,7 +337,7 @@ pub fn validate(p: &mut Problems, raw: &RawCohort, model: Option<&Model>) -> Opt
     let le_m = finite_at_least(p, &k("mortality.life_expectancy_65_male"), m.life_expectancy_65_male, 1.0);
     let le_f = finite_at_least(p, &k("mortality.life_expectancy_65_female"), m.life_expectancy_65_female, 1.0);
     let mortality = MortalityParams {
-        gompertz_a: [solve_gompertz(le_m, b, background), solve_gompertz(le_f, b, background)],
+        gompertz_a: [solve_gompertz(le_m, b, background, solved), solve_gompertz(le_f, b, background, solved)],
         gompertz_b: b,
         background,
         frailty_hr: four(p, &k("mortality.frailty_hr"), &m.frailty_hr),
@@ -475,7 +487,7 @@ mod tests {
     fn gompertz_level_reproduces_life_expectancy() {
         let b = std::f64::consts::LN_2 / 8.0;
         for target in [18.3, 20.8] {
-            let a = solve_gompertz(target, b, 0.0002);
+            let a = solve_gompertz(target, b, 0.0002, &mut SolveCache::default());
             assert!((life_expectancy_65(a, b, 0.0002) - target).abs() < 1e-6);
         }
     }
@@ -495,7 +507,7 @@ mod tests {
         let imd_cum = vec![0.2, 0.4, 0.6, 0.8, 1.0];
         let c =
             Condition { name: "x".into(), prevalence: 0.138, intercept: 0.0, per_decade: 0.8, per_imd_quintile: 0.1 };
-        let c = solve_intercept(c, &age_cum, &imd_cum, 0.7);
+        let c = solve_intercept(c, &age_cum, &imd_cum, 0.7, &mut SolveCache::default());
         assert!((crude_prevalence(&c, &age_cum, &imd_cum, 0.7) - 0.138).abs() < 1e-12);
     }
 
@@ -505,7 +517,7 @@ mod tests {
         let imd_cum = vec![0.1, 0.3, 0.6, 0.8, 1.0];
         for (prevalence, per_decade) in [(0.001, 1.5), (0.6, 0.9), (0.02, -0.4), (0.97, 0.2)] {
             let c = Condition { name: "x".into(), prevalence, intercept: 0.0, per_decade, per_imd_quintile: -0.2 };
-            let c = solve_intercept(c, &age_cum, &imd_cum, 1.1);
+            let c = solve_intercept(c, &age_cum, &imd_cum, 1.1, &mut SolveCache::default());
             let got = crude_prevalence(&c, &age_cum, &imd_cum, 1.1);
             assert!((got - prevalence).abs() < 1e-12 * prevalence.max(1e-3), "{prevalence}: {got}");
         }
@@ -535,7 +547,7 @@ mod tests {
                     let c =
                         Condition { name: "x".into(), prevalence, intercept: 0.0, per_decade, per_imd_quintile: 0.12 };
                     let want = bisect(&c, &age_cum, &imd_cum, loading);
-                    let got = solve_intercept(c, &age_cum, &imd_cum, loading).intercept;
+                    let got = solve_intercept(c, &age_cum, &imd_cum, loading, &mut SolveCache::default()).intercept;
                     assert!((got - want).abs() < 1e-9, "p={prevalence} slope={per_decade}: {got} vs {want}");
                 }
             }
