@@ -13,7 +13,7 @@ pub mod population;
 pub mod raw;
 mod validate;
 
-pub use validate::{SolveCache, validate, validate_with};
+pub use validate::{SolveCache, validate};
 
 use crate::money::Pence;
 use crate::pathway::PathwayId;

@@ -438,7 +438,7 @@ fn plan_from_doc(
         doc.iter().filter(|(k, _)| MODEL_KEYS.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
     // The cohort's intercepts, solved once for the base model and every scenario sharing them.
     let mut solved = crate::cohort::SolveCache::default();
-    let base_model = raw_model(&model_table, &mut p).and_then(|raw| validate::model_with(&mut p, &raw, &mut solved));
+    let base_model = raw_model(&model_table, &mut p).and_then(|raw| validate::model(&mut p, &raw, &mut solved));
     let base_problems: Vec<Problem> = p.0.clone();
     for pr in p.0.drain(..) {
         issues.push(issue(&locate(&pr.key, origins), pr.key, pr.value, pr.reason));
@@ -527,7 +527,7 @@ fn plan_from_doc(
         let mut merged = model_table.clone();
         merge(&mut merged, t);
         let mut sp = Problems::default();
-        let model = raw_model(&merged, &mut sp).and_then(|raw| validate::model_with(&mut sp, &raw, &mut solved));
+        let model = raw_model(&merged, &mut sp).and_then(|raw| validate::model(&mut sp, &raw, &mut solved));
         for pr in sp.0 {
             // Problems already reported for the base model are not the scenario's.
             let touches = override_paths.iter().any(|o| is_within(&pr.key, o) || is_within(o, &pr.key));

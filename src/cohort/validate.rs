@@ -256,13 +256,9 @@ fn bisect_gompertz(target: f64, b: f64, background: f64) -> f64 {
     (lo * hi).sqrt()
 }
 
-/// Validates `[cohort]` against the (already validated) model's pathways.
-pub fn validate(p: &mut Problems, raw: &RawCohort, model: Option<&Model>) -> Option<CohortParams> {
-    validate_with(p, raw, model, &mut SolveCache::default())
-}
-
-/// [`validate`], reusing (and adding to) the intercepts and levels already in `solved`.
-pub fn validate_with(
+/// Validates `[cohort]` against the (already validated) model's pathways, reusing (and
+/// adding to) the intercepts and Gompertz levels already in `solved`.
+pub fn validate(
     p: &mut Problems,
     raw: &RawCohort,
     model: Option<&Model>,

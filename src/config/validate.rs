@@ -125,14 +125,10 @@ pub fn duration(p: &mut Problems, key: &str, raw: &RawDist) -> Option<DurationDi
     }
 }
 
-/// Validates a raw model; returns the model when no problem was found.
-pub fn model(p: &mut Problems, raw: &RawModel) -> Option<Model> {
-    model_with(p, raw, &mut crate::cohort::SolveCache::default())
-}
-
-/// [`model`], reusing the cohort intercepts already solved in `solved` (config loading
-/// validates every scenario's model in full, and most share `[cohort]`).
-pub fn model_with(p: &mut Problems, raw: &RawModel, solved: &mut crate::cohort::SolveCache) -> Option<Model> {
+/// Validates a raw model; returns the model when no problem was found. The cohort's
+/// intercepts already solved in `solved` are reused (config loading validates every
+/// scenario's model in full, and most share `[cohort]`).
+pub fn model(p: &mut Problems, raw: &RawModel, solved: &mut crate::cohort::SolveCache) -> Option<Model> {
     let before = p.0.len();
     if raw.pools.is_empty() {
         p.push("pools", "", "at least one pool is needed, e.g. [pools.acute_beds] capacity = 100");
@@ -239,7 +235,7 @@ pub fn model_with(p: &mut Problems, raw: &RawModel, solved: &mut crate::cohort::
         }
     }
     let partial = Model { pools, pathways, arrivals, cohort: None, payment: None };
-    let cohort = raw.cohort.as_ref().and_then(|c| crate::cohort::validate_with(p, c, Some(&partial), solved));
+    let cohort = raw.cohort.as_ref().and_then(|c| crate::cohort::validate(p, c, Some(&partial), solved));
     let payment = raw.payment.as_ref().and_then(|pay| {
         if raw.cohort.is_none() {
             p.push(
