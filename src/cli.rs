@@ -295,10 +295,7 @@ fn run(
     let flag = Arc::clone(&stop);
     // Ctrl-C or SIGTERM: start no new run; runs in flight finish and are stored whole.
     ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))?;
-    let mut scenarios: Vec<u16> = todo.iter().map(|k| k.scenario).collect();
-    scenarios.sort_unstable();
-    scenarios.dedup();
-    let pilots = experiment::pilot_plan(plan, &scenarios).runs();
+    let pilots = experiment::pilot_plan(plan, &experiment::scenarios_of(&todo)).runs();
     if pilots > 0 {
         // The pilots come before the first run: say so, or the bar sits at 0 meanwhile.
         eprintln!("calibrating payments: {pilots} pilot run(s) of the baseline scenario, then {} run(s)", todo.len());

@@ -192,6 +192,14 @@ pub struct RunDigest {
     pub economy: RunEconomy,
 }
 
+/// The distinct scenarios of `keys`, ascending.
+pub fn scenarios_of(keys: &[RunKey]) -> Vec<u16> {
+    let mut scenarios: Vec<u16> = keys.iter().map(|k| k.scenario).collect();
+    scenarios.sort_unstable();
+    scenarios.dedup();
+    scenarios
+}
+
 /// All runs of a plan, in key order.
 pub fn run_keys(plan: &ExperimentPlan) -> Vec<RunKey> {
     let (samples, replications) = (plan.samples, plan.replications);
@@ -284,9 +292,7 @@ where
         .map_err(|source| RunError::Threads { threads, source })?;
     let done = std::sync::atomic::AtomicUsize::new(0);
     pool.install(|| {
-        let mut scenarios: Vec<u16> = keys.iter().map(|k| k.scenario).collect();
-        scenarios.dedup();
-        let calibrations = calibrate_payments(plan, settings, &scenarios)?;
+        let calibrations = calibrate_payments(plan, settings, &scenarios_of(keys))?;
         let digests: Result<Vec<Option<RunDigest>>, RunError<E>> = keys
             .par_iter()
             .map(|key| {
