@@ -539,6 +539,16 @@ mod tests {
     }
 
     /// Random activity for 200 people over year 0, from a fixed-seed stream.
+    /// Year 0's inputs over `activity`.
+    fn year0<'a>(
+        activity: &'a [Activity],
+        finances: &'a [ClientFinances],
+        deaths: &'a [Death],
+        costs: &'a UnitCosts,
+    ) -> YearInputs<'a, std::iter::Copied<std::slice::Iter<'a, Activity>>> {
+        YearInputs { year: 0, activity: activity.iter().copied(), finances, deaths, costs }
+    }
+
     fn random_activity(entity: u64) -> (Vec<Activity>, Vec<ClientFinances>, Vec<Death>) {
         let mut rng =
             StreamKey { master_seed: 1516, sample: 0, replication: 0, purpose: Purpose::Parameters, entity }.rng();
@@ -665,13 +675,7 @@ mod tests {
         for entity in 0..10 {
             let (activity, finances, deaths) = random_activity(entity);
             let c = costs();
-            let inputs = YearInputs {
-                year: 0,
-                activity: activity.iter().copied(),
-                finances: &finances,
-                deaths: &deaths,
-                costs: &c,
-            };
+            let inputs = year0(&activity, &finances, &deaths, &c);
             let a = settle(&inputs, &separate_budgets(&area), &area).unwrap();
             let b = settle(&inputs, &integrated(&area), &area).unwrap();
             let mut alliance = integrated(&area);
@@ -707,14 +711,7 @@ mod tests {
         let (mut activity, finances, deaths) = random_activity(3);
         let c = costs();
         let settle_all = |activity: &[Activity]| {
-            let inputs = YearInputs {
-                year: 0,
-                activity: activity.iter().copied(),
-                finances: &finances,
-                deaths: &deaths,
-                costs: &c,
-            };
-            settle(&inputs, &separate_budgets(&area), &area).unwrap()
+            settle(&year0(activity, &finances, &deaths, &c), &separate_budgets(&area), &area).unwrap()
         };
         let before = settle_all(&activity);
         let spell = Spell {
@@ -759,12 +756,7 @@ mod tests {
         let mut regime = separate_budgets(&area);
         regime.blocks.clear();
         regime.tariff.mret.baseline_pence = Some(Pence(300_000));
-        let s = settle(
-            &YearInputs { year: 0, activity: activity.iter().copied(), finances: &[], deaths: &[], costs: &c },
-            &regime,
-            &area,
-        )
-        .unwrap();
+        let s = settle(&year0(&activity, &[], &[], &c), &regime, &area).unwrap();
         assert_eq!(s.ledger.account_balance(area.acute, Account::Income), Pence(351_480));
         let retained: Pence =
             s.ledger.transactions().iter().filter(|t| t.account == Account::MretWithheld).map(|t| t.amount).sum();
@@ -773,13 +765,6 @@ mod tests {
         assert_eq!(s.ledger.surplus(area.acute, &s.resource_costs), Pence(351_480 - 471_600));
         // MRET enabled without a baseline is an error, not a silent zero.
         regime.tariff.mret.baseline_pence = None;
-        assert!(
-            settle(
-                &YearInputs { year: 0, activity: activity.iter().copied(), finances: &[], deaths: &[], costs: &c },
-                &regime,
-                &area
-            )
-            .is_err()
-        );
+        assert!(settle(&year0(&activity, &[], &[], &c), &regime, &area).is_err());
     }
 }
