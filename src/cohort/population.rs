@@ -1,4 +1,4 @@
-//! The synthetic population: a struct of arrays indexed by person, generated
+//! The synthetic population: one record per person, generated
 //! deterministically from keyed random streams (one per person, purpose `Cohort`).
 
 use super::{AGE_BANDS, CohortParams, FRAILTY_LEVELS, sigmoid};
@@ -14,58 +14,81 @@ pub const DAYS_PER_YEAR: f64 = 365.25;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct PersonId(pub u32);
 
-/// Everyone in the area, one entry per person in each column.
+/// One person of the area: everything the simulation reads about them at each of their
+/// events sits together, so an event at a random person touches one record.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Person {
+    /// Age at time zero, days.
+    pub age0_days: u32,
+    /// Latent multimorbidity propensity (standard normal).
+    pub latent: f32,
+    /// Probability of an emergency admission in the next 12 months (kept up to date).
+    pub risk: f32,
+    /// GP practice index.
+    pub practice: u16,
+    /// Long-term conditions, a bit per condition in config order.
+    pub conditions: u16,
+    /// Deprivation quintile, 1 (least deprived) to 5 (most).
+    pub imd: u8,
+    /// Frailty: 0 fit, 1 mild, 2 moderate, 3 severe.
+    pub frailty: u8,
+    /// Sex: true for male.
+    pub male: bool,
+    /// Living in a care home.
+    pub care_home: bool,
+    /// When the person died, if they did.
+    pub died_at: Option<SimTime>,
+}
+
+impl Person {
+    /// Age at `t`, years.
+    #[inline]
+    pub fn age_years(&self, t: SimTime) -> f64 {
+        (self.age0_days as f64 + t.as_days_f64()) / DAYS_PER_YEAR
+    }
+
+    /// Number of long-term conditions.
+    #[inline]
+    pub fn n_conditions(&self) -> u32 {
+        self.conditions.count_ones()
+    }
+}
+
+/// Everyone in the area, one record per person (an array of structs: the simulation
+/// visits people in random order and reads most of a record each time).
 #[derive(Clone, Debug, Default)]
 pub struct Population {
-    /// Age at time zero, days.
-    pub age0_days: Vec<u32>,
-    /// Sex: true for male.
-    pub male: Vec<bool>,
-    /// Deprivation quintile, 1 (least deprived) to 5 (most).
-    pub imd: Vec<u8>,
-    /// GP practice index.
-    pub practice: Vec<u16>,
-    /// Latent multimorbidity propensity (standard normal).
-    pub latent: Vec<f32>,
-    /// Long-term conditions, a bit per condition in config order.
-    pub conditions: Vec<u16>,
-    /// Frailty: 0 fit, 1 mild, 2 moderate, 3 severe.
-    pub frailty: Vec<u8>,
-    /// Living in a care home.
-    pub care_home: Vec<bool>,
-    /// Probability of an emergency admission in the next 12 months (kept up to date).
-    pub risk: Vec<f32>,
-    /// When the person died, if they did.
-    pub died_at: Vec<Option<SimTime>>,
+    /// The people, indexed by [`PersonId`].
+    pub people: Vec<Person>,
 }
 
 impl Population {
     /// Number of people.
     pub fn len(&self) -> usize {
-        self.age0_days.len()
+        self.people.len()
     }
 
     /// True when nobody lives in the area.
     pub fn is_empty(&self) -> bool {
-        self.age0_days.is_empty()
+        self.people.is_empty()
     }
 
     /// Age of person `i` at `t`, years.
     #[inline]
     pub fn age_years(&self, i: usize, t: SimTime) -> f64 {
-        (self.age0_days[i] as f64 + t.as_days_f64()) / DAYS_PER_YEAR
+        self.people[i].age_years(t)
     }
 
     /// Number of long-term conditions of person `i`.
     #[inline]
     pub fn n_conditions(&self, i: usize) -> u32 {
-        self.conditions[i].count_ones()
+        self.people[i].n_conditions()
     }
 
     /// Dependency (none, low, medium, high) follows frailty in this model.
     #[inline]
     pub fn dependency(&self, i: usize) -> u8 {
-        self.frailty[i]
+        self.people[i].frailty
     }
 
     /// Generates the population of one run. `care_home_places` residents-to-be are
@@ -78,18 +101,7 @@ impl Population {
         care_home_places: u32,
     ) -> Population {
         let n = params.size as usize;
-        let mut pop = Population {
-            age0_days: Vec::with_capacity(n),
-            male: Vec::with_capacity(n),
-            imd: Vec::with_capacity(n),
-            practice: Vec::with_capacity(n),
-            latent: Vec::with_capacity(n),
-            conditions: Vec::with_capacity(n),
-            frailty: vec![0; n],
-            care_home: vec![false; n],
-            risk: vec![0.0; n],
-            died_at: vec![None; n],
-        };
+        let mut pop = Population { people: Vec::with_capacity(n) };
         let mut scores = Vec::with_capacity(n);
         let mut home_keys: Vec<(f64, u32)> = Vec::new();
         let loading = params.multimorbidity_loading;
@@ -120,12 +132,15 @@ impl Population {
                 + params.frailty.score_per_condition * set.count_ones() as f64
                 + noise;
             scores.push(score);
-            pop.age0_days.push((age_years * DAYS_PER_YEAR) as u32);
-            pop.male.push(male);
-            pop.imd.push(imd);
-            pop.practice.push(practice);
-            pop.latent.push(z as f32);
-            pop.conditions.push(set);
+            pop.people.push(Person {
+                age0_days: (age_years * DAYS_PER_YEAR) as u32,
+                latent: z as f32,
+                practice,
+                conditions: set,
+                imd,
+                male,
+                ..Person::default()
+            });
             if age_years >= 65.0 {
                 // Weighted sampling without replacement (Efraimidis-Spirakis): key u^(1/w).
                 let w = (1.0 + (score - 0.0).max(-3.0)).exp();
@@ -134,8 +149,13 @@ impl Population {
             }
         }
         // Frailty cut-points at the configured quantiles of the 65+ scores.
-        let mut older: Vec<f64> =
-            (0..n).filter(|i| pop.age0_days[*i] as f64 >= 65.0 * DAYS_PER_YEAR).map(|i| scores[i]).collect();
+        let mut older: Vec<f64> = pop
+            .people
+            .iter()
+            .zip(&scores)
+            .filter(|(p, _)| p.age0_days as f64 >= 65.0 * DAYS_PER_YEAR)
+            .map(|(_, s)| *s)
+            .collect();
         let mut cuts = [f64::INFINITY; FRAILTY_LEVELS - 1];
         let mut acc = 0.0;
         for (level, cut) in cuts.iter_mut().enumerate() {
@@ -146,10 +166,10 @@ impl Population {
                 *cut = *older.select_nth_unstable_by(idx, f64::total_cmp).1;
             }
         }
-        for (i, score) in scores.iter().enumerate() {
+        for (person, score) in pop.people.iter_mut().zip(&scores) {
             // The electronic frailty index applies from age 50 here; younger people are fit.
-            if pop.age0_days[i] as f64 >= 50.0 * DAYS_PER_YEAR {
-                pop.frailty[i] = cuts.iter().filter(|c| score >= *c).count() as u8;
+            if person.age0_days as f64 >= 50.0 * DAYS_PER_YEAR {
+                person.frailty = cuts.iter().filter(|c| score >= *c).count() as u8;
             }
         }
         // The residents are the `care_home_places` largest keys (ties by index): which
@@ -159,19 +179,13 @@ impl Population {
             home_keys.select_nth_unstable_by(places, |a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         }
         for (_, i) in &home_keys[..places] {
-            pop.care_home[*i as usize] = true;
+            pop.people[*i as usize].care_home = true;
         }
         pop
     }
 
-    /// Approximate heap memory of the population, bytes.
+    /// Heap memory of the population, bytes.
     pub fn memory_bytes(&self) -> usize {
-        self.len()
-            * (std::mem::size_of::<u32>() * 2
-                + std::mem::size_of::<bool>() * 2
-                + std::mem::size_of::<u8>() * 2
-                + std::mem::size_of::<u16>() * 2
-                + std::mem::size_of::<f32>()
-                + std::mem::size_of::<Option<SimTime>>())
+        self.people.capacity() * std::mem::size_of::<Person>()
     }
 }

@@ -117,22 +117,39 @@ fn slot_of(setting: Setting) -> usize {
     }
 }
 
+/// The simulation's state of one person, kept in one record because nearly every event
+/// at a (random) person reads or writes most of it: a record is two cache lines where
+/// separate columns would be a dozen.
+#[derive(Clone, Debug)]
+#[repr(align(64))]
+pub(super) struct PersonState {
+    /// The person's random stream.
+    rng: SimRng,
+    /// Total onset hazard per year, refreshed at reviews and onsets.
+    onset_per_year: f64,
+    /// Until when GP and A&E activity has been counted.
+    accounted_at: SimTime,
+    /// The end of the last acute spell.
+    last_discharge: Option<SimTime>,
+    /// Generation of the pending event (a stale event carries an older one).
+    pub(super) generation: u32,
+    /// The patient of the journey under way.
+    pub(super) active: Option<PatientId>,
+    /// Holdings by slot (care home, home care, community nursing).
+    holding_of: [Option<u32>; 3],
+    /// Journeys started, numbering the patients' random streams.
+    journeys: u16,
+}
+
 /// The cohort's state in one replication.
 pub(super) struct CohortState {
     pub(super) pop: Population,
-    pub(super) generation: Vec<u32>,
-    rng: Vec<SimRng>,
-    pub(super) active: Vec<Option<PatientId>>,
-    holding_of: Vec<[Option<u32>; 3]>,
+    /// Per-person simulation state, indexed like `pop`.
+    pub(super) state: Vec<PersonState>,
     pub(super) holdings: Vec<Holding>,
     free_holdings: Vec<u32>,
-    last_discharge: Vec<Option<SimTime>>,
-    accounted_at: Vec<SimTime>,
-    journeys: Vec<u16>,
     norm_emergency: Vec<f64>,
     norm_mortality: [[f64; AGE_BANDS]; 2],
-    /// Total onset hazard per year, refreshed at reviews and onsets.
-    onset_per_year: Vec<f64>,
     /// Onset hazards by completed age and IMD quintile.
     onset_table: OnsetTable,
     acc: Vec<YearAcc>,
@@ -176,16 +193,23 @@ impl<'m> Replication<'m> {
         let s = self.settings;
         let pop = Population::generate(params, s.master_seed, self.key.sample, self.key.replication, initial_residents);
         let n = pop.len();
-        let rng = (0..n)
-            .map(|i| {
-                StreamKey {
+        let state = (0..n)
+            .map(|i| PersonState {
+                rng: StreamKey {
                     master_seed: s.master_seed,
                     sample: self.key.sample,
                     replication: self.key.replication,
                     purpose: Purpose::Person,
                     entity: i as u64,
                 }
-                .rng()
+                .rng(),
+                onset_per_year: 0.0,
+                accounted_at: SimTime::ZERO,
+                last_discharge: None,
+                generation: 0,
+                active: None,
+                holding_of: [None; 3],
+                journeys: 0,
             })
             .collect();
         // Normalise hazard ratios so the age (x IMD) margins of the tables are kept,
@@ -198,11 +222,11 @@ impl<'m> Replication<'m> {
         for i in 0..n {
             let row = e.row(pop.age_years(i, SimTime::ZERO));
             people[row] += 1.0;
-            if pop.care_home[i] {
+            if pop.people[i].care_home {
                 let table = e.per_year[row].iter().sum::<f64>() / 5.0;
                 residents_share_of_rate[row] += e.care_home_per_year / table.max(1e-9);
             } else {
-                weight[row] += e.frailty_hr[pop.frailty[i] as usize] * e.condition_factor(pop.n_conditions(i));
+                weight[row] += e.frailty_hr[pop.people[i].frailty as usize] * e.condition_factor(pop.n_conditions(i));
             }
         }
         let norm_emergency: Vec<f64> = (0..rows)
@@ -215,26 +239,22 @@ impl<'m> Replication<'m> {
         for (sex, row) in norm_mortality.iter_mut().enumerate() {
             let means = group_means(
                 AGE_BANDS,
-                (0..n).filter(|i| usize::from(!pop.male[*i]) == sex).map(|i| {
-                    (age_band(pop.age_years(i, SimTime::ZERO)), params.mortality.frailty_hr[pop.frailty[i] as usize])
+                (0..n).filter(|i| usize::from(!pop.people[*i].male) == sex).map(|i| {
+                    (
+                        age_band(pop.age_years(i, SimTime::ZERO)),
+                        params.mortality.frailty_hr[pop.people[i].frailty as usize],
+                    )
                 }),
             );
             row.copy_from_slice(&means);
         }
         let years = (self.horizon.as_days_f64() / YEAR_DAYS as f64).ceil() as usize;
         let mut state = CohortState {
-            generation: vec![0; n],
-            rng,
-            active: vec![None; n],
-            holding_of: vec![[None; 3]; n],
+            state,
             holdings: Vec::with_capacity(initial_residents as usize * 2),
             free_holdings: Vec::new(),
-            last_discharge: vec![None; n],
-            accounted_at: vec![SimTime::ZERO; n],
-            journeys: vec![0; n],
             norm_emergency,
             norm_mortality,
-            onset_per_year: vec![0.0; n],
             onset_table: OnsetTable::new(params),
             acc: vec![YearAcc::default(); n],
             year_start: SimTime::ZERO,
@@ -248,7 +268,7 @@ impl<'m> Replication<'m> {
         self.cohort = Some(state);
         // Residents at the start hold their care home places until they die.
         for i in 0..n {
-            if self.cohort().pop.care_home[i] {
+            if self.cohort().pop.people[i].care_home {
                 let now = self.now();
                 let pool = &mut self.pools[care_home_pool.0 as usize];
                 // Residents are not patients: the place is taken directly (there is room:
@@ -257,7 +277,7 @@ impl<'m> Replication<'m> {
                     pool.request(now, PatientId(u32::MAX), 0, 0);
                     self.add_holding(i as u32, care_home_pool, Setting::CareHome, None);
                 } else {
-                    self.cohort().pop.care_home[i] = false;
+                    self.cohort().pop.people[i].care_home = false;
                 }
             }
         }
@@ -274,14 +294,14 @@ impl<'m> Replication<'m> {
 
     /// The frailty level of a person.
     pub(super) fn frailty_of(&self, person: PersonId) -> u8 {
-        self.cohort.as_ref().map_or(0, |c| c.pop.frailty[person.0 as usize])
+        self.cohort.as_ref().map_or(0, |c| c.pop.people[person.0 as usize].frailty)
     }
 
     /// The frailty level of a person aged 65+ (routing by frailty applies to them; the
     /// discharge-to-assess guidance describes older people).
     pub(super) fn frailty_65_plus(&self, person: PersonId) -> Option<u8> {
         let c = self.cohort.as_ref()?;
-        (c.pop.age_years(person.0 as usize, self.now()) >= 65.0).then(|| c.pop.frailty[person.0 as usize])
+        (c.pop.age_years(person.0 as usize, self.now()) >= 65.0).then(|| c.pop.people[person.0 as usize].frailty)
     }
 
     /// A cohort patient's length of stay, adjusted for frailty in acute care.
@@ -302,19 +322,19 @@ impl<'m> Replication<'m> {
         let pop = &c.pop;
         let now = self.now();
         let age = pop.age_years(i, now);
-        let f = pop.frailty[i] as usize;
-        let in_home = pop.care_home[i];
-        let onset = c.onset_per_year[i];
+        let f = pop.people[i].frailty as usize;
+        let in_home = pop.people[i].care_home;
+        let onset = c.state[i].onset_per_year;
         let frailty = if age >= 50.0 { params.frailty.progression(age, f as u8) } else { 0.0 };
         let mut out = [0.0, onset, frailty, 0.0, 0.0, 0.0, 0.0];
-        if c.active[i].is_none() {
+        if c.state[i].active.is_none() {
             let row = params.emergency.row(age);
             let lever = c.pay.as_ref().filter(|p| p.is_enrolled(i)).map_or(1.0, |p| p.hazard_ratio);
             out[3] = emergency_per_year * lever;
             out[4] = params.elective_per_year_by_age[row];
             if age >= 65.0 && !in_home {
                 out[5] = params.care_home_per_year_fit * params.care_home_frailty_hr[f];
-                if c.holding_of[i][2].is_none() {
+                if c.state[i].holding_of[2].is_none() {
                     out[6] = params.nursing_per_year_by_frailty[f];
                 }
             }
@@ -332,9 +352,9 @@ impl<'m> Replication<'m> {
         let pop = &c.pop;
         let age = pop.age_years(i, self.now());
         let m = &params.mortality;
-        let sex = usize::from(!pop.male[i]);
-        let k = m.frailty_hr[pop.frailty[i] as usize] / c.norm_mortality[sex][age_band(age)]
-            * if pop.care_home[i] { m.care_home_hr } else { 1.0 };
+        let sex = usize::from(!pop.people[i].male);
+        let k = m.frailty_hr[pop.people[i].frailty as usize] / c.norm_mortality[sex][age_band(age)]
+            * if pop.people[i].care_home { m.care_home_hr } else { 1.0 };
         let (bg, b) = (m.background, m.gompertz_b);
         let level = m.gompertz_a[sex] * (b * (age - 65.0)).exp();
         let makeham = (k * bg > 0.0).then(|| e1 / (k * bg));
@@ -352,8 +372,12 @@ impl<'m> Replication<'m> {
         let now = self.now();
         let c = self.cohort();
         let pop = &c.pop;
-        c.onset_per_year[i] =
-            c.onset_table.total(pop.age_years(i, now), pop.imd[i], pop.latent[i] as f64, pop.conditions[i]);
+        c.state[i].onset_per_year = c.onset_table.total(
+            pop.age_years(i, now),
+            pop.people[i].imd,
+            pop.people[i].latent as f64,
+            pop.people[i].conditions,
+        );
     }
 
     /// Emergency admission hazard per year of person `i` at home.
@@ -362,17 +386,17 @@ impl<'m> Replication<'m> {
         let c = self.cohort.as_ref().expect("invariant: cohort");
         let pop = &c.pop;
         let e = &params.emergency;
-        let base = if pop.care_home[i] {
+        let base = if pop.people[i].care_home {
             e.care_home_per_year
         } else {
             let age = pop.age_years(i, now);
             let row = e.row(age);
-            e.per_year[row][pop.imd[i] as usize - 1]
-                * e.frailty_hr[pop.frailty[i] as usize]
+            e.per_year[row][pop.people[i].imd as usize - 1]
+                * e.frailty_hr[pop.people[i].frailty as usize]
                 * e.condition_factor(pop.n_conditions(i))
                 / c.norm_emergency[row]
         };
-        let readmission = c.last_discharge[i].is_some_and(|d| now < d + e.readmission_window);
+        let readmission = c.state[i].last_discharge.is_some_and(|d| now < d + e.readmission_window);
         base * if readmission { e.readmission_multiplier } else { 1.0 }
     }
 
@@ -385,16 +409,16 @@ impl<'m> Replication<'m> {
         let params = self.params();
         let window = params.emergency.readmission_window;
         let c = self.cohort();
-        c.generation[i] = c.generation[i].wrapping_add(1);
-        if c.pop.died_at[i].is_some() {
+        c.state[i].generation = c.state[i].generation.wrapping_add(1);
+        if c.pop.people[i].died_at.is_some() {
             return;
         }
-        c.pop.risk[i] = risk as f32;
+        c.pop.people[i].risk = risk as f32;
         // Review at the next birthday, or when a readmission window closes.
-        let age_days = c.pop.age0_days[i] as f64 + now.as_days_f64();
+        let age_days = c.pop.people[i].age0_days as f64 + now.as_days_f64();
         let to_birthday = (age_days / DAYS_PER_YEAR).floor() * DAYS_PER_YEAR + DAYS_PER_YEAR - age_days;
         let mut review = now + SimDuration::from_days_f64(to_birthday.max(1.0 / 1440.0));
-        if let Some(d) = c.last_discharge[i]
+        if let Some(d) = c.state[i].last_discharge
             && now < d + window
         {
             review = review.min(d + window);
@@ -403,7 +427,7 @@ impl<'m> Replication<'m> {
         // exactly by inverting the cumulative hazard from now; the other hazards are
         // held constant until the next review (piecewise-constant by age).
         let total: f64 = rates[1..].iter().sum();
-        let rng = &mut c.rng[i];
+        let rng = &mut c.state[i].rng;
         let (e1, e2): (f64, f64) = (rng.sample(Exp1), rng.sample(Exp1));
         let e: f64 = rng.sample(Exp1);
         let u: f64 = rng.random();
@@ -425,7 +449,7 @@ impl<'m> Replication<'m> {
             _ => (review, Kind::Review),
         };
         if at <= self.horizon {
-            let generation = self.cohort().generation[i];
+            let generation = self.cohort().state[i].generation;
             self.queue.schedule(at, FlowEvent::Person { person: i as u32, generation, kind: kind as u8 });
         }
     }
@@ -435,9 +459,9 @@ impl<'m> Replication<'m> {
         let now = self.now();
         let params = self.params();
         let c = self.cohort.as_mut().expect("invariant: cohort");
-        let from = c.accounted_at[i];
-        c.accounted_at[i] = now;
-        if c.active[i].is_some() || c.pop.died_at[i].is_some() || now <= from {
+        let from = c.state[i].accounted_at;
+        c.state[i].accounted_at = now;
+        if c.state[i].active.is_some() || c.pop.people[i].died_at.is_some() || now <= from {
             return;
         }
         let years = now.since(from).as_days_f64() / DAYS_PER_YEAR;
@@ -445,13 +469,13 @@ impl<'m> Replication<'m> {
         let age = pop.age_years(i, from);
         let n = pop.n_conditions(i) as f64;
         let gp = params.gp_per_year_by_band[age_band(age)] * (1.0 + params.gp_increase_per_condition * n) * years;
-        let ae = if pop.care_home[i] {
+        let ae = if pop.people[i].care_home {
             params.ae_care_home_per_year
         } else {
-            params.ae_per_year_by_age[params.emergency.row(age)] * params.ae_frailty_hr[pop.frailty[i] as usize]
+            params.ae_per_year_by_age[params.emergency.row(age)] * params.ae_frailty_hr[pop.people[i].frailty as usize]
         } * years;
         c.acc[i].gp_expected += gp;
-        let a = poisson_count(&mut c.rng[i], ae);
+        let a = poisson_count(&mut c.state[i].rng, ae);
         c.acc[i].ae = c.acc[i].ae.saturating_add(a);
         self.pay_ae(i, a);
     }
@@ -467,7 +491,7 @@ impl<'m> Replication<'m> {
                 self.refresh_onset(i);
             }
             k if k == Kind::Frailty as u8 => {
-                let f = &mut self.cohort().pop.frailty[i];
+                let f = &mut self.cohort().pop.people[i].frailty;
                 *f = (*f + 1).min(FRAILTY_LEVELS as u8 - 1);
             }
             k if k == Kind::Emergency as u8 => self.emergency(i),
@@ -487,17 +511,18 @@ impl<'m> Replication<'m> {
         let now = self.now();
         let c = self.cohort();
         let pop = &c.pop;
-        let (age, imd, z, held) = (pop.age_years(i, now), pop.imd[i], pop.latent[i] as f64, pop.conditions[i]);
+        let (age, imd, z, held) =
+            (pop.age_years(i, now), pop.people[i].imd, pop.people[i].latent as f64, pop.people[i].conditions);
         let hazards = || c.onset_table.hazards(age, imd, z, held);
         let total: f64 = hazards().map(|(_, h)| h).sum();
-        let target: f64 = c.rng[i].random::<f64>() * total;
+        let target: f64 = c.state[i].rng.random::<f64>() * total;
         let mut acc = 0.0;
         let chosen = hazards().find(|(_, h)| {
             acc += h;
             target < acc
         });
         if let Some((bit, _)) = chosen {
-            c.pop.conditions[i] |= 1 << bit;
+            c.pop.people[i].conditions |= 1 << bit;
         }
     }
 
@@ -513,9 +538,9 @@ impl<'m> Replication<'m> {
         };
         let has_room = self.pools[avoid_pool.0 as usize].has_room();
         let c = self.cohort();
-        let (u_ae, u_avoid): (f64, f64) = (c.rng[i].random(), c.rng[i].random());
+        let (u_ae, u_avoid): (f64, f64) = (c.state[i].rng.random(), c.state[i].rng.random());
         let age = c.pop.age_years(i, now);
-        let eligible = !c.pop.care_home[i] && age >= a.min_age && c.pop.frailty[i] >= a.min_frailty;
+        let eligible = !c.pop.people[i].care_home && age >= a.min_age && c.pop.people[i].frailty >= a.min_frailty;
         if eligible && u_avoid < a.share && has_room {
             self.start_journey(i, a.pathway);
             return;
@@ -526,7 +551,7 @@ impl<'m> Replication<'m> {
         if via_ae {
             c.acc[i].ae += 1;
         }
-        if in_window && age >= 65.0 && c.last_discharge[i].is_some_and(|d| now < d + e.readmission_window) {
+        if in_window && age >= 65.0 && c.state[i].last_discharge.is_some_and(|d| now < d + e.readmission_window) {
             c.calib.readmissions_65_plus += 1;
         }
         if via_ae {
@@ -539,8 +564,8 @@ impl<'m> Replication<'m> {
     fn start_journey(&mut self, i: usize, pathway: PathwayId) {
         let now = self.now();
         let c = self.cohort();
-        let n = c.journeys[i];
-        c.journeys[i] = n.wrapping_add(1);
+        let n = c.state[i].journeys;
+        c.state[i].journeys = n.wrapping_add(1);
         let key = (1u64 << 63) | ((i as u64) << 16) | n as u64;
         let patient = Patient::new(
             &self.patient_streams,
@@ -551,7 +576,7 @@ impl<'m> Replication<'m> {
             Some(PersonId(i as u32)),
         );
         let id = self.alloc_patient(patient);
-        self.cohort().active[i] = Some(id);
+        self.cohort().state[i].active = Some(id);
         self.request_first_step(id);
     }
 
@@ -560,9 +585,9 @@ impl<'m> Replication<'m> {
         let i = person.0 as usize;
         let now = self.now();
         let c = self.cohort();
-        c.active[i] = None;
-        c.accounted_at[i] = now;
-        if c.pop.died_at[i].is_none() {
+        c.state[i].active = None;
+        c.state[i].accounted_at = now;
+        if c.pop.people[i].died_at.is_none() {
             self.reschedule(i);
         }
     }
@@ -574,7 +599,7 @@ impl<'m> Replication<'m> {
         let hours_per_week = if setting == Setting::HomeCare {
             let (mean, sd) = params.home_care_hours_per_week;
             let shape = (mean / sd).powi(2);
-            Gamma::new(shape, sd * sd / mean).map_or(mean, |g| g.sample(&mut c.rng[person as usize]))
+            Gamma::new(shape, sd * sd / mean).map_or(mean, |g| g.sample(&mut c.state[person as usize].rng))
         } else {
             0.0
         };
@@ -591,7 +616,7 @@ impl<'m> Replication<'m> {
                 (c.holdings.len() - 1) as u32
             }
         };
-        c.holding_of[person as usize][slot_of(setting)] = Some(h);
+        c.state[person as usize].holding_of[slot_of(setting)] = Some(h);
         if let Some(d) = ends_after {
             let generation = c.holdings[h as usize].generation;
             self.queue.schedule(now + d, FlowEvent::HoldingEnd { holding: h, generation });
@@ -613,18 +638,18 @@ impl<'m> Replication<'m> {
         self.record_episode(id, pool, Leave::To(pool));
         let setting = self.model.pool(pool).setting;
         // A new package of the same kind replaces the old one.
-        if let Some(old) = self.cohort().holding_of[i][slot_of(setting)] {
+        if let Some(old) = self.cohort().state[i].holding_of[slot_of(setting)] {
             self.end_holding(old);
         }
         if setting == Setting::CareHome {
             for slot in [1, 2] {
-                if let Some(h) = self.cohort().holding_of[i][slot] {
+                if let Some(h) = self.cohort().state[i].holding_of[slot] {
                     self.end_holding(h);
                 }
             }
             let in_window = now >= self.warmup;
             let c = self.cohort();
-            c.pop.care_home[i] = true;
+            c.pop.people[i].care_home = true;
             if c.pop.age_years(i, now) >= 65.0 {
                 if in_window {
                     c.calib.care_home_admissions_65_plus += 1;
@@ -667,7 +692,7 @@ impl<'m> Replication<'m> {
         let c = self.cohort();
         let holding = c.holdings[h as usize];
         c.holdings[h as usize].generation = holding.generation.wrapping_add(1);
-        c.holding_of[holding.person as usize][slot_of(holding.setting)] = None;
+        c.state[holding.person as usize].holding_of[slot_of(holding.setting)] = None;
         c.free_holdings.push(h);
         self.release_place(holding.pool, holding.admitted_at);
     }
@@ -676,7 +701,7 @@ impl<'m> Replication<'m> {
     pub(super) fn on_holding_end(&mut self, h: u32) {
         let person = self.cohort().holdings[h as usize].person as usize;
         self.end_holding(h);
-        if self.cohort().active[person].is_none() {
+        if self.cohort().state[person].active.is_none() {
             self.account_interval(person);
             self.reschedule(person);
         }
@@ -764,7 +789,7 @@ impl<'m> Replication<'m> {
                 && let Some(since) = p.acute_since.take()
             {
                 let elective = p.pathway == elective_pathway;
-                let previous = self.cohort().last_discharge[i];
+                let previous = self.cohort().state[i].last_discharge;
                 self.pay_spell(i, since, elective, previous);
             }
             return;
@@ -773,10 +798,10 @@ impl<'m> Replication<'m> {
         let emergency = p.pathway == emergency_pathway;
         let elective = p.pathway == elective_pathway;
         let in_window = now >= self.warmup;
-        let previous = self.cohort().last_discharge[i];
+        let previous = self.cohort().state[i].last_discharge;
         self.pay_spell(i, since, elective, previous);
         let c = self.cohort();
-        c.last_discharge[i] = Some(now);
+        c.state[i].last_discharge = Some(now);
         if emergency && in_window {
             let los = now.since(since);
             c.calib.emergency_spells += 1;
@@ -794,11 +819,11 @@ impl<'m> Replication<'m> {
     fn die(&mut self, i: usize) {
         let now = self.now();
         let c = self.cohort();
-        c.pop.died_at[i] = Some(now);
-        c.generation[i] = c.generation[i].wrapping_add(1);
+        c.pop.people[i].died_at = Some(now);
+        c.state[i].generation = c.state[i].generation.wrapping_add(1);
         self.pay_death(i);
         let c = self.cohort();
-        if let Some(id) = c.active[i].take() {
+        if let Some(id) = c.state[i].active.take() {
             let p = &self.patients[id.0 as usize];
             let target = self.model.pathway(p.pathway).step(p.step).pool;
             match p.held {
@@ -819,7 +844,7 @@ impl<'m> Replication<'m> {
             }
         }
         for slot in 0..3 {
-            if let Some(h) = self.cohort().holding_of[i][slot] {
+            if let Some(h) = self.cohort().state[i].holding_of[slot] {
                 self.end_holding(h);
             }
         }
@@ -830,13 +855,13 @@ impl<'m> Replication<'m> {
         let n = self.cohort.as_ref().map_or(0, |c| c.pop.len());
         for i in 0..n {
             self.account_interval(i);
-            if let Some(id) = self.cohort().active[i]
+            if let Some(id) = self.cohort().state[i].active
                 && let Some(held) = self.patients[id.0 as usize].held
             {
                 self.accrue_patient(id, held);
             }
             for slot in 0..3 {
-                if let Some(h) = self.cohort().holding_of[i][slot] {
+                if let Some(h) = self.cohort().state[i].holding_of[slot] {
                     self.accrue_holding(h);
                 }
             }
@@ -855,12 +880,12 @@ impl<'m> Replication<'m> {
             let costs = &params.costs;
             c.table.reserve(c.pop.len());
             for i in 0..c.pop.len() {
-                if c.pop.died_at[i].is_some_and(|d| d < start) {
+                if c.pop.people[i].died_at.is_some_and(|d| d < start) {
                     continue;
                 }
-                let end = c.pop.died_at[i].map_or(now, |d| d.min(now));
+                let end = c.pop.people[i].died_at.map_or(now, |d| d.min(now));
                 let a = std::mem::take(&mut c.acc[i]);
-                let gp_contacts = poisson_count(&mut c.rng[i], a.gp_expected);
+                let gp_contacts = poisson_count(&mut c.state[i].rng, a.gp_expected);
                 let pop = &c.pop;
                 let age = pop.age_years(i, start);
                 let days = |m: u64| m as f64 / MINUTES_PER_DAY as f64;
@@ -869,12 +894,12 @@ impl<'m> Replication<'m> {
                 t.year.push(year);
                 t.age_years.push(age.min(255.0) as u8);
                 t.age_band.push(age_band(age) as u8);
-                t.male.push(pop.male[i]);
-                t.imd.push(pop.imd[i]);
+                t.male.push(pop.people[i].male);
+                t.imd.push(pop.people[i].imd);
                 t.conditions.push(pop.n_conditions(i) as u8);
-                t.frailty.push(pop.frailty[i]);
-                t.care_home.push(pop.care_home[i]);
-                t.risk.push(pop.risk[i]);
+                t.frailty.push(pop.people[i].frailty);
+                t.care_home.push(pop.people[i].care_home);
+                t.risk.push(pop.people[i].risk);
                 t.exposure_days.push(days(end.since(start).minutes()) as f32);
                 t.emergency_admissions.push(a.emergency);
                 t.elective_admissions.push(a.elective);
@@ -904,7 +929,7 @@ impl<'m> Replication<'m> {
                 t.community_cost_pence.push(community.pence());
                 t.social_care_cost_pence.push(social.pence());
                 t.primary_care_cost_pence.push(primary.pence());
-                t.died.push(pop.died_at[i].is_some_and(|d| d >= start && d <= now));
+                t.died.push(pop.people[i].died_at.is_some_and(|d| d >= start && d <= now));
             }
         } else {
             c.acc.iter_mut().for_each(|a| *a = YearAcc::default());
@@ -937,13 +962,16 @@ impl<'m> Replication<'m> {
         for (t, i) in c.placements.clone() {
             if t + year <= horizon {
                 c.calib.care_home_followed += 1;
-                if c.pop.died_at[i as usize].is_none_or(|d| d > t + year) {
+                if c.pop.people[i as usize].died_at.is_none_or(|d| d > t + year) {
                     c.calib.care_home_alive_after_year += 1;
                 }
             }
         }
         let table = std::mem::take(&mut c.table);
-        let log = c.pay.take().map(|p| ActivityLog { age0_days: c.pop.age0_days.clone(), ..p.into_log() });
+        let log = c
+            .pay
+            .take()
+            .map(|p| ActivityLog { age0_days: c.pop.people.iter().map(|p| p.age0_days).collect(), ..p.into_log() });
         (table, std::mem::take(&mut c.calib), n, log)
     }
 }

@@ -244,13 +244,13 @@ impl<'m> Replication<'m> {
             return;
         };
         let pop = &c.pop;
-        let alive: Vec<u32> = (0..pop.len() as u32).filter(|&i| pop.died_at[i as usize].is_none()).collect();
+        let alive: Vec<u32> = (0..pop.len() as u32).filter(|&i| pop.people[i as usize].died_at.is_none()).collect();
         let person = |k: usize| {
             let i = alive[k] as usize;
             PersonAttributes {
                 conditions: pop.n_conditions(i) as u8,
-                frailty: pop.frailty[i],
-                risk: pop.risk[i] as f64,
+                frailty: pop.people[i].frailty,
+                risk: pop.people[i].risk as f64,
                 rising_risk: false,
             }
         };
@@ -271,7 +271,7 @@ impl<'m> Replication<'m> {
         if lever {
             for i in newly {
                 let i = i as usize;
-                if self.cohort.as_ref().is_some_and(|c| c.active[i].is_some()) {
+                if self.cohort.as_ref().is_some_and(|c| c.state[i].active.is_some()) {
                     continue;
                 }
                 self.account_interval(i);

@@ -53,7 +53,7 @@ fn generated_marginals_match_the_configured_targets() {
     // Conditions: crude prevalence; the intercept solver integrates ages on five points
     // per band, whose error is bounded here by 2% of the prevalence.
     for (bit, c) in params.conditions.iter().enumerate() {
-        let have = pop.conditions.iter().filter(|s| **s & (1 << bit) != 0).count() as f64 / n;
+        let have = pop.people.iter().filter(|p| p.conditions & (1 << bit) != 0).count() as f64 / n;
         let p = c.prevalence;
         within_4_sd(&c.name, have, p, (p * (1.0 - p) / n).sqrt(), 0.02 * p);
     }
@@ -61,7 +61,7 @@ fn generated_marginals_match_the_configured_targets() {
     let older: Vec<usize> =
         (0..pop.len()).filter(|i| pop.age_years(*i, caresim::time::SimTime::ZERO) >= 65.0).collect();
     for level in 0..4 {
-        let share = older.iter().filter(|i| pop.frailty[**i] == level as u8).count() as f64 / older.len() as f64;
+        let share = older.iter().filter(|i| pop.people[**i].frailty == level as u8).count() as f64 / older.len() as f64;
         let p = params.frailty.shares_65_plus[level];
         assert!((share - p).abs() <= 2.0 / older.len() as f64, "frailty {level}: {share} vs {p}");
     }
