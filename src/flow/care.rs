@@ -70,15 +70,22 @@ const MINUTES_PER_WEEK: f64 = 7.0 * MINUTES_PER_DAY as f64;
 /// A simulated year for person-years, days.
 const YEAR_DAYS: u64 = 365;
 
-/// Activity of one person in the current year.
+/// Admissions, attendances and expected GP contacts of one person in the current year:
+/// updated at most of the person's events, so kept in their [`PersonState`].
 #[derive(Clone, Copy, Debug, Default)]
-struct YearAcc {
-    emergency: u16,
-    elective: u16,
-    ae: u16,
+struct YearCounts {
     /// Expected GP contacts so far this year: the count is drawn once, when the year
     /// closes (a sum of independent Poisson counts is Poisson with the summed mean).
     gp_expected: f64,
+    emergency: u16,
+    elective: u16,
+    ae: u16,
+}
+
+/// Time in places and care received by one person in the current year (updated when a
+/// stay or holding is accounted, not at every event).
+#[derive(Clone, Copy, Debug, Default)]
+struct YearAcc {
     bed_minutes: u64,
     dtoc_minutes: u64,
     ic_minutes: u64,
@@ -139,7 +146,12 @@ pub(super) struct PersonState {
     holding_of: [Option<u32>; 3],
     /// Journeys started, numbering the patients' random streams.
     journeys: u16,
+    /// This year's counts.
+    counts: YearCounts,
 }
+
+// Two cache lines: the layout the comment on `PersonState` relies on.
+const _: () = assert!(std::mem::size_of::<PersonState>() == 128);
 
 /// The cohort's state in one replication.
 pub(super) struct CohortState {
@@ -210,6 +222,7 @@ impl<'m> Replication<'m> {
                 active: None,
                 holding_of: [None; 3],
                 journeys: 0,
+                counts: YearCounts::default(),
             })
             .collect();
         // Normalise hazard ratios so the age (x IMD) margins of the tables are kept,
@@ -474,9 +487,10 @@ impl<'m> Replication<'m> {
         } else {
             params.ae_per_year_by_age[params.emergency.row(age)] * params.ae_frailty_hr[pop.people[i].frailty as usize]
         } * years;
-        c.acc[i].gp_expected += gp;
-        let a = poisson_count(&mut c.state[i].rng, ae);
-        c.acc[i].ae = c.acc[i].ae.saturating_add(a);
+        let person = &mut c.state[i];
+        person.counts.gp_expected += gp;
+        let a = poisson_count(&mut person.rng, ae);
+        person.counts.ae = person.counts.ae.saturating_add(a);
         self.pay_ae(i, a);
     }
 
@@ -496,7 +510,7 @@ impl<'m> Replication<'m> {
             }
             k if k == Kind::Emergency as u8 => self.emergency(i),
             k if k == Kind::Elective as u8 => {
-                self.cohort().acc[i].elective += 1;
+                self.cohort().state[i].counts.elective += 1;
                 self.start_journey(i, self.params().elective_pathway);
             }
             k if k == Kind::CareHome as u8 => self.start_journey(i, self.params().care_home_pathway),
@@ -546,10 +560,11 @@ impl<'m> Replication<'m> {
             return;
         }
         let c = self.cohort();
-        c.acc[i].emergency += 1;
+        let counts = &mut c.state[i].counts;
+        counts.emergency += 1;
         let via_ae = u_ae < e.via_ae_share;
         if via_ae {
-            c.acc[i].ae += 1;
+            counts.ae += 1;
         }
         if in_window && age >= 65.0 && c.state[i].last_discharge.is_some_and(|d| now < d + e.readmission_window) {
             c.calib.readmissions_65_plus += 1;
@@ -885,7 +900,8 @@ impl<'m> Replication<'m> {
                 }
                 let end = c.pop.people[i].died_at.map_or(now, |d| d.min(now));
                 let a = std::mem::take(&mut c.acc[i]);
-                let gp_contacts = poisson_count(&mut c.state[i].rng, a.gp_expected);
+                let counts = std::mem::take(&mut c.state[i].counts);
+                let gp_contacts = poisson_count(&mut c.state[i].rng, counts.gp_expected);
                 let pop = &c.pop;
                 let age = pop.age_years(i, start);
                 let days = |m: u64| m as f64 / MINUTES_PER_DAY as f64;
@@ -901,21 +917,21 @@ impl<'m> Replication<'m> {
                 t.care_home.push(pop.people[i].care_home);
                 t.risk.push(pop.people[i].risk);
                 t.exposure_days.push(days(end.since(start).minutes()) as f32);
-                t.emergency_admissions.push(a.emergency);
-                t.elective_admissions.push(a.elective);
+                t.emergency_admissions.push(counts.emergency);
+                t.elective_admissions.push(counts.elective);
                 t.bed_days.push(days(a.bed_minutes) as f32);
                 t.dtoc_days.push(days(a.dtoc_minutes) as f32);
-                t.ae_attendances.push(a.ae);
+                t.ae_attendances.push(counts.ae);
                 t.gp_contacts.push(gp_contacts);
                 t.intermediate_care_days.push(days(a.ic_minutes) as f32);
                 t.reablement_days.push(days(a.reablement_minutes) as f32);
                 t.home_care_hours.push(a.home_care_hours as f32);
                 t.care_home_weeks.push((days(a.care_home_minutes) / 7.0) as f32);
                 t.nursing_visits.push(a.nursing_visits as f32);
-                let acute = costs.emergency_spell.scale(a.emergency as f64)
-                    + costs.elective_spell.scale(a.elective as f64)
+                let acute = costs.emergency_spell.scale(counts.emergency as f64)
+                    + costs.elective_spell.scale(counts.elective as f64)
                     + costs.delayed_bed_day.scale(days(a.dtoc_minutes))
-                    + costs.ae_attendance.scale(a.ae as f64);
+                    + costs.ae_attendance.scale(counts.ae as f64);
                 let community = costs.intermediate_care_day.scale(days(a.ic_minutes))
                     + costs.reablement_day.scale(days(a.reablement_minutes))
                     + costs.nursing_visit.scale(a.nursing_visits);
@@ -933,6 +949,7 @@ impl<'m> Replication<'m> {
             }
         } else {
             c.acc.iter_mut().for_each(|a| *a = YearAcc::default());
+            c.state.iter_mut().for_each(|p| p.counts = YearCounts::default());
         }
         c.year_start = now;
     }
