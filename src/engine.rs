@@ -47,6 +47,12 @@ pub trait PendingSet<E> {
     fn pop(&mut self) -> Option<Scheduled<E>>;
     /// Number of pending events (stale ones included).
     fn len(&self) -> usize;
+    /// The event that `pop` would return next, when that is cheap to find; `None`
+    /// otherwise. A hint only (for prefetching what the next event will read): it
+    /// never changes what is popped.
+    fn peek_hint(&self) -> Option<&E> {
+        None
+    }
     /// True when no event is pending.
     fn is_empty(&self) -> bool {
         self.len() == 0
@@ -128,6 +134,13 @@ impl<E, P: PendingSet<E>> EventQueue<E, P> {
         }
     }
 
+    /// The event likely to be popped next, when the pending set can tell cheaply (see
+    /// [`PendingSet::peek_hint`]): a model can prefetch the state it will read.
+    #[inline]
+    pub fn next_hint(&self) -> Option<&E> {
+        self.set.peek_hint()
+    }
+
     /// Ends the run at `t`: sets the clock to `t`, even back past an event that was popped
     /// beyond the horizon and will not be processed. Schedule nothing after this.
     pub fn finish_at(&mut self, t: SimTime) {
@@ -153,6 +166,27 @@ impl<E, P: PendingSet<E>> EventQueue<E, P> {
     pub fn stale_dropped(&self) -> u64 {
         self.stale_dropped
     }
+}
+
+/// Asks the processor to bring `value`'s first cache line (and, for a value that spans
+/// two, the second) towards the core, without waiting for it: a hint with no effect on
+/// results. A no-op on processors other than x86-64.
+#[inline(always)]
+pub fn prefetch<T>(value: &T) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        let first = (value as *const T).cast::<i8>();
+        let last = first.wrapping_add(std::mem::size_of::<T>().saturating_sub(1));
+        // SAFETY: a prefetch never faults and reads nothing the program sees; SSE, which
+        // the intrinsic needs, is part of the x86-64 baseline.
+        unsafe {
+            _mm_prefetch::<_MM_HINT_T0>(first);
+            _mm_prefetch::<_MM_HINT_T0>(last);
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = value;
 }
 
 #[cfg(test)]

@@ -296,6 +296,11 @@ impl<'m> Replication<'m> {
             if let Some(log) = self.event_log.as_mut() {
                 log.push(item.at, &item.event);
             }
+            // The next person event reads that person's records at a random place in
+            // memory: start fetching them while this event is handled.
+            if let (Some(FlowEvent::Person { person, .. }), Some(c)) = (self.queue.next_hint(), &self.cohort) {
+                c.prefetch(*person as usize);
+            }
             match item.event {
                 FlowEvent::Arrival(s) => self.on_arrival(s as usize),
                 FlowEvent::StayEnd { patient, .. } => self.on_stay_end(patient),

@@ -170,4 +170,20 @@ impl<E: Copy> PendingSet<E> for RadixQueue<E> {
     fn len(&self) -> usize {
         self.len
     }
+
+    /// The next event when it is the first left in bucket 0 or alone in the lowest
+    /// non-empty bucket (the common case); `None` when finding it would take a scan.
+    #[inline]
+    fn peek_hint(&self) -> Option<&E> {
+        if let Some(item) = self.buckets[0].get(self.head) {
+            return Some(&item.event);
+        }
+        if self.nonempty == 0 {
+            return None;
+        }
+        match self.buckets[self.nonempty.trailing_zeros() as usize + 1].as_slice() {
+            [only] => Some(&only.event),
+            _ => None,
+        }
+    }
 }

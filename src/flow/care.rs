@@ -173,6 +173,17 @@ pub(super) struct CohortState {
     pub(super) pay: Option<super::pay::PayLog>,
 }
 
+impl CohortState {
+    /// Starts bringing person `i`'s records into cache (a hint: see [`crate::engine::prefetch`]).
+    #[inline(always)]
+    pub(super) fn prefetch(&self, i: usize) {
+        if let (Some(state), Some(person)) = (self.state.get(i), self.pop.people.get(i)) {
+            crate::engine::prefetch(state);
+            crate::engine::prefetch(person);
+        }
+    }
+}
+
 /// Mean of `f` over people grouped by `group`, as a normaliser (1 where a group is empty).
 fn group_means(n_groups: usize, items: impl Iterator<Item = (usize, f64)>) -> Vec<f64> {
     let mut sum = vec![0.0; n_groups];
