@@ -205,10 +205,11 @@ impl ParquetSink {
     /// The key columns (`scenario`, `sample`, `replication`) of `n` rows of run `k`.
     fn key_columns(&self, k: RunKey, n: usize) -> Vec<Column> {
         let scenario = self.scenario_names[k.scenario as usize].as_str();
+        // Constant columns: stored once, not materialised row by row.
         vec![
-            Column::new("scenario".into(), vec![scenario; n]),
-            Column::new("sample".into(), vec![k.sample; n]),
-            Column::new("replication".into(), vec![k.replication; n]),
+            Column::new_scalar("scenario".into(), Scalar::from(PlSmallStr::from(scenario)), n),
+            Column::new_scalar("sample".into(), Scalar::from(k.sample), n),
+            Column::new_scalar("replication".into(), Scalar::from(k.replication), n),
         ]
     }
 
