@@ -298,8 +298,17 @@ impl<'m> Replication<'m> {
             }
             // The next person event reads that person's records at a random place in
             // memory: start fetching them while this event is handled.
-            if let (Some(FlowEvent::Person { person, .. }), Some(c)) = (self.queue.next_hint(), &self.cohort) {
-                c.prefetch(*person as usize);
+            if let Some(c) = &self.cohort {
+                match self.queue.next_hint() {
+                    Some(FlowEvent::Person { person, .. }) => c.prefetch(*person as usize),
+                    // A cohort patient's stay end accrues to the person's year.
+                    Some(FlowEvent::StayEnd { patient, .. }) => {
+                        if let Some(person) = self.patients.get(patient.0 as usize).and_then(|p| p.person) {
+                            c.prefetch_stay_end(person.0 as usize);
+                        }
+                    }
+                    _ => {}
+                }
             }
             match item.event {
                 FlowEvent::Arrival(s) => self.on_arrival(s as usize),

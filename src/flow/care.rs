@@ -182,6 +182,16 @@ impl CohortState {
             crate::engine::prefetch(person);
         }
     }
+
+    /// Starts bringing the records that the end of person `i`'s stay reads into cache:
+    /// their state, population record and the year's time in places.
+    #[inline(always)]
+    pub(super) fn prefetch_stay_end(&self, i: usize) {
+        self.prefetch(i);
+        if let Some(acc) = self.acc.get(i) {
+            crate::engine::prefetch(acc);
+        }
+    }
 }
 
 /// Mean of `f` over people grouped by `group`, as a normaliser (1 where a group is empty).
