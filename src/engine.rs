@@ -168,22 +168,30 @@ impl<E, P: PendingSet<E>> EventQueue<E, P> {
     }
 }
 
-/// Asks the processor to bring `value`'s first cache line (and, for a value that spans
-/// two, the second) towards the core, without waiting for it: a hint with no effect on
-/// results. A no-op on processors other than x86-64.
+/// Cache line size assumed by [`prefetch`], bytes.
+const CACHE_LINE_BYTES: usize = 64;
+
+/// Asks the processor to bring every cache line of `value` towards the core, without
+/// waiting for them: a hint with no effect on results. A no-op on processors other
+/// than x86-64.
 #[inline(always)]
 pub fn prefetch<T>(value: &T) {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
         let first = (value as *const T).cast::<i8>();
-        let last = first.wrapping_add(std::mem::size_of::<T>().saturating_sub(1));
-        // SAFETY: a prefetch never faults and reads nothing the program sees; SSE, which
-        // the intrinsic needs, is part of the x86-64 baseline.
-        unsafe {
-            _mm_prefetch::<_MM_HINT_T0>(first);
-            _mm_prefetch::<_MM_HINT_T0>(last);
+        let size = std::mem::size_of::<T>().max(1);
+        // The lines holding the first byte, every 64th after it, and the last byte (the
+        // count is a constant, so the loop unrolls).
+        let mut offset = 0;
+        while offset < size {
+            // SAFETY: a prefetch never faults and reads nothing the program sees; SSE,
+            // which the intrinsic needs, is part of the x86-64 baseline.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(first.wrapping_add(offset)) };
+            offset += CACHE_LINE_BYTES;
         }
+        // SAFETY: as above.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(first.wrapping_add(size - 1)) };
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = value;

@@ -280,7 +280,7 @@ impl<'m> Replication<'m> {
             let Some(item) = self.queue.pop_live(|e| match *e {
                 FlowEvent::StayEnd { patient, generation } => patients[patient.0 as usize].generation == generation,
                 FlowEvent::Person { person, generation, .. } => {
-                    cohort.as_ref().is_some_and(|c| c.state[person as usize].generation == generation)
+                    cohort.as_ref().is_some_and(|c| c.people[person as usize].state.generation == generation)
                 }
                 FlowEvent::HoldingEnd { holding, generation } => {
                     cohort.as_ref().is_some_and(|c| c.holdings[holding as usize].generation == generation)

@@ -13,7 +13,7 @@
 
 use super::{FlowEvent, Patient, Replication};
 use crate::capacity::{PatientId, Places, PoolId, Setting};
-use crate::cohort::population::{DAYS_PER_YEAR, PersonId, Population};
+use crate::cohort::population::{DAYS_PER_YEAR, Person, PersonId, Population};
 use crate::cohort::{AGE_BANDS, CohortParams, FRAILTY_LEVELS, OnsetTable, age_band};
 use crate::money::Pence;
 use crate::pathway::{Hold, Next, PathwayId};
@@ -124,11 +124,8 @@ fn slot_of(setting: Setting) -> usize {
     }
 }
 
-/// The simulation's state of one person, kept in one record because nearly every event
-/// at a (random) person reads or writes most of it: a record is two cache lines where
-/// separate columns would be a dozen.
+/// The simulation's state of one person (part of their [`PersonRecord`]).
 #[derive(Clone, Debug)]
-#[repr(align(64))]
 pub(super) struct PersonState {
     /// The person's random stream.
     rng: SimRng,
@@ -150,14 +147,25 @@ pub(super) struct PersonState {
     counts: YearCounts,
 }
 
-// Two cache lines: the layout the comment on `PersonState` relies on.
-const _: () = assert!(std::mem::size_of::<PersonState>() == 128);
+/// Everything a replication holds about one person: the population's attributes and the
+/// simulation's state, in one record. Nearly every event at a (random) person reads or
+/// writes most of it, so the event costs three adjacent cache lines on one or two pages,
+/// where separate columns would cost a dozen lines on a dozen pages.
+#[derive(Clone, Debug)]
+pub(super) struct PersonRecord {
+    /// Age, sex, conditions, frailty, ... (as generated, then kept up to date).
+    pub(super) person: Person,
+    /// The simulation's state of the person.
+    pub(super) state: PersonState,
+}
+
+// 160 bytes (two and a half cache lines): the layout the comment above relies on.
+const _: () = assert!(std::mem::size_of::<PersonRecord>() == 160);
 
 /// The cohort's state in one replication.
 pub(super) struct CohortState {
-    pub(super) pop: Population,
-    /// Per-person simulation state, indexed like `pop`.
-    pub(super) state: Vec<PersonState>,
+    /// Everyone in the area, indexed by [`PersonId`].
+    pub(super) people: Vec<PersonRecord>,
     pub(super) holdings: Vec<Holding>,
     free_holdings: Vec<u32>,
     norm_emergency: Vec<f64>,
@@ -177,14 +185,13 @@ impl CohortState {
     /// Starts bringing person `i`'s records into cache (a hint: see [`crate::engine::prefetch`]).
     #[inline(always)]
     pub(super) fn prefetch(&self, i: usize) {
-        if let (Some(state), Some(person)) = (self.state.get(i), self.pop.people.get(i)) {
-            crate::engine::prefetch(state);
-            crate::engine::prefetch(person);
+        if let Some(record) = self.people.get(i) {
+            crate::engine::prefetch(record);
         }
     }
 
     /// Starts bringing the records that the end of person `i`'s stay reads into cache:
-    /// their state, population record and the year's time in places.
+    /// their record and the year's time in places.
     #[inline(always)]
     pub(super) fn prefetch_stay_end(&self, i: usize) {
         self.prefetch(i);
@@ -226,36 +233,16 @@ impl<'m> Replication<'m> {
         let s = self.settings;
         let pop = Population::generate(params, s.master_seed, self.key.sample, self.key.replication, initial_residents);
         let n = pop.len();
-        let state = (0..n)
-            .map(|i| PersonState {
-                rng: StreamKey {
-                    master_seed: s.master_seed,
-                    sample: self.key.sample,
-                    replication: self.key.replication,
-                    purpose: Purpose::Person,
-                    entity: i as u64,
-                }
-                .rng(),
-                onset_per_year: 0.0,
-                accounted_at: SimTime::ZERO,
-                last_discharge: None,
-                generation: 0,
-                active: None,
-                holding_of: [None; 3],
-                journeys: 0,
-                counts: YearCounts::default(),
-            })
-            .collect();
         // Normalise hazard ratios so the age (x IMD) margins of the tables are kept,
         // counting care home residents (who have their own rate) in each row's mean.
         let e = &params.emergency;
         let rows = e.age_from.len();
         let mut weight = vec![0.0; rows];
-        let mut people = vec![0.0; rows];
+        let mut people_in_row = vec![0.0; rows];
         let mut residents_share_of_rate = vec![0.0; rows];
         for i in 0..n {
             let row = e.row(pop.age_years(i, SimTime::ZERO));
-            people[row] += 1.0;
+            people_in_row[row] += 1.0;
             if pop.people[i].care_home {
                 let table = e.per_year[row].iter().sum::<f64>() / 5.0;
                 residents_share_of_rate[row] += e.care_home_per_year / table.max(1e-9);
@@ -265,7 +252,7 @@ impl<'m> Replication<'m> {
         }
         let norm_emergency: Vec<f64> = (0..rows)
             .map(|r| {
-                let rest = people[r] - residents_share_of_rate[r];
+                let rest = people_in_row[r] - residents_share_of_rate[r];
                 if weight[r] > 0.0 && rest > 0.0 { weight[r] / rest } else { 1.0 }
             })
             .collect();
@@ -282,9 +269,36 @@ impl<'m> Replication<'m> {
             );
             row.copy_from_slice(&means);
         }
+        let people = pop
+            .people
+            .iter()
+            .enumerate()
+            .map(|(i, person)| PersonRecord {
+                person: *person,
+                state: PersonState {
+                    rng: StreamKey {
+                        master_seed: s.master_seed,
+                        sample: self.key.sample,
+                        replication: self.key.replication,
+                        purpose: Purpose::Person,
+                        entity: i as u64,
+                    }
+                    .rng(),
+                    onset_per_year: 0.0,
+                    accounted_at: SimTime::ZERO,
+                    last_discharge: None,
+                    generation: 0,
+                    active: None,
+                    holding_of: [None; 3],
+                    journeys: 0,
+                    counts: YearCounts::default(),
+                },
+            })
+            .collect();
+        drop(pop);
         let years = (self.horizon.as_days_f64() / YEAR_DAYS as f64).ceil() as usize;
         let mut state = CohortState {
-            state,
+            people,
             holdings: Vec::with_capacity(initial_residents as usize * 2),
             free_holdings: Vec::new(),
             norm_emergency,
@@ -296,13 +310,12 @@ impl<'m> Replication<'m> {
             calib: CalibrationCounts::default(),
             placements: Vec::new(),
             pay: self.model.payment.as_ref().map(|spec| super::pay::PayLog::new(n, spec)),
-            pop,
         };
         state.table.person.reserve(n * years.min(2));
         self.cohort = Some(state);
         // Residents at the start hold their care home places until they die.
         for i in 0..n {
-            if self.cohort().pop.people[i].care_home {
+            if self.cohort().people[i].person.care_home {
                 let now = self.now();
                 let pool = &mut self.pools[care_home_pool.0 as usize];
                 // Residents are not patients: the place is taken directly (there is room:
@@ -311,7 +324,7 @@ impl<'m> Replication<'m> {
                     pool.request(now, PatientId(u32::MAX), 0, 0);
                     self.add_holding(i as u32, care_home_pool, Setting::CareHome, None);
                 } else {
-                    self.cohort().pop.people[i].care_home = false;
+                    self.cohort().people[i].person.care_home = false;
                 }
             }
         }
@@ -328,14 +341,15 @@ impl<'m> Replication<'m> {
 
     /// The frailty level of a person.
     pub(super) fn frailty_of(&self, person: PersonId) -> u8 {
-        self.cohort.as_ref().map_or(0, |c| c.pop.people[person.0 as usize].frailty)
+        self.cohort.as_ref().map_or(0, |c| c.people[person.0 as usize].person.frailty)
     }
 
     /// The frailty level of a person aged 65+ (routing by frailty applies to them; the
     /// discharge-to-assess guidance describes older people).
     pub(super) fn frailty_65_plus(&self, person: PersonId) -> Option<u8> {
         let c = self.cohort.as_ref()?;
-        (c.pop.age_years(person.0 as usize, self.now()) >= 65.0).then(|| c.pop.people[person.0 as usize].frailty)
+        (c.people[person.0 as usize].person.age_years(self.now()) >= 65.0)
+            .then(|| c.people[person.0 as usize].person.frailty)
     }
 
     /// A cohort patient's length of stay, adjusted for frailty in acute care.
@@ -353,22 +367,22 @@ impl<'m> Replication<'m> {
     fn rates(&self, i: usize, emergency_per_year: f64) -> [f64; 7] {
         let params = self.params();
         let c = self.cohort.as_ref().expect("invariant: cohort");
-        let pop = &c.pop;
+        let people = &c.people;
         let now = self.now();
-        let age = pop.age_years(i, now);
-        let f = pop.people[i].frailty as usize;
-        let in_home = pop.people[i].care_home;
-        let onset = c.state[i].onset_per_year;
+        let age = people[i].person.age_years(now);
+        let f = people[i].person.frailty as usize;
+        let in_home = people[i].person.care_home;
+        let onset = c.people[i].state.onset_per_year;
         let frailty = if age >= 50.0 { params.frailty.progression(age, f as u8) } else { 0.0 };
         let mut out = [0.0, onset, frailty, 0.0, 0.0, 0.0, 0.0];
-        if c.state[i].active.is_none() {
+        if c.people[i].state.active.is_none() {
             let row = params.emergency.row(age);
             let lever = c.pay.as_ref().filter(|p| p.is_enrolled(i)).map_or(1.0, |p| p.hazard_ratio);
             out[3] = emergency_per_year * lever;
             out[4] = params.elective_per_year_by_age[row];
             if age >= 65.0 && !in_home {
                 out[5] = params.care_home_per_year_fit * params.care_home_frailty_hr[f];
-                if c.state[i].holding_of[2].is_none() {
+                if c.people[i].state.holding_of[2].is_none() {
                     out[6] = params.nursing_per_year_by_frailty[f];
                 }
             }
@@ -383,12 +397,12 @@ impl<'m> Replication<'m> {
     fn years_to_death(&self, i: usize, e1: f64, e2: f64) -> Option<f64> {
         let params = self.params();
         let c = self.cohort.as_ref()?;
-        let pop = &c.pop;
-        let age = pop.age_years(i, self.now());
+        let people = &c.people;
+        let age = people[i].person.age_years(self.now());
         let m = &params.mortality;
-        let sex = usize::from(!pop.people[i].male);
-        let k = m.frailty_hr[pop.people[i].frailty as usize] / c.norm_mortality[sex][age_band(age)]
-            * if pop.people[i].care_home { m.care_home_hr } else { 1.0 };
+        let sex = usize::from(!people[i].person.male);
+        let k = m.frailty_hr[people[i].person.frailty as usize] / c.norm_mortality[sex][age_band(age)]
+            * if people[i].person.care_home { m.care_home_hr } else { 1.0 };
         let (bg, b) = (m.background, m.gompertz_b);
         let level = m.gompertz_a[sex] * (b * (age - 65.0)).exp();
         let makeham = (k * bg > 0.0).then(|| e1 / (k * bg));
@@ -405,12 +419,12 @@ impl<'m> Replication<'m> {
     fn refresh_onset(&mut self, i: usize) {
         let now = self.now();
         let c = self.cohort();
-        let pop = &c.pop;
-        c.state[i].onset_per_year = c.onset_table.total(
-            pop.age_years(i, now),
-            pop.people[i].imd,
-            pop.people[i].latent as f64,
-            pop.people[i].conditions,
+        let people = &c.people;
+        c.people[i].state.onset_per_year = c.onset_table.total(
+            people[i].person.age_years(now),
+            people[i].person.imd,
+            people[i].person.latent as f64,
+            people[i].person.conditions,
         );
     }
 
@@ -418,19 +432,19 @@ impl<'m> Replication<'m> {
     fn emergency_rate(&self, i: usize, now: SimTime) -> f64 {
         let params = self.params();
         let c = self.cohort.as_ref().expect("invariant: cohort");
-        let pop = &c.pop;
+        let people = &c.people;
         let e = &params.emergency;
-        let base = if pop.people[i].care_home {
+        let base = if people[i].person.care_home {
             e.care_home_per_year
         } else {
-            let age = pop.age_years(i, now);
+            let age = people[i].person.age_years(now);
             let row = e.row(age);
-            e.per_year[row][pop.people[i].imd as usize - 1]
-                * e.frailty_hr[pop.people[i].frailty as usize]
-                * e.condition_factor(pop.n_conditions(i))
+            e.per_year[row][people[i].person.imd as usize - 1]
+                * e.frailty_hr[people[i].person.frailty as usize]
+                * e.condition_factor(people[i].person.n_conditions())
                 / c.norm_emergency[row]
         };
-        let readmission = c.state[i].last_discharge.is_some_and(|d| now < d + e.readmission_window);
+        let readmission = c.people[i].state.last_discharge.is_some_and(|d| now < d + e.readmission_window);
         base * if readmission { e.readmission_multiplier } else { 1.0 }
     }
 
@@ -443,16 +457,16 @@ impl<'m> Replication<'m> {
         let params = self.params();
         let window = params.emergency.readmission_window;
         let c = self.cohort();
-        c.state[i].generation = c.state[i].generation.wrapping_add(1);
-        if c.pop.people[i].died_at.is_some() {
+        c.people[i].state.generation = c.people[i].state.generation.wrapping_add(1);
+        if c.people[i].person.died_at.is_some() {
             return;
         }
-        c.pop.people[i].risk = risk as f32;
+        c.people[i].person.risk = risk as f32;
         // Review at the next birthday, or when a readmission window closes.
-        let age_days = c.pop.people[i].age0_days as f64 + now.as_days_f64();
+        let age_days = c.people[i].person.age0_days as f64 + now.as_days_f64();
         let to_birthday = (age_days / DAYS_PER_YEAR).floor() * DAYS_PER_YEAR + DAYS_PER_YEAR - age_days;
         let mut review = now + SimDuration::from_days_f64(to_birthday.max(1.0 / 1440.0));
-        if let Some(d) = c.state[i].last_discharge
+        if let Some(d) = c.people[i].state.last_discharge
             && now < d + window
         {
             review = review.min(d + window);
@@ -461,7 +475,7 @@ impl<'m> Replication<'m> {
         // exactly by inverting the cumulative hazard from now; the other hazards are
         // held constant until the next review (piecewise-constant by age).
         let total: f64 = rates[1..].iter().sum();
-        let rng = &mut c.state[i].rng;
+        let rng = &mut c.people[i].state.rng;
         let (e1, e2): (f64, f64) = (rng.sample(Exp1), rng.sample(Exp1));
         let e: f64 = rng.sample(Exp1);
         let u: f64 = rng.random();
@@ -483,7 +497,7 @@ impl<'m> Replication<'m> {
             _ => (review, Kind::Review),
         };
         if at <= self.horizon {
-            let generation = self.cohort().state[i].generation;
+            let generation = self.cohort().people[i].state.generation;
             self.queue.schedule(at, FlowEvent::Person { person: i as u32, generation, kind: kind as u8 });
         }
     }
@@ -493,22 +507,23 @@ impl<'m> Replication<'m> {
         let now = self.now();
         let params = self.params();
         let c = self.cohort.as_mut().expect("invariant: cohort");
-        let from = c.state[i].accounted_at;
-        c.state[i].accounted_at = now;
-        if c.state[i].active.is_some() || c.pop.people[i].died_at.is_some() || now <= from {
+        let from = c.people[i].state.accounted_at;
+        c.people[i].state.accounted_at = now;
+        if c.people[i].state.active.is_some() || c.people[i].person.died_at.is_some() || now <= from {
             return;
         }
         let years = now.since(from).as_days_f64() / DAYS_PER_YEAR;
-        let pop = &c.pop;
-        let age = pop.age_years(i, from);
-        let n = pop.n_conditions(i) as f64;
+        let people = &c.people;
+        let age = people[i].person.age_years(from);
+        let n = people[i].person.n_conditions() as f64;
         let gp = params.gp_per_year_by_band[age_band(age)] * (1.0 + params.gp_increase_per_condition * n) * years;
-        let ae = if pop.people[i].care_home {
+        let ae = if people[i].person.care_home {
             params.ae_care_home_per_year
         } else {
-            params.ae_per_year_by_age[params.emergency.row(age)] * params.ae_frailty_hr[pop.people[i].frailty as usize]
+            params.ae_per_year_by_age[params.emergency.row(age)]
+                * params.ae_frailty_hr[people[i].person.frailty as usize]
         } * years;
-        let person = &mut c.state[i];
+        let person = &mut c.people[i].state;
         person.counts.gp_expected += gp;
         let a = poisson_count(&mut person.rng, ae);
         person.counts.ae = person.counts.ae.saturating_add(a);
@@ -526,12 +541,12 @@ impl<'m> Replication<'m> {
                 self.refresh_onset(i);
             }
             k if k == Kind::Frailty as u8 => {
-                let f = &mut self.cohort().pop.people[i].frailty;
+                let f = &mut self.cohort().people[i].person.frailty;
                 *f = (*f + 1).min(FRAILTY_LEVELS as u8 - 1);
             }
             k if k == Kind::Emergency as u8 => self.emergency(i),
             k if k == Kind::Elective as u8 => {
-                self.cohort().state[i].counts.elective += 1;
+                self.cohort().people[i].state.counts.elective += 1;
                 self.start_journey(i, self.params().elective_pathway);
             }
             k if k == Kind::CareHome as u8 => self.start_journey(i, self.params().care_home_pathway),
@@ -545,19 +560,23 @@ impl<'m> Replication<'m> {
     fn onset(&mut self, i: usize) {
         let now = self.now();
         let c = self.cohort();
-        let pop = &c.pop;
-        let (age, imd, z, held) =
-            (pop.age_years(i, now), pop.people[i].imd, pop.people[i].latent as f64, pop.people[i].conditions);
+        let people = &c.people;
+        let (age, imd, z, held) = (
+            people[i].person.age_years(now),
+            people[i].person.imd,
+            people[i].person.latent as f64,
+            people[i].person.conditions,
+        );
         let hazards = || c.onset_table.hazards(age, imd, z, held);
         let total: f64 = hazards().map(|(_, h)| h).sum();
-        let target: f64 = c.state[i].rng.random::<f64>() * total;
+        let target: f64 = c.people[i].state.rng.random::<f64>() * total;
         let mut acc = 0.0;
         let chosen = hazards().find(|(_, h)| {
             acc += h;
             target < acc
         });
         if let Some((bit, _)) = chosen {
-            c.pop.people[i].conditions |= 1 << bit;
+            c.people[i].person.conditions |= 1 << bit;
         }
     }
 
@@ -573,21 +592,22 @@ impl<'m> Replication<'m> {
         };
         let has_room = self.pools[avoid_pool.0 as usize].has_room();
         let c = self.cohort();
-        let (u_ae, u_avoid): (f64, f64) = (c.state[i].rng.random(), c.state[i].rng.random());
-        let age = c.pop.age_years(i, now);
-        let eligible = !c.pop.people[i].care_home && age >= a.min_age && c.pop.people[i].frailty >= a.min_frailty;
+        let (u_ae, u_avoid): (f64, f64) = (c.people[i].state.rng.random(), c.people[i].state.rng.random());
+        let age = c.people[i].person.age_years(now);
+        let eligible = !c.people[i].person.care_home && age >= a.min_age && c.people[i].person.frailty >= a.min_frailty;
         if eligible && u_avoid < a.share && has_room {
             self.start_journey(i, a.pathway);
             return;
         }
         let c = self.cohort();
-        let counts = &mut c.state[i].counts;
+        let counts = &mut c.people[i].state.counts;
         counts.emergency += 1;
         let via_ae = u_ae < e.via_ae_share;
         if via_ae {
             counts.ae += 1;
         }
-        if in_window && age >= 65.0 && c.state[i].last_discharge.is_some_and(|d| now < d + e.readmission_window) {
+        if in_window && age >= 65.0 && c.people[i].state.last_discharge.is_some_and(|d| now < d + e.readmission_window)
+        {
             c.calib.readmissions_65_plus += 1;
         }
         if via_ae {
@@ -600,8 +620,8 @@ impl<'m> Replication<'m> {
     fn start_journey(&mut self, i: usize, pathway: PathwayId) {
         let now = self.now();
         let c = self.cohort();
-        let n = c.state[i].journeys;
-        c.state[i].journeys = n.wrapping_add(1);
+        let n = c.people[i].state.journeys;
+        c.people[i].state.journeys = n.wrapping_add(1);
         let key = (1u64 << 63) | ((i as u64) << 16) | n as u64;
         let patient = Patient::new(
             &self.patient_streams,
@@ -612,7 +632,7 @@ impl<'m> Replication<'m> {
             Some(PersonId(i as u32)),
         );
         let id = self.alloc_patient(patient);
-        self.cohort().state[i].active = Some(id);
+        self.cohort().people[i].state.active = Some(id);
         self.request_first_step(id);
     }
 
@@ -621,9 +641,9 @@ impl<'m> Replication<'m> {
         let i = person.0 as usize;
         let now = self.now();
         let c = self.cohort();
-        c.state[i].active = None;
-        c.state[i].accounted_at = now;
-        if c.pop.people[i].died_at.is_none() {
+        c.people[i].state.active = None;
+        c.people[i].state.accounted_at = now;
+        if c.people[i].person.died_at.is_none() {
             self.reschedule(i);
         }
     }
@@ -635,7 +655,7 @@ impl<'m> Replication<'m> {
         let hours_per_week = if setting == Setting::HomeCare {
             let (mean, sd) = params.home_care_hours_per_week;
             let shape = (mean / sd).powi(2);
-            Gamma::new(shape, sd * sd / mean).map_or(mean, |g| g.sample(&mut c.state[person as usize].rng))
+            Gamma::new(shape, sd * sd / mean).map_or(mean, |g| g.sample(&mut c.people[person as usize].state.rng))
         } else {
             0.0
         };
@@ -652,7 +672,7 @@ impl<'m> Replication<'m> {
                 (c.holdings.len() - 1) as u32
             }
         };
-        c.state[person as usize].holding_of[slot_of(setting)] = Some(h);
+        c.people[person as usize].state.holding_of[slot_of(setting)] = Some(h);
         if let Some(d) = ends_after {
             let generation = c.holdings[h as usize].generation;
             self.queue.schedule(now + d, FlowEvent::HoldingEnd { holding: h, generation });
@@ -674,19 +694,19 @@ impl<'m> Replication<'m> {
         self.record_episode(id, pool, Leave::To(pool));
         let setting = self.model.pool(pool).setting;
         // A new package of the same kind replaces the old one.
-        if let Some(old) = self.cohort().state[i].holding_of[slot_of(setting)] {
+        if let Some(old) = self.cohort().people[i].state.holding_of[slot_of(setting)] {
             self.end_holding(old);
         }
         if setting == Setting::CareHome {
             for slot in [1, 2] {
-                if let Some(h) = self.cohort().state[i].holding_of[slot] {
+                if let Some(h) = self.cohort().people[i].state.holding_of[slot] {
                     self.end_holding(h);
                 }
             }
             let in_window = now >= self.warmup;
             let c = self.cohort();
-            c.pop.people[i].care_home = true;
-            if c.pop.age_years(i, now) >= 65.0 {
+            c.people[i].person.care_home = true;
+            if c.people[i].person.age_years(now) >= 65.0 {
                 if in_window {
                     c.calib.care_home_admissions_65_plus += 1;
                 }
@@ -728,7 +748,7 @@ impl<'m> Replication<'m> {
         let c = self.cohort();
         let holding = c.holdings[h as usize];
         c.holdings[h as usize].generation = holding.generation.wrapping_add(1);
-        c.state[holding.person as usize].holding_of[slot_of(holding.setting)] = None;
+        c.people[holding.person as usize].state.holding_of[slot_of(holding.setting)] = None;
         c.free_holdings.push(h);
         self.release_place(holding.pool, holding.admitted_at);
     }
@@ -737,7 +757,7 @@ impl<'m> Replication<'m> {
     pub(super) fn on_holding_end(&mut self, h: u32) {
         let person = self.cohort().holdings[h as usize].person as usize;
         self.end_holding(h);
-        if self.cohort().state[person].active.is_none() {
+        if self.cohort().people[person].state.active.is_none() {
             self.account_interval(person);
             self.reschedule(person);
         }
@@ -796,7 +816,7 @@ impl<'m> Replication<'m> {
         if let Some(d) = destination
             && emergency
             && overnight
-            && c.pop.age_years(person.0 as usize, now) >= 65.0
+            && c.people[person.0 as usize].person.age_years(now) >= 65.0
         {
             c.calib.d2a_65_plus[d] += 1;
         }
@@ -825,7 +845,7 @@ impl<'m> Replication<'m> {
                 && let Some(since) = p.acute_since.take()
             {
                 let elective = p.pathway == elective_pathway;
-                let previous = self.cohort().state[i].last_discharge;
+                let previous = self.cohort().people[i].state.last_discharge;
                 self.pay_spell(i, since, elective, previous);
             }
             return;
@@ -834,10 +854,10 @@ impl<'m> Replication<'m> {
         let emergency = p.pathway == emergency_pathway;
         let elective = p.pathway == elective_pathway;
         let in_window = now >= self.warmup;
-        let previous = self.cohort().state[i].last_discharge;
+        let previous = self.cohort().people[i].state.last_discharge;
         self.pay_spell(i, since, elective, previous);
         let c = self.cohort();
-        c.state[i].last_discharge = Some(now);
+        c.people[i].state.last_discharge = Some(now);
         if emergency && in_window {
             let los = now.since(since);
             c.calib.emergency_spells += 1;
@@ -845,7 +865,7 @@ impl<'m> Replication<'m> {
             if los < SimDuration::from_days(1) {
                 c.calib.zero_day_spells += 1;
             }
-            if c.pop.age_years(i, now) >= 65.0 {
+            if c.people[i].person.age_years(now) >= 65.0 {
                 c.calib.discharges_65_plus += 1;
             }
         }
@@ -855,11 +875,11 @@ impl<'m> Replication<'m> {
     fn die(&mut self, i: usize) {
         let now = self.now();
         let c = self.cohort();
-        c.pop.people[i].died_at = Some(now);
-        c.state[i].generation = c.state[i].generation.wrapping_add(1);
+        c.people[i].person.died_at = Some(now);
+        c.people[i].state.generation = c.people[i].state.generation.wrapping_add(1);
         self.pay_death(i);
         let c = self.cohort();
-        if let Some(id) = c.state[i].active.take() {
+        if let Some(id) = c.people[i].state.active.take() {
             let p = &self.patients[id.0 as usize];
             let target = self.model.pathway(p.pathway).step(p.step).pool;
             match p.held {
@@ -880,7 +900,7 @@ impl<'m> Replication<'m> {
             }
         }
         for slot in 0..3 {
-            if let Some(h) = self.cohort().state[i].holding_of[slot] {
+            if let Some(h) = self.cohort().people[i].state.holding_of[slot] {
                 self.end_holding(h);
             }
         }
@@ -888,16 +908,16 @@ impl<'m> Replication<'m> {
 
     /// Brings every person's activity up to now (GP and A&E counts, places held).
     fn accrue_everyone(&mut self) {
-        let n = self.cohort.as_ref().map_or(0, |c| c.pop.len());
+        let n = self.cohort.as_ref().map_or(0, |c| c.people.len());
         for i in 0..n {
             self.account_interval(i);
-            if let Some(id) = self.cohort().state[i].active
+            if let Some(id) = self.cohort().people[i].state.active
                 && let Some(held) = self.patients[id.0 as usize].held
             {
                 self.accrue_patient(id, held);
             }
             for slot in 0..3 {
-                if let Some(h) = self.cohort().state[i].holding_of[slot] {
+                if let Some(h) = self.cohort().people[i].state.holding_of[slot] {
                     self.accrue_holding(h);
                 }
             }
@@ -914,29 +934,29 @@ impl<'m> Replication<'m> {
         let start = c.year_start;
         if start >= warmup {
             let costs = &params.costs;
-            c.table.reserve(c.pop.len());
-            for i in 0..c.pop.len() {
-                if c.pop.people[i].died_at.is_some_and(|d| d < start) {
+            c.table.reserve(c.people.len());
+            for i in 0..c.people.len() {
+                if c.people[i].person.died_at.is_some_and(|d| d < start) {
                     continue;
                 }
-                let end = c.pop.people[i].died_at.map_or(now, |d| d.min(now));
+                let end = c.people[i].person.died_at.map_or(now, |d| d.min(now));
                 let a = std::mem::take(&mut c.acc[i]);
-                let counts = std::mem::take(&mut c.state[i].counts);
-                let gp_contacts = poisson_count(&mut c.state[i].rng, counts.gp_expected);
-                let pop = &c.pop;
-                let age = pop.age_years(i, start);
+                let counts = std::mem::take(&mut c.people[i].state.counts);
+                let gp_contacts = poisson_count(&mut c.people[i].state.rng, counts.gp_expected);
+                let people = &c.people;
+                let age = people[i].person.age_years(start);
                 let days = |m: u64| m as f64 / MINUTES_PER_DAY as f64;
                 let t = &mut c.table;
                 t.person.push(i as u32);
                 t.year.push(year);
                 t.age_years.push(age.min(255.0) as u8);
                 t.age_band.push(age_band(age) as u8);
-                t.male.push(pop.people[i].male);
-                t.imd.push(pop.people[i].imd);
-                t.conditions.push(pop.n_conditions(i) as u8);
-                t.frailty.push(pop.people[i].frailty);
-                t.care_home.push(pop.people[i].care_home);
-                t.risk.push(pop.people[i].risk);
+                t.male.push(people[i].person.male);
+                t.imd.push(people[i].person.imd);
+                t.conditions.push(people[i].person.n_conditions() as u8);
+                t.frailty.push(people[i].person.frailty);
+                t.care_home.push(people[i].person.care_home);
+                t.risk.push(people[i].person.risk);
                 t.exposure_days.push(days(end.since(start).minutes()) as f32);
                 t.emergency_admissions.push(counts.emergency);
                 t.elective_admissions.push(counts.elective);
@@ -966,11 +986,11 @@ impl<'m> Replication<'m> {
                 t.community_cost_pence.push(community.pence());
                 t.social_care_cost_pence.push(social.pence());
                 t.primary_care_cost_pence.push(primary.pence());
-                t.died.push(pop.people[i].died_at.is_some_and(|d| d >= start && d <= now));
+                t.died.push(people[i].person.died_at.is_some_and(|d| d >= start && d <= now));
             }
         } else {
             c.acc.iter_mut().for_each(|a| *a = YearAcc::default());
-            c.state.iter_mut().for_each(|p| p.counts = YearCounts::default());
+            c.people.iter_mut().for_each(|r| r.state.counts = YearCounts::default());
         }
         c.year_start = now;
     }
@@ -989,7 +1009,7 @@ impl<'m> Replication<'m> {
         let Some(c) = self.cohort.as_ref() else {
             return (PersonYearTable::default(), CalibrationCounts::default(), 0, None);
         };
-        let (start, n) = (c.year_start, c.pop.len() as u32);
+        let (start, n) = (c.year_start, c.people.len() as u32);
         if self.horizon > start {
             let year = (start.day_index() / YEAR_DAYS) as u16;
             self.close_year(year);
@@ -1000,7 +1020,7 @@ impl<'m> Replication<'m> {
         for (t, i) in c.placements.clone() {
             if t + year <= horizon {
                 c.calib.care_home_followed += 1;
-                if c.pop.people[i as usize].died_at.is_none_or(|d| d > t + year) {
+                if c.people[i as usize].person.died_at.is_none_or(|d| d > t + year) {
                     c.calib.care_home_alive_after_year += 1;
                 }
             }
@@ -1009,7 +1029,7 @@ impl<'m> Replication<'m> {
         let log = c
             .pay
             .take()
-            .map(|p| ActivityLog { age0_days: c.pop.people.iter().map(|p| p.age0_days).collect(), ..p.into_log() });
+            .map(|p| ActivityLog { age0_days: c.people.iter().map(|r| r.person.age0_days).collect(), ..p.into_log() });
         (table, std::mem::take(&mut c.calib), n, log)
     }
 }

@@ -184,7 +184,7 @@ impl<'m> Replication<'m> {
     /// acute care, or death), admitted at `admitted`; `previous` is the discharge before it.
     pub(super) fn pay_spell(&mut self, i: usize, admitted: SimTime, elective: bool, previous: Option<SimTime>) {
         let (now, warmup) = (self.now(), self.warmup);
-        let age: f64 = self.cohort.as_ref().map_or(0.0, |c| c.pop.age_years(i, admitted));
+        let age: f64 = self.cohort.as_ref().map_or(0.0, |c| c.people[i].person.age_years(admitted));
         let Some(p) = self.pay() else {
             return;
         };
@@ -243,14 +243,15 @@ impl<'m> Replication<'m> {
         let Some(rule) = c.pay.as_ref().and_then(|p| p.rule) else {
             return;
         };
-        let pop = &c.pop;
-        let alive: Vec<u32> = (0..pop.len() as u32).filter(|&i| pop.people[i as usize].died_at.is_none()).collect();
+        let people = &c.people;
+        let alive: Vec<u32> =
+            (0..people.len() as u32).filter(|&i| people[i as usize].person.died_at.is_none()).collect();
         let person = |k: usize| {
             let i = alive[k] as usize;
             PersonAttributes {
-                conditions: pop.n_conditions(i) as u8,
-                frailty: pop.people[i].frailty,
-                risk: pop.people[i].risk as f64,
+                conditions: people[i].person.n_conditions() as u8,
+                frailty: people[i].person.frailty,
+                risk: people[i].person.risk as f64,
                 rising_risk: false,
             }
         };
@@ -271,7 +272,7 @@ impl<'m> Replication<'m> {
         if lever {
             for i in newly {
                 let i = i as usize;
-                if self.cohort.as_ref().is_some_and(|c| c.state[i].active.is_some()) {
+                if self.cohort.as_ref().is_some_and(|c| c.people[i].state.active.is_some()) {
                     continue;
                 }
                 self.account_interval(i);
