@@ -296,7 +296,7 @@ impl<'m> Replication<'m> {
             if let Some(log) = self.event_log.as_mut() {
                 log.push(item.at, &item.event);
             }
-            // The next person event reads that person's records at a random place in
+            // The next person event reads that person's record at a random place in
             // memory: start fetching them while this event is handled.
             if let Some(c) = &self.cohort {
                 match self.queue.next_hint() {

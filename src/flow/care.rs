@@ -182,7 +182,7 @@ pub(super) struct CohortState {
 }
 
 impl CohortState {
-    /// Starts bringing person `i`'s records into cache (a hint: see [`crate::engine::prefetch`]).
+    /// Starts bringing person `i`'s record into cache (a hint: see [`crate::engine::prefetch`]).
     #[inline(always)]
     pub(super) fn prefetch(&self, i: usize) {
         if let Some(record) = self.people.get(i) {
