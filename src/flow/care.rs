@@ -348,8 +348,8 @@ impl<'m> Replication<'m> {
     /// discharge-to-assess guidance describes older people).
     pub(super) fn frailty_65_plus(&self, person: PersonId) -> Option<u8> {
         let c = self.cohort.as_ref()?;
-        (c.people[person.0 as usize].person.age_years(self.now()) >= 65.0)
-            .then(|| c.people[person.0 as usize].person.frailty)
+        let person = &c.people[person.0 as usize].person;
+        (person.age_years(self.now()) >= 65.0).then_some(person.frailty)
     }
 
     /// A cohort patient's length of stay, adjusted for frailty in acute care.
@@ -367,22 +367,22 @@ impl<'m> Replication<'m> {
     fn rates(&self, i: usize, emergency_per_year: f64) -> [f64; 7] {
         let params = self.params();
         let c = self.cohort.as_ref().expect("invariant: cohort");
-        let people = &c.people;
+        let PersonRecord { person, state } = &c.people[i];
         let now = self.now();
-        let age = people[i].person.age_years(now);
-        let f = people[i].person.frailty as usize;
-        let in_home = people[i].person.care_home;
-        let onset = c.people[i].state.onset_per_year;
+        let age = person.age_years(now);
+        let f = person.frailty as usize;
+        let in_home = person.care_home;
+        let onset = state.onset_per_year;
         let frailty = if age >= 50.0 { params.frailty.progression(age, f as u8) } else { 0.0 };
         let mut out = [0.0, onset, frailty, 0.0, 0.0, 0.0, 0.0];
-        if c.people[i].state.active.is_none() {
+        if state.active.is_none() {
             let row = params.emergency.row(age);
             let lever = c.pay.as_ref().filter(|p| p.is_enrolled(i)).map_or(1.0, |p| p.hazard_ratio);
             out[3] = emergency_per_year * lever;
             out[4] = params.elective_per_year_by_age[row];
             if age >= 65.0 && !in_home {
                 out[5] = params.care_home_per_year_fit * params.care_home_frailty_hr[f];
-                if c.people[i].state.holding_of[2].is_none() {
+                if state.holding_of[2].is_none() {
                     out[6] = params.nursing_per_year_by_frailty[f];
                 }
             }
@@ -397,12 +397,12 @@ impl<'m> Replication<'m> {
     fn years_to_death(&self, i: usize, e1: f64, e2: f64) -> Option<f64> {
         let params = self.params();
         let c = self.cohort.as_ref()?;
-        let people = &c.people;
-        let age = people[i].person.age_years(self.now());
+        let person = &c.people[i].person;
+        let age = person.age_years(self.now());
         let m = &params.mortality;
-        let sex = usize::from(!people[i].person.male);
-        let k = m.frailty_hr[people[i].person.frailty as usize] / c.norm_mortality[sex][age_band(age)]
-            * if people[i].person.care_home { m.care_home_hr } else { 1.0 };
+        let sex = usize::from(!person.male);
+        let k = m.frailty_hr[person.frailty as usize] / c.norm_mortality[sex][age_band(age)]
+            * if person.care_home { m.care_home_hr } else { 1.0 };
         let (bg, b) = (m.background, m.gompertz_b);
         let level = m.gompertz_a[sex] * (b * (age - 65.0)).exp();
         let makeham = (k * bg > 0.0).then(|| e1 / (k * bg));
@@ -419,32 +419,28 @@ impl<'m> Replication<'m> {
     fn refresh_onset(&mut self, i: usize) {
         let now = self.now();
         let c = self.cohort();
-        let people = &c.people;
-        c.people[i].state.onset_per_year = c.onset_table.total(
-            people[i].person.age_years(now),
-            people[i].person.imd,
-            people[i].person.latent as f64,
-            people[i].person.conditions,
-        );
+        let PersonRecord { person, state } = &mut c.people[i];
+        state.onset_per_year =
+            c.onset_table.total(person.age_years(now), person.imd, person.latent as f64, person.conditions);
     }
 
     /// Emergency admission hazard per year of person `i` at home.
     fn emergency_rate(&self, i: usize, now: SimTime) -> f64 {
         let params = self.params();
         let c = self.cohort.as_ref().expect("invariant: cohort");
-        let people = &c.people;
+        let PersonRecord { person, state } = &c.people[i];
         let e = &params.emergency;
-        let base = if people[i].person.care_home {
+        let base = if person.care_home {
             e.care_home_per_year
         } else {
-            let age = people[i].person.age_years(now);
+            let age = person.age_years(now);
             let row = e.row(age);
-            e.per_year[row][people[i].person.imd as usize - 1]
-                * e.frailty_hr[people[i].person.frailty as usize]
-                * e.condition_factor(people[i].person.n_conditions())
+            e.per_year[row][person.imd as usize - 1]
+                * e.frailty_hr[person.frailty as usize]
+                * e.condition_factor(person.n_conditions())
                 / c.norm_emergency[row]
         };
-        let readmission = c.people[i].state.last_discharge.is_some_and(|d| now < d + e.readmission_window);
+        let readmission = state.last_discharge.is_some_and(|d| now < d + e.readmission_window);
         base * if readmission { e.readmission_multiplier } else { 1.0 }
     }
 
@@ -457,16 +453,17 @@ impl<'m> Replication<'m> {
         let params = self.params();
         let window = params.emergency.readmission_window;
         let c = self.cohort();
-        c.people[i].state.generation = c.people[i].state.generation.wrapping_add(1);
-        if c.people[i].person.died_at.is_some() {
+        let PersonRecord { person, state } = &mut c.people[i];
+        state.generation = state.generation.wrapping_add(1);
+        if person.died_at.is_some() {
             return;
         }
-        c.people[i].person.risk = risk as f32;
+        person.risk = risk as f32;
         // Review at the next birthday, or when a readmission window closes.
-        let age_days = c.people[i].person.age0_days as f64 + now.as_days_f64();
+        let age_days = person.age0_days as f64 + now.as_days_f64();
         let to_birthday = (age_days / DAYS_PER_YEAR).floor() * DAYS_PER_YEAR + DAYS_PER_YEAR - age_days;
         let mut review = now + SimDuration::from_days_f64(to_birthday.max(1.0 / 1440.0));
-        if let Some(d) = c.people[i].state.last_discharge
+        if let Some(d) = state.last_discharge
             && now < d + window
         {
             review = review.min(d + window);
@@ -475,7 +472,7 @@ impl<'m> Replication<'m> {
         // exactly by inverting the cumulative hazard from now; the other hazards are
         // held constant until the next review (piecewise-constant by age).
         let total: f64 = rates[1..].iter().sum();
-        let rng = &mut c.people[i].state.rng;
+        let rng = &mut state.rng;
         let (e1, e2): (f64, f64) = (rng.sample(Exp1), rng.sample(Exp1));
         let e: f64 = rng.sample(Exp1);
         let u: f64 = rng.random();
@@ -507,26 +504,24 @@ impl<'m> Replication<'m> {
         let now = self.now();
         let params = self.params();
         let c = self.cohort.as_mut().expect("invariant: cohort");
-        let from = c.people[i].state.accounted_at;
-        c.people[i].state.accounted_at = now;
-        if c.people[i].state.active.is_some() || c.people[i].person.died_at.is_some() || now <= from {
+        let PersonRecord { person, state } = &mut c.people[i];
+        let from = state.accounted_at;
+        state.accounted_at = now;
+        if state.active.is_some() || person.died_at.is_some() || now <= from {
             return;
         }
         let years = now.since(from).as_days_f64() / DAYS_PER_YEAR;
-        let people = &c.people;
-        let age = people[i].person.age_years(from);
-        let n = people[i].person.n_conditions() as f64;
+        let age = person.age_years(from);
+        let n = person.n_conditions() as f64;
         let gp = params.gp_per_year_by_band[age_band(age)] * (1.0 + params.gp_increase_per_condition * n) * years;
-        let ae = if people[i].person.care_home {
+        let ae = if person.care_home {
             params.ae_care_home_per_year
         } else {
-            params.ae_per_year_by_age[params.emergency.row(age)]
-                * params.ae_frailty_hr[people[i].person.frailty as usize]
+            params.ae_per_year_by_age[params.emergency.row(age)] * params.ae_frailty_hr[person.frailty as usize]
         } * years;
-        let person = &mut c.people[i].state;
-        person.counts.gp_expected += gp;
-        let a = poisson_count(&mut person.rng, ae);
-        person.counts.ae = person.counts.ae.saturating_add(a);
+        state.counts.gp_expected += gp;
+        let a = poisson_count(&mut state.rng, ae);
+        state.counts.ae = state.counts.ae.saturating_add(a);
         self.pay_ae(i, a);
     }
 
@@ -560,13 +555,8 @@ impl<'m> Replication<'m> {
     fn onset(&mut self, i: usize) {
         let now = self.now();
         let c = self.cohort();
-        let people = &c.people;
-        let (age, imd, z, held) = (
-            people[i].person.age_years(now),
-            people[i].person.imd,
-            people[i].person.latent as f64,
-            people[i].person.conditions,
-        );
+        let person = &c.people[i].person;
+        let (age, imd, z, held) = (person.age_years(now), person.imd, person.latent as f64, person.conditions);
         let hazards = || c.onset_table.hazards(age, imd, z, held);
         let total: f64 = hazards().map(|(_, h)| h).sum();
         let target: f64 = c.people[i].state.rng.random::<f64>() * total;
@@ -592,9 +582,10 @@ impl<'m> Replication<'m> {
         };
         let has_room = self.pools[avoid_pool.0 as usize].has_room();
         let c = self.cohort();
-        let (u_ae, u_avoid): (f64, f64) = (c.people[i].state.rng.random(), c.people[i].state.rng.random());
-        let age = c.people[i].person.age_years(now);
-        let eligible = !c.people[i].person.care_home && age >= a.min_age && c.people[i].person.frailty >= a.min_frailty;
+        let PersonRecord { person, state } = &mut c.people[i];
+        let (u_ae, u_avoid): (f64, f64) = (state.rng.random(), state.rng.random());
+        let age = person.age_years(now);
+        let eligible = !person.care_home && age >= a.min_age && person.frailty >= a.min_frailty;
         if eligible && u_avoid < a.share && has_room {
             self.start_journey(i, a.pathway);
             return;
@@ -943,20 +934,20 @@ impl<'m> Replication<'m> {
                 let a = std::mem::take(&mut c.acc[i]);
                 let counts = std::mem::take(&mut c.people[i].state.counts);
                 let gp_contacts = poisson_count(&mut c.people[i].state.rng, counts.gp_expected);
-                let people = &c.people;
-                let age = people[i].person.age_years(start);
+                let person = &c.people[i].person;
+                let age = person.age_years(start);
                 let days = |m: u64| m as f64 / MINUTES_PER_DAY as f64;
                 let t = &mut c.table;
                 t.person.push(i as u32);
                 t.year.push(year);
                 t.age_years.push(age.min(255.0) as u8);
                 t.age_band.push(age_band(age) as u8);
-                t.male.push(people[i].person.male);
-                t.imd.push(people[i].person.imd);
-                t.conditions.push(people[i].person.n_conditions() as u8);
-                t.frailty.push(people[i].person.frailty);
-                t.care_home.push(people[i].person.care_home);
-                t.risk.push(people[i].person.risk);
+                t.male.push(person.male);
+                t.imd.push(person.imd);
+                t.conditions.push(person.n_conditions() as u8);
+                t.frailty.push(person.frailty);
+                t.care_home.push(person.care_home);
+                t.risk.push(person.risk);
                 t.exposure_days.push(days(end.since(start).minutes()) as f32);
                 t.emergency_admissions.push(counts.emergency);
                 t.elective_admissions.push(counts.elective);
@@ -986,7 +977,7 @@ impl<'m> Replication<'m> {
                 t.community_cost_pence.push(community.pence());
                 t.social_care_cost_pence.push(social.pence());
                 t.primary_care_cost_pence.push(primary.pence());
-                t.died.push(people[i].person.died_at.is_some_and(|d| d >= start && d <= now));
+                t.died.push(person.died_at.is_some_and(|d| d >= start && d <= now));
             }
         } else {
             c.acc.iter_mut().for_each(|a| *a = YearAcc::default());

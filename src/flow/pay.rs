@@ -247,11 +247,11 @@ impl<'m> Replication<'m> {
         let alive: Vec<u32> =
             (0..people.len() as u32).filter(|&i| people[i as usize].person.died_at.is_none()).collect();
         let person = |k: usize| {
-            let i = alive[k] as usize;
+            let person = &people[alive[k] as usize].person;
             PersonAttributes {
-                conditions: people[i].person.n_conditions() as u8,
-                frailty: people[i].person.frailty,
-                risk: people[i].person.risk as f64,
+                conditions: person.n_conditions() as u8,
+                frailty: person.frailty,
+                risk: person.risk as f64,
                 rising_risk: false,
             }
         };
