@@ -201,6 +201,14 @@ pub fn prefetch<T>(value: &T) {
 mod tests {
     use super::*;
 
+    /// A 64-bit linear congruential generator started at `x`, giving its top `64 - shift` bits.
+    fn lcg(mut x: u64, shift: u32) -> impl FnMut() -> u64 {
+        move || {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            x >> shift
+        }
+    }
+
     fn drain<P: PendingSet<u32>>(q: &mut EventQueue<u32, P>) -> Vec<(u64, u32)> {
         let mut out = Vec::new();
         while let Some(s) = q.pop() {
@@ -254,11 +262,7 @@ mod tests {
         // Hold model: pop one, push one at now + a pseudo-random increment (many ties).
         let mut a: EventQueue<u32, HeapQueue<u32>> = EventQueue::default();
         let mut b: EventQueue<u32> = EventQueue::new();
-        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut next = || {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            x >> 58
-        };
+        let mut next = lcg(0x9E37_79B9_7F4A_7C15, 58);
         for i in 0..1000 {
             let t = SimTime(next());
             a.schedule(t, i);
@@ -280,11 +284,7 @@ mod tests {
         // A hold model with ties and far-apart times, so that hints come from bucket 0,
         // from a lone lowest bucket, and are withheld when the lowest bucket holds several.
         let mut q: EventQueue<u32> = EventQueue::new();
-        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
-        let mut next = || {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            x >> 50
-        };
+        let mut next = lcg(0x2545_F491_4F6C_DD1D, 50);
         for i in 0..500 {
             q.schedule(SimTime(next() % 64), i);
         }
