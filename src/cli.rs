@@ -297,8 +297,12 @@ fn run(
     ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))?;
     let pilots = experiment::pilot_plan(plan, &experiment::scenarios_of(&todo)).runs();
     if pilots > 0 {
-        // The pilots come before the first run: say so, or the bar sits at 0 meanwhile.
-        eprintln!("calibrating payments: {pilots} pilot run(s) of the baseline scenario, then {} run(s)", todo.len());
+        // The pilots start first and the runs beside them, but no run is stored before the
+        // pilots are in: say so, or the bar sits at 0 meanwhile.
+        eprintln!(
+            "calibrating payments: {pilots} pilot run(s) of the baseline scenario, alongside {} run(s)",
+            todo.len()
+        );
     }
     let bar = progress_bar(todo.len() as u64);
     let started = Instant::now();

@@ -10,9 +10,15 @@ use crate::economy::RunEconomy;
 use crate::flow::{self, RunSettings};
 use crate::payment::PaymentError;
 use crate::payment::spec::PaymentCalibration;
-use crate::record::{ActivityLog, PoolSummary, RunKey, RunOutput};
+use crate::record::{PoolSummary, RunKey, RunOutput};
 use crate::stats::Summary;
-use rayon::prelude::*;
+use gate::CalibrationGate;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+mod gate;
+mod pilots;
+
+pub use pilots::{PilotGroup, PilotPass, PilotPlan, calibrate_payments, pilot_plan};
 
 /// Stack size of each worker thread, bytes.
 pub const RUN_STACK_BYTES: usize = 64 << 20;
@@ -49,134 +55,6 @@ pub fn settle_output(
     out.person_year.attach_payments(&p.by_person_year, &spec.area.registry);
     out.payments = Some(p);
     Ok(())
-}
-
-/// One set of calibration pilots.
-#[derive(Clone, Debug, PartialEq)]
-pub struct PilotGroup {
-    /// The year-of-care selection rule its pilots record (`None`: no year of care).
-    pub rule: Option<crate::payment::year_of_care::CohortRule>,
-    /// The spec (index into [`PilotPlan::specs`]) its pilots run under.
-    pub spec: usize,
-    /// Pilot runs: the most `pilot_replications` of the specs it serves.
-    pub runs: u32,
-}
-
-/// How the calibration pass shares its pilots between payment specs.
-#[derive(Clone, Debug, PartialEq)]
-pub struct PilotPlan {
-    /// The distinct lever-free specs that need calibration, each with its scenarios.
-    pub specs: Vec<(crate::payment::spec::PaymentSpec, Vec<u16>)>,
-    /// The pilot sets.
-    pub groups: Vec<PilotGroup>,
-    /// The group serving each spec.
-    pub group_of: Vec<usize>,
-}
-
-impl PilotPlan {
-    /// Pilot runs in all.
-    pub fn runs(&self) -> u32 {
-        self.groups.iter().map(|g| g.runs).sum()
-    }
-}
-
-/// The pilots [`calibrate_payments`] runs for `scenarios`. Recording never changes
-/// activity, and with levers off every spec simulates the baseline model, so pilots
-/// differ only in the year-of-care enrolment they record: one set per distinct
-/// selection rule (in spec order) serves every spec with that rule, specs without year
-/// of care use the first set, and one plain set runs when no spec has a rule.
-pub fn pilot_plan(plan: &ExperimentPlan, scenarios: &[u16]) -> PilotPlan {
-    let mut specs: Vec<(crate::payment::spec::PaymentSpec, Vec<u16>)> = Vec::new();
-    for &s in scenarios {
-        let Some(spec) = plan.scenarios[s as usize].model.payment.as_ref().filter(|p| p.needs_calibration()) else {
-            continue;
-        };
-        let spec = spec.without_levers();
-        match specs.iter_mut().find(|(d, _)| *d == spec) {
-            Some((_, users)) => users.push(s),
-            None => specs.push((spec, vec![s])),
-        }
-    }
-    let rule = |spec: &crate::payment::spec::PaymentSpec| spec.year_of_care.as_ref().map(|y| y.rule);
-    let mut groups: Vec<PilotGroup> = Vec::new();
-    for (k, (spec, _)) in specs.iter().enumerate() {
-        if rule(spec).is_some() && !groups.iter().any(|g| g.rule == rule(spec)) {
-            groups.push(PilotGroup { rule: rule(spec), spec: k, runs: 0 });
-        }
-    }
-    if groups.is_empty() && !specs.is_empty() {
-        groups.push(PilotGroup { rule: None, spec: 0, runs: 0 });
-    }
-    let group_of: Vec<usize> = specs
-        .iter()
-        .map(|(spec, _)| groups.iter().position(|g| rule(spec).is_none() || g.rule == rule(spec)).unwrap_or(0))
-        .collect();
-    for ((spec, _), g) in specs.iter().zip(&group_of) {
-        groups[*g].runs = groups[*g].runs.max(spec.pilot_replications.max(1));
-    }
-    PilotPlan { specs, groups, group_of }
-}
-
-/// The first pass of two: for each scenario of `scenarios` whose payments take values
-/// from a baseline, runs `pilot_replications` pilots of the **baseline scenario's** model
-/// (the first; its base parameters, not a sample) under this scenario's payment spec with
-/// every lever off, and calibrates from them. The pilots are shared as
-/// [`pilot_plan`] says, and every set runs in parallel.
-/// Indexed by scenario; the default (nothing calibrated) where none is needed.
-pub fn calibrate_payments<E: std::error::Error + 'static>(
-    plan: &ExperimentPlan,
-    settings: RunSettings,
-    scenarios: &[u16],
-) -> Result<Vec<PaymentCalibration>, RunError<E>> {
-    let mut out = vec![PaymentCalibration::default(); plan.scenarios.len()];
-    let Some(baseline) = plan.scenarios.first() else { return Ok(out) };
-    let PilotPlan { specs, groups, group_of } = pilot_plan(plan, scenarios);
-    let name = |s: u16| plan.scenarios[s as usize].name.clone();
-    let Some(cohort) = baseline.model.cohort.as_ref() else {
-        return match specs.first() {
-            Some((_, users)) => Err(RunError::Payment {
-                scenario: name(users[0]),
-                source: PaymentError::InvalidParameter {
-                    name: "payment",
-                    reason: "the baseline scenario has no cohort to calibrate from".into(),
-                },
-            }),
-            None => Ok(out),
-        };
-    };
-    let models: Vec<crate::model::Model> = groups
-        .iter()
-        .map(|g| crate::model::Model { payment: Some(specs[g.spec].0.clone()), ..baseline.model.clone() })
-        .collect();
-    // Every pilot of every group at once, in parallel.
-    let pilot_settings = RunSettings { record_episodes: false, record_events: false, ..settings };
-    let jobs: Vec<(usize, u32)> =
-        groups.iter().enumerate().flat_map(|(g, group)| (0..group.runs).map(move |r| (g, r))).collect();
-    let pilots: Vec<(usize, ActivityLog, (u32, u32), RunKey)> = jobs
-        .into_par_iter()
-        .map(|(g, r)| {
-            let key = RunKey { scenario: 0, sample: 0, replication: PILOT_REPLICATION_BASE - r };
-            let run = flow::run(&models[g], pilot_settings, key);
-            (g, run.activity.unwrap_or_default(), window_days(settings), key)
-        })
-        .collect();
-    let mut by_group: Vec<Vec<crate::payment::run::Pilot>> = groups.iter().map(|_| Vec::new()).collect();
-    for (g, log, window, key) in pilots {
-        by_group[g].push((log, window, key));
-    }
-    let by_spec: Vec<&[crate::payment::run::Pilot]> = specs
-        .iter()
-        .zip(&group_of)
-        .map(|((spec, _), g)| &by_group[*g][..spec.pilot_replications.max(1) as usize])
-        .collect();
-    for ((spec, users), mine) in specs.iter().zip(by_spec) {
-        let c = crate::payment::run::calibrate(spec, mine, &cohort.costs, settings.master_seed)
-            .map_err(|source| RunError::Payment { scenario: name(users[0]), source })?;
-        for &s in users {
-            out[s as usize] = c.clone();
-        }
-    }
-    Ok(out)
 }
 
 /// What the runner keeps of each run after the sink has stored it.
@@ -261,7 +139,7 @@ where
     P: Fn(usize) + Sync,
 {
     let keys = run_keys(plan);
-    let never = std::sync::atomic::AtomicBool::new(false);
+    let never = AtomicBool::new(false);
     run_selected(plan, &keys, settings, threads, &never, sink, progress)
 }
 
@@ -269,12 +147,17 @@ where
 /// threads (0 = one per core), like [`run_all`]. A run starts only while `stop` is
 /// false; runs in flight when it is set finish and are stored, the others are skipped
 /// (so the result may hold fewer digests than `keys`). Returns digests in key order.
+///
+/// The calibration pilots (see [`PilotPass`]) are the first jobs handed out and the runs
+/// follow, so no thread sits idle while fewer pilots than threads run: a run simulates
+/// at once and waits for the calibration only to settle its payments. Where no scenario
+/// of `keys` needs calibration, runs never wait.
 pub fn run_selected<E, S, P>(
     plan: &ExperimentPlan,
     keys: &[RunKey],
     settings: RunSettings,
     threads: usize,
-    stop: &std::sync::atomic::AtomicBool,
+    stop: &AtomicBool,
     sink: S,
     progress: P,
 ) -> Result<Vec<RunDigest>, RunError<E>>
@@ -290,33 +173,65 @@ where
         .stack_size(RUN_STACK_BYTES)
         .build()
         .map_err(|source| RunError::Threads { threads, source })?;
-    let done = std::sync::atomic::AtomicUsize::new(0);
-    pool.install(|| {
-        let calibrations = calibrate_payments(plan, settings, &scenarios_of(keys))?;
-        let digests: Result<Vec<Option<RunDigest>>, RunError<E>> = keys
-            .par_iter()
-            .map(|key| {
-                if stop.load(std::sync::atomic::Ordering::Relaxed) {
-                    return Ok(None);
+    let pass = PilotPass::new(plan, settings, &scenarios_of(keys))?;
+    let gate = CalibrationGate::new(pass.len());
+    let uncalibrated = PaymentCalibration::default();
+    // Jobs `0..pass.len()` are the pilots, then one per key, handed out in that order.
+    let (next, jobs) = (AtomicUsize::new(0), pass.len() + keys.len());
+    let (done, failed) = (AtomicUsize::new(0), AtomicBool::new(false));
+    let one_run = |key: RunKey| -> Result<Option<RunDigest>, RunError<E>> {
+        let scenario = || plan.scenarios[key.scenario as usize].name.clone();
+        let model = plan.model(key.scenario, key.sample);
+        let mut out = flow::run(model, settings, key);
+        // Simulated already; only the settlement needs the pilots.
+        let calibrations = if pass.serves(key.scenario) {
+            let Some(c) = gate.wait() else { return Ok(None) };
+            Some(c)
+        } else {
+            None
+        };
+        let calibration = calibrations.as_ref().map_or(&uncalibrated, |c| &c[key.scenario as usize]);
+        settle_output(model, calibration, settings, &mut out)
+            .map_err(|source| RunError::Payment { scenario: scenario(), source })?;
+        let economy = RunEconomy::of(&out, model.payment.as_ref().map(|s| &s.area.registry));
+        sink(plan, &out).map_err(|source| RunError::Sink {
+            scenario: scenario(),
+            sample: key.sample,
+            replication: key.replication,
+            source,
+        })?;
+        progress(done.fetch_add(1, Ordering::Relaxed) + 1);
+        Ok(Some(RunDigest { key: out.key, events: out.events, pools: out.pools, economy }))
+    };
+    let worker = || -> Result<Vec<(usize, RunDigest)>, RunError<E>> {
+        let mut mine = Vec::new();
+        while !stop.load(Ordering::Relaxed) && !failed.load(Ordering::Relaxed) {
+            let job = next.fetch_add(1, Ordering::Relaxed);
+            let result = if job >= jobs {
+                break;
+            } else if job < pass.len() {
+                gate.pilot(job, || pass.run(job), |pilots| pass.calibrate(pilots)).map(|()| None)
+            } else {
+                one_run(keys[job - pass.len()]).map(|d| d.map(|d| (job - pass.len(), d)))
+            };
+            match result {
+                Ok(Some(d)) => mine.push(d),
+                Ok(None) if job >= pass.len() => break, // the calibration failed
+                Ok(None) => {}
+                Err(e) => {
+                    failed.store(true, Ordering::Relaxed);
+                    return Err(e);
                 }
-                let model = plan.model(key.scenario, key.sample);
-                let mut out = flow::run(model, settings, *key);
-                settle_output(model, &calibrations[key.scenario as usize], settings, &mut out).map_err(|source| {
-                    RunError::Payment { scenario: plan.scenarios[key.scenario as usize].name.clone(), source }
-                })?;
-                let economy = RunEconomy::of(&out, model.payment.as_ref().map(|s| &s.area.registry));
-                sink(plan, &out).map_err(|source| RunError::Sink {
-                    scenario: plan.scenarios[key.scenario as usize].name.clone(),
-                    sample: key.sample,
-                    replication: key.replication,
-                    source,
-                })?;
-                progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
-                Ok(Some(RunDigest { key: out.key, events: out.events, pools: out.pools, economy }))
-            })
-            .collect();
-        digests.map(|d| d.into_iter().flatten().collect())
-    })
+            }
+        }
+        Ok(mine)
+    };
+    let mut digests = Vec::with_capacity(keys.len());
+    for from_thread in pool.broadcast(|_| worker()) {
+        digests.extend(from_thread?);
+    }
+    digests.sort_unstable_by_key(|(i, _)| *i);
+    Ok(digests.into_iter().map(|(_, d)| d).collect())
 }
 
 /// Reads one metric from a pool summary (`None` where it is undefined in that run).

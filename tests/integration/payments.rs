@@ -216,3 +216,57 @@ fn pilots_shared_between_scenarios_give_each_the_calibration_it_would_get_alone(
     assert!(together[pooled as usize].single_budget_pence.is_some());
     assert_eq!(together[base as usize].mret_baseline_pence, together[yoc as usize].mret_baseline_pence);
 }
+
+#[test]
+fn runs_settled_beside_the_pilots_get_the_calibration_of_the_pass_run_alone() {
+    // Three threads, two pilots: the third thread starts runs while the pilots are
+    // still going, and those runs wait for the calibration only to settle.
+    let plan = small(&["replications=1"]);
+    let keys = caresim::experiment::run_keys(&plan);
+    let never = std::sync::atomic::AtomicBool::new(false);
+    let digests = caresim::experiment::run_selected::<std::io::Error, _, _>(
+        &plan,
+        &keys,
+        plan.run_settings(false),
+        3,
+        &never,
+        |_, _| Ok(()),
+        |_| {},
+    )
+    .expect("runs");
+    assert_eq!(digests.iter().map(|d| d.key).collect::<Vec<_>>(), keys, "one digest per run, in key order");
+    let settings = plan.run_settings(false);
+    let all: Vec<u16> = (0..plan.scenarios.len() as u16).collect();
+    let alone = calibrate_payments::<std::io::Error>(&plan, settings, &all).expect("pilots");
+    for d in &digests {
+        let model = plan.model(d.key.scenario, d.key.sample);
+        let mut out = flow::run(model, settings, d.key);
+        settle_output(model, &alone[d.key.scenario as usize], settings, &mut out).expect("settles");
+        let economy = caresim::economy::RunEconomy::of(&out, model.payment.as_ref().map(|s| &s.area.registry));
+        assert_eq!(d.economy, economy, "scenario {}: money as with the stand-alone calibration", d.key.scenario);
+    }
+    assert!(digests.iter().any(|d| d.economy != caresim::economy::RunEconomy::NONE), "the runs were paid");
+}
+
+#[test]
+fn a_stop_before_the_start_runs_nothing_and_returns() {
+    let plan = small(&["replications=1"]);
+    let keys = caresim::experiment::run_keys(&plan);
+    let stop = std::sync::atomic::AtomicBool::new(true);
+    let stored = std::sync::atomic::AtomicUsize::new(0);
+    let digests = caresim::experiment::run_selected::<std::io::Error, _, _>(
+        &plan,
+        &keys,
+        plan.run_settings(false),
+        2,
+        &stop,
+        |_, _| {
+            stored.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Ok(())
+        },
+        |_| {},
+    )
+    .expect("an interruption is not an error");
+    assert!(digests.is_empty());
+    assert_eq!(stored.load(std::sync::atomic::Ordering::Relaxed), 0);
+}
