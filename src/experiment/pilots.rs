@@ -178,7 +178,7 @@ impl<'a> PilotPass<'a> {
             by_group[g].push(pilot);
         }
         for ((spec, users), g) in self.pilots.specs.iter().zip(&self.pilots.group_of) {
-            let mine = &by_group[*g][..(spec.pilot_replications.max(1) as usize).min(by_group[*g].len())];
+            let mine = &by_group[*g][..spec.pilot_replications.max(1) as usize];
             let c = crate::payment::run::calibrate(spec, mine, &cohort.costs, self.settings.master_seed).map_err(
                 |source| RunError::Payment { scenario: self.plan.scenarios[users[0] as usize].name.clone(), source },
             )?;
