@@ -9,6 +9,7 @@
 //! validation: each condition's log-odds intercept (crude prevalence) and the Gompertz
 //! level per sex (life expectancy at 65).
 
+pub mod hazards;
 pub mod population;
 pub mod raw;
 pub mod solve;
