@@ -11,42 +11,27 @@ use super::population::{Person, Population};
 use super::{AGE_BANDS, CohortParams, EmergencyParams, MortalityParams, age_band};
 use crate::time::SimTime;
 
-/// What a person's pending event is (one byte of a `FlowEvent::Person`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
-pub enum PersonEvent {
-    /// Death.
-    Death = 0,
-    /// The onset of a long-term condition.
-    Onset = 1,
-    /// One step up in frailty.
-    Frailty = 2,
-    /// An emergency admission (or its avoidance).
-    Emergency = 3,
-    /// An elective admission.
-    Elective = 4,
-    /// A care home admission.
-    CareHome = 5,
-    /// An episode of community nursing.
-    Nursing = 6,
-    /// A review: the hazards are recomputed (a birthday, the end of a readmission
-    /// window); nothing else happens.
-    Review = 7,
-}
-
-impl PersonEvent {
-    /// The event's name in the `events` table.
-    pub const fn name(self) -> &'static str {
-        match self {
-            PersonEvent::Death => "death",
-            PersonEvent::Onset => "condition_onset",
-            PersonEvent::Frailty => "frailty_step",
-            PersonEvent::Emergency => "emergency_admission",
-            PersonEvent::Elective => "elective_admission",
-            PersonEvent::CareHome => "care_home_admission",
-            PersonEvent::Nursing => "community_nursing",
-            PersonEvent::Review => "review",
-        }
+named_enum! {
+    /// What a person's pending event is (one byte of a `FlowEvent::Person`).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum PersonEvent {
+        /// Death.
+        Death = 0 => "death",
+        /// The onset of a long-term condition.
+        Onset = 1 => "condition_onset",
+        /// One step up in frailty.
+        Frailty = 2 => "frailty_step",
+        /// An emergency admission (or its avoidance).
+        Emergency = 3 => "emergency_admission",
+        /// An elective admission.
+        Elective = 4 => "elective_admission",
+        /// A care home admission.
+        CareHome = 5 => "care_home_admission",
+        /// An episode of community nursing.
+        Nursing = 6 => "community_nursing",
+        /// A review: the hazards are recomputed (a birthday, the end of a readmission
+        /// window); nothing else happens.
+        Review = 7 => "review",
     }
 }
 
@@ -269,7 +254,7 @@ mod tests {
     }
 
     fn person(age_years: f64, frailty: u8, care_home: bool) -> Person {
-        let age0_days = (age_years * super::super::population::DAYS_PER_YEAR) as u32;
+        let age0_days = (age_years * crate::time::MEAN_DAYS_PER_YEAR) as u32;
         Person { age0_days, imd: 3, frailty, male: true, care_home, ..Person::default() }
     }
 

@@ -5,9 +5,10 @@
 
 use super::tariff::{AdmissionClass, Spell};
 use super::year_of_care::Enrolment;
-use super::{DAYS_PER_YEAR, MonthIndex, PaymentError, Service};
+use super::{MonthIndex, PaymentError, Service};
 use crate::cohort::UnitCosts;
 use crate::money::Pence;
+use crate::time::DAYS_PER_YEAR;
 
 /// What happened.
 #[derive(Clone, Copy, Debug, PartialEq)]
