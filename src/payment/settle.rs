@@ -235,13 +235,14 @@ pub const YEAR_END_PASSES: [(&str, Pass); 5] = [
     ("pools", pools::pass),
 ];
 
-/// Settles one financial year of activity under `regime` in `area`.
+/// Settles one financial year of activity under `regime` in `area`. The regime is
+/// trusted: it is built from a validated [`PaymentSpec`](super::spec::PaymentSpec),
+/// whose validation (`crate::config::payment`) includes each rule's own checks, so no
+/// rule is checked again here.
 pub fn settle<A>(inputs: &YearInputs<'_, A>, regime: &Regime, area: &TypicalArea) -> Result<Settlement, PaymentError>
 where
     A: IntoIterator<Item = Activity> + Clone,
 {
-    regime.tariff.validate()?;
-    regime.charging.validate()?;
     let year = Year {
         regime,
         area,

@@ -148,7 +148,7 @@ pub(in crate::config) fn load_sampled(
         for (key, t) in tables {
             match parse(t) {
                 Ok(variation) => found.push((VariedParameter { key: key.clone(), scenario: None, variation }, key)),
-                Err(ps) => ps.into_iter().for_each(|(s, v, r)| spec_issue(&key, &s, v, r, &mut issues)),
+                Err(ps) => ps.0.into_iter().for_each(|pr| spec_issue(&key, &pr.key, pr.value, pr.reason, &mut issues)),
             }
         }
     }
@@ -179,7 +179,9 @@ pub(in crate::config) fn load_sampled(
                             &mut issues,
                         ),
                         Ok(variation) => found.push((VariedParameter { key, scenario: Some(i), variation }, full)),
-                        Err(ps) => ps.into_iter().for_each(|(s, v, r)| spec_issue(&full, &s, v, r, &mut issues)),
+                        Err(ps) => {
+                            ps.0.into_iter().for_each(|pr| spec_issue(&full, &pr.key, pr.value, pr.reason, &mut issues))
+                        }
                     }
                 }
             }

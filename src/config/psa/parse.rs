@@ -3,6 +3,7 @@
 
 use super::dist::ParamDist;
 use super::{PARAMETER_DISTS, PARAMETER_KEYS};
+use crate::config::validate::Problems;
 
 /// How one parameter varies.
 #[derive(Clone, Debug, PartialEq)]
@@ -39,21 +40,22 @@ pub(super) fn number(v: &toml::Value) -> Option<f64> {
     }
 }
 
-/// Validates one parameter table; problems are `(field suffix, value, reason)`.
-pub(super) fn parse(t: &toml::Table) -> Result<Variation, Vec<(String, String, String)>> {
-    let mut problems: Vec<(String, String, String)> = Vec::new();
+/// Validates one parameter table; each problem is keyed by its field suffix (`.sd`).
+pub(super) fn parse(t: &toml::Table) -> Result<Variation, Problems> {
+    let mut problems = Problems::default();
     let dist = match t.get("dist").and_then(toml::Value::as_str) {
         Some(d) if PARAMETER_DISTS.contains(&d) => d,
         other => {
-            return Err(vec![(
-                ".dist".into(),
+            problems.push(
+                ".dist",
                 other.map(|d| format!("{d:?}")).unwrap_or_else(|| t["dist"].to_string()),
                 format!(
                     "not a parameter distribution; expected one of {} (with mean, sd, min, max, mode, alpha, \
                      beta or values), or a duration distribution written with mean_days, sd_days or days",
                     PARAMETER_DISTS.join(", ")
                 ),
-            )]);
+            );
+            return Err(problems);
         }
     };
     let allowed: &[&str] = match dist {
@@ -64,36 +66,36 @@ pub(super) fn parse(t: &toml::Table) -> Result<Variation, Vec<(String, String, S
         _ => &["values"],
     };
     for k in t.keys().filter(|k| *k != "dist" && !allowed.contains(&k.as_str())) {
-        problems.push((
+        problems.push(
             format!(".{k}"),
             t[k].to_string(),
             format!("unknown key for dist = {dist:?}; expected {}", allowed.join(", ")),
-        ));
+        );
     }
-    let get = |k: &str, problems: &mut Vec<(String, String, String)>| -> Option<f64> {
+    let get = |k: &str, problems: &mut Problems| -> Option<f64> {
         match t.get(k) {
             None => None,
             Some(v) => match number(v).filter(|x| x.is_finite()) {
                 Some(x) => Some(x),
                 None => {
-                    problems.push((format!(".{k}"), v.to_string(), "must be a finite number".into()));
+                    problems.push(format!(".{k}"), v.to_string(), "must be a finite number");
                     None
                 }
             },
         }
     };
-    let need = |k: &str, problems: &mut Vec<(String, String, String)>| -> Option<f64> {
+    let need = |k: &str, problems: &mut Problems| -> Option<f64> {
         let v = get(k, problems);
         if v.is_none() && !t.contains_key(k) {
-            problems.push((format!(".{k}"), String::new(), format!("is required for dist = {dist:?}")));
+            problems.push(format!(".{k}"), String::new(), format!("is required for dist = {dist:?}"));
         }
         v
     };
-    let positive = |k: &str, v: Option<f64>, problems: &mut Vec<(String, String, String)>| -> Option<f64> {
+    let positive = |k: &str, v: Option<f64>, problems: &mut Problems| -> Option<f64> {
         match v {
             Some(x) if x > 0.0 => Some(x),
             Some(x) => {
-                problems.push((format!(".{k}"), x.to_string(), "must be greater than 0".into()));
+                problems.push(format!(".{k}"), x.to_string(), "must be greater than 0");
                 None
             }
             None => None,
@@ -102,11 +104,11 @@ pub(super) fn parse(t: &toml::Table) -> Result<Variation, Vec<(String, String, S
     let variation = match dist {
         "beta" if t.contains_key("alpha") || t.contains_key("beta") => {
             if t.contains_key("mean") || t.contains_key("sd") {
-                problems.push((
+                problems.push(
                     String::new(),
                     String::new(),
-                    "give a beta distribution either mean and sd, or alpha and beta, not both".into(),
-                ));
+                    "give a beta distribution either mean and sd, or alpha and beta, not both",
+                );
             }
             let a = positive("alpha", need("alpha", &mut problems), &mut problems);
             let b = positive("beta", need("beta", &mut problems), &mut problems);
@@ -121,11 +123,11 @@ pub(super) fn parse(t: &toml::Table) -> Result<Variation, Vec<(String, String, S
                     Some(Variation::Draw(ParamDist::Beta { alpha: m * k, beta: (1.0 - m) * k }))
                 }
                 (Some(m), Some(s)) => {
-                    problems.push((
+                    problems.push(
                         String::new(),
                         format!("mean = {m}, sd = {s}"),
-                        "a beta distribution needs 0 < mean < 1 and sd^2 < mean x (1 - mean)".into(),
-                    ));
+                        "a beta distribution needs 0 < mean < 1 and sd^2 < mean x (1 - mean)",
+                    );
                     None
                 }
                 _ => None,
@@ -150,7 +152,7 @@ pub(super) fn parse(t: &toml::Table) -> Result<Variation, Vec<(String, String, S
         "uniform" => match (need("min", &mut problems), need("max", &mut problems)) {
             (Some(min), Some(max)) if min < max => Some(Variation::Draw(ParamDist::Uniform { min, max })),
             (Some(min), Some(max)) => {
-                problems.push((".max".into(), max.to_string(), format!("must be greater than min ({min})")));
+                problems.push(".max", max.to_string(), format!("must be greater than min ({min})"));
                 None
             }
             _ => None,
@@ -160,11 +162,11 @@ pub(super) fn parse(t: &toml::Table) -> Result<Variation, Vec<(String, String, S
                 Some(Variation::Draw(ParamDist::Triangular { min, mode, max }))
             }
             (Some(min), Some(mode), Some(max)) => {
-                problems.push((
+                problems.push(
                     String::new(),
                     format!("min = {min}, mode = {mode}, max = {max}"),
-                    "a triangular distribution needs min <= mode <= max and min < max".into(),
-                ));
+                    "a triangular distribution needs min <= mode <= max and min < max",
+                );
                 None
             }
             _ => None,
@@ -174,17 +176,17 @@ pub(super) fn parse(t: &toml::Table) -> Result<Variation, Vec<(String, String, S
                 Some(Variation::Sweep(a.clone()))
             }
             Some(v) => {
-                problems.push((".values".into(), v.to_string(), "must be a non-empty array of finite numbers".into()));
+                problems.push(".values", v.to_string(), "must be a non-empty array of finite numbers");
                 None
             }
             None => {
-                problems.push((".values".into(), String::new(), "is required for dist = \"sweep\"".into()));
+                problems.push(".values", String::new(), "is required for dist = \"sweep\"");
                 None
             }
         },
     };
     match variation {
-        Some(v) if problems.is_empty() => Ok(v),
+        Some(v) if problems.0.is_empty() => Ok(v),
         _ => Err(problems),
     }
 }
