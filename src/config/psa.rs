@@ -8,7 +8,7 @@
 //! experiment grid is scenario x sample x replication with
 //! `samples x product(number of sweep values)` samples.
 //!
-//! Draws come from [`Purpose::Parameters`] streams keyed by `(seed, sample, entity)`
+//! Draws come from [`Purpose::Parameters`](crate::rng::Purpose::Parameters) streams keyed by `(seed, sample, entity)`
 //! with replication 0 and `entity` a hash of the parameter's dotted model key (e.g.
 //! `pools.acute.capacity`), so all scenarios see the same draw for the same key, and
 //! adding a parameter shifts no other parameter's draws. A scenario that overrides a

@@ -223,7 +223,7 @@ impl Book {
 /// A year-end pass: reads the book of the passes before it and posts to its ledger.
 pub type Pass = fn(&mut Book, &Year<'_>) -> Result<(), PaymentError>;
 
-/// The year-end passes, in the order they run after the per-activity pass ([`price`]):
+/// The year-end passes, in the order they run after the per-activity pass (`price`):
 /// MRET (R6), block instalments, estate recovery, year-of-care capitation and corridor,
 /// and pools last, once every flow they pay is known. A new pass is a module with a
 /// [`Pass`] function, added here in its place.
