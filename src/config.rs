@@ -2,7 +2,13 @@
 //!
 //! Two layers: a serde mirror of the file ([`raw`], unknown keys rejected) and a
 //! validated, typed [`ExperimentPlan`] ([`validate`]). Every problem is reported with the
-//! file it came from, the dotted key, the bad value and the reason, all at once.
+//! file it came from, the dotted key, the bad value and the reason, all at once: one
+//! [`validate::Problem`] type and one set of range checks ([`validate::probability`],
+//! [`validate::non_negative`], [`validate::pence`], ...) serve every section, whose
+//! validators live here too: the model ([`validate`], into a [`Model`]), [`cohort`],
+//! [`payment`], parameter distributions and sweeps ([`psa`]), and the run [`settings`].
+//! Keys are written out whole (`"payment.tariff.mret_rate"`), so a key can be found by
+//! searching for it. The rules receive validated parameters and do not check them again.
 //!
 //! A file may build on another with `extends = "other.toml"` (a path relative to the
 //! file); its tables are merged key by key over the other's. Scenarios are
@@ -11,12 +17,17 @@
 //! model. A table with a `dist` key (a distribution) or a `calendar` is replaced whole,
 //! not merged; arrays (e.g. `[[payment.blocks]]`) are replaced whole too.
 
+pub mod cohort;
+pub mod model;
+pub mod payment;
 pub mod psa;
 pub mod raw;
+pub mod settings;
 pub mod validate;
 
-use crate::flow::RunSettings;
-use crate::model::Model;
+pub use model::Model;
+pub use settings::{RunSettings, TARGET_RELATIVE_HALF_WIDTH};
+
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -411,7 +422,7 @@ fn plan_from_doc(
         ok
     });
     let target_relative_half_width = match doc.get("target_half_width_pct") {
-        None => crate::compare::TARGET_RELATIVE_HALF_WIDTH,
+        None => TARGET_RELATIVE_HALF_WIDTH,
         Some(v) => match v.as_float().or_else(|| v.as_integer().map(|i| i as f64)) {
             Some(x) if x.is_finite() && x > 0.0 && x < 100.0 => x / 100.0,
             _ => {
@@ -421,12 +432,15 @@ fn plan_from_doc(
                     "must be a percentage above 0 and below 100 (the 95% interval half-width, as a share of the \
                      mean, that runs_needed aims for)",
                 );
-                crate::compare::TARGET_RELATIVE_HALF_WIDTH
+                TARGET_RELATIVE_HALF_WIDTH
             }
         },
     };
-    let warmup_days =
-        float(&mut p, "warmup_days", Some(0.0)).filter(|w| validate::check_non_negative(&mut p, "warmup_days", *w));
+    let warmup_days = float(&mut p, "warmup_days", Some(0.0)).filter(|w| {
+        validate::passes(&mut p, |p| {
+            validate::non_negative(p, "warmup_days", *w);
+        })
+    });
     if let (Some(h), Some(w)) = (horizon_days, warmup_days)
         && w >= h
     {

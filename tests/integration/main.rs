@@ -6,6 +6,8 @@ mod anchor_model;
 mod cohort_model;
 mod common;
 mod flow_invariants;
+mod layers;
+mod payment_config;
 mod payments;
 mod queueing_theory;
 
