@@ -279,12 +279,7 @@ fn load_table(
             }
             let merged = load_table(&parent_path, chain, origins, warnings)?;
             if let (Some(old), Some(new)) = (merged.get("scenarios"), table.get("scenarios")) {
-                warnings.extend(scenarios_replaced(
-                    path,
-                    &parent_path,
-                    &scenario_names(old),
-                    &scenario_names(new),
-                ));
+                warnings.extend(scenarios_replaced(path, &parent_path, &scenario_names(old), &scenario_names(new)));
             }
             merged
         }

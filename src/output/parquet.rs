@@ -160,7 +160,11 @@ impl ParquetSink {
             dir: dir.to_path_buf(),
             metadata,
             scenario_names: plan.scenarios.iter().map(|s| s.name.clone()).collect(),
-            arrival_names: plan.scenarios.iter().map(|s| s.model.arrivals.iter().map(|a| a.name.clone()).collect()).collect(),
+            arrival_names: plan
+                .scenarios
+                .iter()
+                .map(|s| s.model.arrivals.iter().map(|a| a.name.clone()).collect())
+                .collect(),
             delay_pairs: plan.scenarios.iter().map(|s| cohort_tables::delay_pairs(&s.model)).collect(),
             pool_names: plan.scenarios.iter().map(|s| s.model.pools.iter().map(|p| p.name.clone()).collect()).collect(),
             pool_meta: plan

@@ -29,11 +29,8 @@ pub(super) fn signed(dtype: &DataType) -> Option<DataType> {
 /// `df` with every integer column signed (see the module doc). Fails when an unsigned
 /// 64-bit value does not fit `Int64`.
 pub(super) fn with_signed_integers(mut df: DataFrame) -> PolarsResult<DataFrame> {
-    let names: Vec<(PlSmallStr, DataType)> = df
-        .columns()
-        .iter()
-        .filter_map(|c| signed(c.dtype()).map(|to| (c.name().clone(), to)))
-        .collect();
+    let names: Vec<(PlSmallStr, DataType)> =
+        df.columns().iter().filter_map(|c| signed(c.dtype()).map(|to| (c.name().clone(), to))).collect();
     for (name, to) in names {
         let cast = df.column(&name)?.strict_cast(&to)?;
         df.replace(&name, cast)?;
