@@ -66,10 +66,7 @@ fn files_carry_signed_integers_plain_strings_and_no_partition_column() {
         for (name, field) in schema.iter() {
             let ok = !matches!(
                 field.dtype,
-                ArrowDataType::UInt8
-                    | ArrowDataType::UInt16
-                    | ArrowDataType::UInt32
-                    | ArrowDataType::UInt64
+                ArrowDataType::UInt8 | ArrowDataType::UInt16 | ArrowDataType::UInt32 | ArrowDataType::UInt64
             );
             assert!(ok, "{}: column {name} is {:?}", f.display(), field.dtype);
         }
