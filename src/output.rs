@@ -6,7 +6,7 @@
 //! not a column of the files, so every hive-aware reader (polars, duckdb, pyarrow,
 //! pandas, R arrow) gives it as a column without a clash. Every per-run row carries the
 //! rest of its run key (`sample`, `replication`); units are in the column names. Files
-//! are written with signed integers and plain UTF-8 strings ([`readable`]). Every file is
+//! are written with signed integers and plain UTF-8 strings (see `output/readable.rs`). Every file is
 //! written under a temporary name (ending `.tmp`) and renamed when complete, so a reader
 //! never sees a partial `.parquet` file. Files hold no wall-clock time: the same config
 //! and seed give the same bytes. `docs/outputs.md` documents every table and column.
