@@ -104,9 +104,6 @@ impl FlowEvent {
     }
 }
 
-/// Bits of the patient key below the stream index.
-const PATIENT_KEY_STREAM_SHIFT: u32 = 40;
-
 /// One patient's live state.
 #[derive(Clone, Debug)]
 struct Patient {
@@ -331,7 +328,7 @@ impl<'m> Replication<'m> {
         let stream = &self.model.arrivals[s];
         let n = self.arrivals_so_far[s];
         self.arrivals_so_far[s] += 1;
-        let key = ((s as u64) << PATIENT_KEY_STREAM_SHIFT) | n;
+        let key = crate::record::PatientOrigin::Arrival { stream: s as u16, arrival: n }.key();
         let pathway = stream.pathway;
         let now = self.now();
         let patient = Patient::new(&self.patient_streams, key, self.model.pathway(pathway), pathway, now, None);

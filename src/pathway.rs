@@ -67,6 +67,16 @@ impl Route {
     pub fn is_certain(&self) -> bool {
         self.choices.len() == 1
     }
+
+    /// The destinations this route can choose (those with a probability above zero).
+    pub fn destinations(&self) -> impl Iterator<Item = Next> + '_ {
+        let mut previous = 0.0;
+        self.choices.iter().filter_map(move |(cumulative, next)| {
+            let p = cumulative - previous;
+            previous = *cumulative;
+            (p > 0.0).then_some(*next)
+        })
+    }
 }
 
 /// How a person of the cohort holds a step's place.

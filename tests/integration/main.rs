@@ -12,6 +12,8 @@ mod payments;
 mod queueing_theory;
 
 #[cfg(feature = "parquet")]
+mod analyst;
+#[cfg(feature = "parquet")]
 mod cli;
 #[cfg(feature = "parquet")]
 mod config_errors;
