@@ -22,6 +22,7 @@ import math
 import os
 import sys
 import tomllib
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -215,6 +216,16 @@ class Results:
         return f"Results({str(self.dir)!r}, tables={self.tables})"
 
 
+@contextmanager
+def _config_errors():
+    """Turns the extension's config error into ``ConfigError`` with ``Problem``s."""
+    try:
+        yield
+    except _caresim.ConfigError as e:
+        message, problems = e.args
+        raise ConfigError(message, [Problem(*p) for p in problems]) from None
+
+
 class Experiment:
     """An experiment config (a TOML file, with ``extends``) plus overrides.
 
@@ -233,18 +244,14 @@ class Experiment:
         ``validate`` or ``run``."""
         return cls(path, overrides)
 
-    def _load(self, extra: Mapping[str, Any] | None = None):
-        sets = _assignments(self.overrides) + _assignments(extra)
-        try:
-            return _caresim.load(os.fspath(self.path), sets)
-        except _caresim.ConfigError as e:
-            message, problems = e.args
-            raise ConfigError(message, [Problem(*p) for p in problems]) from None
+    def _sets(self, extra: Mapping[str, Any] | None = None) -> list[str]:
+        return _assignments(self.overrides) + _assignments(extra)
 
     def validate(self) -> dict:
         """Checks the config; raises ``ConfigError`` with every problem found. Returns
         what ``caresim validate`` describes (seed, replications, scenarios, ...)."""
-        return self._load().describe()
+        with _config_errors():
+            return _caresim.load(os.fspath(self.path), self._sets())
 
     def run(
         self,
@@ -273,13 +280,14 @@ class Experiment:
             extra["seed"] = seed
         if replications is not None:
             extra["replications"] = replications
-        plan = self._load(extra)
         folder = Path(out) if out is not None else Path(_caresim.default_out(os.fspath(self.path)))
         show = progress if callable(progress) else _Progress(bool(progress))
         try:
-            report = _caresim.run(
-                plan, os.fspath(folder), threads=threads, episodes=episodes, events=events, force=force, on_event=show
-            )
+            with _config_errors():
+                report = _caresim.run(
+                    os.fspath(self.path), self._sets(extra), os.fspath(folder), int(threads),
+                    bool(episodes), bool(events), bool(force), show,
+                )
         finally:
             if isinstance(show, _Progress):
                 show.close()

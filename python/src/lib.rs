@@ -11,12 +11,12 @@
 use caresim::config::{self, ExperimentPlan, Overrides};
 use caresim::output::run::{self as run_dir, RunEvent, RunReport, RunRequest};
 use caresim::shard::Shard;
+use pyo3::conversion::FromPyObjectOwned;
 use pyo3::create_exception;
 use pyo3::exceptions::{PyKeyboardInterrupt, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
-use std::path::PathBuf;
-use std::sync::Arc;
+use pyo3::types::{PyCFunction, PyDict, PyList, PyTuple};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
@@ -43,69 +43,56 @@ fn error_text(e: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
-/// A validated experiment (the library's `ExperimentPlan`).
-#[pyclass(frozen, name = "Plan", module = "caresim._caresim")]
-struct Plan {
-    inner: Arc<ExperimentPlan>,
-}
-
-#[pymethods]
-impl Plan {
-    /// The config's fingerprint, as written in the output manifest.
-    #[getter]
-    fn config_hash(&self) -> &str {
-        &self.inner.config_hash
-    }
-
-    /// What `caresim validate` describes: source, hash, seed, replications, samples,
-    /// horizon and warm-up, and per scenario its name, description and model size.
-    fn describe<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let p = &self.inner;
-        let d = PyDict::new(py);
-        d.set_item("source", p.source.display().to_string())?;
-        d.set_item("config_hash", &p.config_hash)?;
-        d.set_item("seed", p.seed)?;
-        d.set_item("replications", p.replications)?;
-        d.set_item("samples", p.samples)?;
-        d.set_item("horizon_days", p.horizon_days)?;
-        d.set_item("warmup_days", p.warmup_days)?;
-        let scenarios = PyList::empty(py);
-        for s in &p.scenarios {
-            let one = PyDict::new(py);
-            one.set_item("name", &s.name)?;
-            one.set_item("description", &s.description)?;
-            one.set_item("pools", s.model.pools.len())?;
-            one.set_item("pathways", s.model.pathways.len())?;
-            one.set_item("arrival_streams", s.model.arrivals.len())?;
-            scenarios.append(one)?;
-        }
-        d.set_item("scenarios", scenarios)?;
-        Ok(d)
-    }
+/// Positional argument `i` of a call from the Python layer.
+fn arg<'py, T: FromPyObjectOwned<'py>>(args: &Bound<'py, PyTuple>, i: usize) -> PyResult<T> {
+    args.get_item(i)?.extract::<T>().map_err(Into::into)
 }
 
 /// Loads, merges (`extends`), overrides (`dotted.key=value`, as `--set`) and validates
-/// an experiment file. Raises `ConfigError` with every problem found.
-#[pyfunction]
-#[pyo3(signature = (path, set=Vec::new()))]
-fn load(py: Python<'_>, path: PathBuf, set: Vec<String>) -> PyResult<Plan> {
-    match py.detach(|| config::load(&path, &Overrides { set })) {
-        Ok(plan) => Ok(Plan { inner: Arc::new(plan) }),
-        Err(e) => {
-            let problems: Vec<(String, String, String, String)> = e
-                .issues
-                .iter()
-                .map(|i| (i.file.display().to_string(), i.key.clone(), i.value.clone(), i.reason.clone()))
-                .collect();
-            Err(ConfigError::new_err((e.to_string(), problems)))
-        }
-    }
+/// an experiment file; `ConfigError` lists every problem found.
+fn load_plan(path: &Path, set: Vec<String>) -> PyResult<ExperimentPlan> {
+    config::load(path, &Overrides { set }).map_err(|e| {
+        let problems: Vec<(String, String, String, String)> = e
+            .issues
+            .iter()
+            .map(|i| (i.file.display().to_string(), i.key.clone(), i.value.clone(), i.reason.clone()))
+            .collect();
+        ConfigError::new_err((e.to_string(), problems))
+    })
 }
 
-/// The folder the command line writes to when no `--out` is given.
-#[pyfunction]
-fn default_out(config: PathBuf) -> PathBuf {
-    run_dir::default_out(&config)
+/// `load(path, sets)`: validates the experiment and returns what `caresim validate`
+/// describes: source, hash, seed, replications, samples, horizon and warm-up, and per
+/// scenario its name, description and model size.
+fn load<'py>(args: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyDict>> {
+    let py = args.py();
+    let (path, set): (PathBuf, Vec<String>) = (arg(args, 0)?, arg(args, 1)?);
+    let p = load_plan(&path, set)?;
+    let d = PyDict::new(py);
+    d.set_item("source", p.source.display().to_string())?;
+    d.set_item("config_hash", &p.config_hash)?;
+    d.set_item("seed", p.seed)?;
+    d.set_item("replications", p.replications)?;
+    d.set_item("samples", p.samples)?;
+    d.set_item("horizon_days", p.horizon_days)?;
+    d.set_item("warmup_days", p.warmup_days)?;
+    let scenarios = PyList::empty(py);
+    for s in &p.scenarios {
+        let one = PyDict::new(py);
+        one.set_item("name", &s.name)?;
+        one.set_item("description", &s.description)?;
+        one.set_item("pools", s.model.pools.len())?;
+        one.set_item("pathways", s.model.pathways.len())?;
+        one.set_item("arrival_streams", s.model.arrivals.len())?;
+        scenarios.append(one)?;
+    }
+    d.set_item("scenarios", scenarios)?;
+    Ok(d)
+}
+
+/// `default_out(path)`: the folder the command line writes to when no `--out` is given.
+fn default_out(args: &Bound<'_, PyTuple>) -> PyResult<PathBuf> {
+    Ok(run_dir::default_out(&arg::<PathBuf>(args, 0)?))
 }
 
 /// Passes one progress event to the Python callback as `(kind, info)`.
@@ -148,26 +135,21 @@ fn report_dict<'py>(py: Python<'py>, r: &RunReport) -> PyResult<Bound<'py, PyDic
     Ok(d)
 }
 
-/// Runs every scenario and replication of `plan` into the folder `out`, exactly as
-/// `caresim run` does (same files, same bytes; a rerun of the same config resumes;
-/// `force` replaces results of another config). `on_event(kind, info)` is called on this
-/// thread as runs finish. Ctrl-C (or an exception from `on_event`) starts no new run:
-/// runs in flight finish and are stored whole, then `KeyboardInterrupt` (or that
-/// exception) is raised; no partial file is left. Returns the run's report as a dict.
-#[pyfunction]
-#[pyo3(signature = (plan, out, threads=0, episodes=false, events=false, force=false, on_event=None))]
-#[allow(clippy::too_many_arguments)] // the keyword arguments of the Python function
-fn run<'py>(
-    py: Python<'py>,
-    plan: &Plan,
-    out: PathBuf,
-    threads: usize,
-    episodes: bool,
-    events: bool,
-    force: bool,
-    on_event: Option<Bound<'py, PyAny>>,
-) -> PyResult<Bound<'py, PyDict>> {
-    let plan = Arc::clone(&plan.inner);
+/// `run(path, sets, out, threads, episodes, events, force, on_event)`: loads the
+/// experiment (as `load`) and runs every scenario and replication into the folder `out`,
+/// exactly as `caresim run` does (same files, same bytes; a rerun of the same config
+/// resumes; `force` replaces results of another config). `on_event(kind, info)` (or
+/// None) is called on this thread as runs finish. Ctrl-C (or an exception from
+/// `on_event`) starts no new run: runs in flight finish and are stored whole, then
+/// `KeyboardInterrupt` (or that exception) is raised; no partial file is left. Returns
+/// the run's report as a dict.
+fn run<'py>(args: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyDict>> {
+    let py = args.py();
+    let plan = load_plan(&arg::<PathBuf>(args, 0)?, arg(args, 1)?)?;
+    let out: PathBuf = arg(args, 2)?;
+    let (threads, episodes, events, force): (usize, bool, bool, bool) =
+        (arg(args, 3)?, arg(args, 4)?, arg(args, 5)?, arg(args, 6)?);
+    let on_event = Some(args.get_item(7)?).filter(|c| !c.is_none());
     let request = RunRequest { plan: &plan, out: &out, threads, episodes, events, force, shard: Shard::ALL };
     let stop = AtomicBool::new(false);
     let (tx, mut rx) = mpsc::channel::<RunEvent>();
@@ -232,17 +214,33 @@ fn run<'py>(
     }
 }
 
-/// The extension module.
-#[pymodule]
-fn _caresim(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    let py = m.py();
+/// The module's contents: the exceptions, the table names and the three functions.
+fn module(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
+    let m = PyModule::new(py, "caresim._caresim")?;
     m.add("ConfigError", py.get_type::<ConfigError>())?;
     m.add("RunError", py.get_type::<RunError>())?;
     m.add("TABLES", caresim::output::TABLES.to_vec())?;
     m.add("VERSION", env!("CARGO_PKG_VERSION"))?;
-    m.add_class::<Plan>()?;
-    m.add_function(wrap_pyfunction!(load, m)?)?;
-    m.add_function(wrap_pyfunction!(default_out, m)?)?;
-    m.add_function(wrap_pyfunction!(run, m)?)?;
-    Ok(())
+    m.add("load", PyCFunction::new_closure(py, Some(c"load"), None, |a, _| load(a).map(Bound::unbind))?)?;
+    m.add("default_out", PyCFunction::new_closure(py, Some(c"default_out"), None, |a, _| default_out(a))?)?;
+    m.add("run", PyCFunction::new_closure(py, Some(c"run"), None, |a, _| run(a).map(Bound::unbind))?)?;
+    Ok(m)
+}
+
+/// The extension's entry point, called by `import caresim._caresim` (single-phase
+/// initialisation). Written out rather than with `#[pymodule]`: PyO3's macros would
+/// build `syn` with other features than the rest of the workspace, and so rebuild polars.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyInit__caresim() -> *mut pyo3::ffi::PyObject {
+    let init = std::panic::catch_unwind(|| {
+        Python::attach(|py| match module(py) {
+            Ok(m) => m.into_ptr(),
+            Err(e) => {
+                e.restore(py);
+                std::ptr::null_mut()
+            }
+        })
+    });
+    // A panic must not unwind into the interpreter; the import then fails with SystemError.
+    init.unwrap_or(std::ptr::null_mut())
 }

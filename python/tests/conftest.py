@@ -16,7 +16,7 @@ REPLICATIONS = 6
 
 def cli_binary() -> Path:
     """The caresim binary: $CARESIM_CLI, else target/debug/caresim (built by `cargo build`)."""
-    path = Path(os.environ.get("CARESIM_CLI", ROOT / "target" / "debug" / "caresim"))
+    path = ROOT / os.environ.get("CARESIM_CLI", "target/debug/caresim")
     if not os.access(path, os.X_OK):
         pytest.fail(f"no caresim binary at {path}: run `cargo build` or set CARESIM_CLI", pytrace=False)
     return path
