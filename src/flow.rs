@@ -166,7 +166,7 @@ pub struct Replication<'m> {
     pools: Vec<CarePool>,
     patients: Vec<Patient>,
     free_slots: Vec<u32>,
-    arrival_rngs: Vec<SimRng>,
+    arrival_rngs: Vec<crate::arrivals::ArrivalClock>,
     arrivals_so_far: Vec<u64>,
     day_marks: Vec<PoolStats>,
     warmup_marks: Vec<PoolStats>,
@@ -192,16 +192,16 @@ impl<'m> Replication<'m> {
         let warmup = SimTime(0) + crate::time::SimDuration::from_days_f64(settings.warmup_days);
         let pools: Vec<CarePool> = model.pools.iter().map(CarePool::new).collect();
         let mut queue = EventQueue::new();
-        let arrival_rngs: Vec<SimRng> = (0..model.arrivals.len())
+        let arrival_rngs: Vec<crate::arrivals::ArrivalClock> = (0..model.arrivals.len())
             .map(|s| {
-                StreamKey {
+                crate::arrivals::ArrivalClock::new(StreamKey {
                     master_seed: settings.master_seed,
                     sample: key.sample,
                     replication: key.replication,
                     purpose: Purpose::Arrivals,
                     entity: s as u64,
                 }
-                .rng()
+                .rng())
             })
             .collect();
         let whole_days = horizon.day_index();

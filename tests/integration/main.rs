@@ -17,4 +17,6 @@ mod config_errors;
 #[cfg(feature = "parquet")]
 mod experiments;
 #[cfg(feature = "parquet")]
+mod output_folder;
+#[cfg(feature = "parquet")]
 mod reproducibility;

@@ -140,7 +140,7 @@ pub fn main() -> Result<(), BoxError> {
             let plan = config::load(&config, &Overrides { set })?;
             let out = out.unwrap_or_else(|| default_out(&config));
             let record = Record { episodes, events };
-            run(&plan, &out, threads, record, force, shard)
+            run(&plan, &out, capped_threads(threads), record, force, shard)
         }
         Command::Merge { dir } => {
             let report = merge::merge(&dir)?;
@@ -165,14 +165,14 @@ pub fn main() -> Result<(), BoxError> {
                 set.push(format!("replications={r}"));
             }
             let plan = config::load(&config, &Overrides { set })?;
-            crate::warmup::run(&plan, scenario.as_deref(), threads)
+            crate::warmup::run(&plan, scenario.as_deref(), capped_threads(threads))
         }
         Command::Calibrate { config, replications, threads, mut set } => {
             if let Some(r) = replications {
                 set.push(format!("replications={r}"));
             }
             let plan = config::load(&config, &Overrides { set })?;
-            calibrate(&plan, threads)
+            calibrate(&plan, capped_threads(threads))
         }
         Command::Validate { config, set } => {
             let plan = config::load(&config, &Overrides { set })?;
@@ -180,6 +180,21 @@ pub fn main() -> Result<(), BoxError> {
             Ok(())
         }
     }
+}
+
+/// Most worker threads per core: runs are CPU-bound, so more only costs memory and
+/// start-up time (a hundred thousand threads took minutes to fail).
+const MAX_THREADS_PER_CORE: usize = 4;
+
+/// `--threads`, capped at [`MAX_THREADS_PER_CORE`] x the cores, saying so when it is.
+fn capped_threads(threads: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let cap = cores.saturating_mul(MAX_THREADS_PER_CORE);
+    if threads > cap {
+        eprintln!("--threads {threads} is more than {MAX_THREADS_PER_CORE} per core ({cores} core(s)); using {cap}");
+        return cap;
+    }
+    threads
 }
 
 fn calibrate(plan: &ExperimentPlan, threads: usize) -> Result<(), BoxError> {
@@ -277,12 +292,42 @@ fn run(
     shard: Shard,
 ) -> Result<(), BoxError> {
     let episodes = record.episodes;
-    let sink = ParquetSink::create(out, plan, force)?;
+    let sink = ParquetSink::create(out, plan, force, shard)?;
     let keys = shard.keys(plan);
     // A shard clears only its own runs' temporary files: others may be writing theirs.
     let removed = sink.remove_temporary(if shard.is_all() { None } else { Some(&keys) })?;
-    let todo: Vec<RunKey> = keys.iter().copied().filter(|k| !sink.is_complete(*k, episodes)).collect();
+    let mut required = Vec::new();
+    if record.episodes {
+        required.push("episodes");
+    }
+    if record.events {
+        required.push("events");
+    }
+    // A run is done only when its marker and every file it records are intact: anything
+    // else (missing, truncated, changed, of another config) is run again.
+    let mut damaged = Vec::new();
+    let todo: Vec<RunKey> = keys
+        .iter()
+        .copied()
+        .filter(|k| {
+            let problems = sink.run_problems(*k, &required);
+            let marker_missing = problems.len() == 1 && problems[0].problem.starts_with("missing (the run's marker");
+            if !marker_missing {
+                damaged.extend(problems.iter().cloned());
+            }
+            !problems.is_empty()
+        })
+        .collect();
     let skipped: Vec<RunKey> = keys.iter().copied().filter(|k| !todo.contains(k)).collect();
+    if !damaged.is_empty() {
+        eprintln!("{} damaged or incomplete file(s) in {}; their runs are done again:", damaged.len(), sink.dir().display());
+        for d in damaged.iter().take(10) {
+            eprintln!("  - {d}");
+        }
+        if damaged.len() > 10 {
+            eprintln!("  - ... and {} more", damaged.len() - 10);
+        }
+    }
     if !skipped.is_empty() || removed > 0 {
         eprintln!(
             "resuming in {}: {} of {} run(s) already complete{}",
@@ -294,8 +339,16 @@ fn run(
     }
     let stop = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stop);
-    // Ctrl-C or SIGTERM: start no new run; runs in flight finish and are stored whole.
-    ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))?;
+    // Ctrl-C or SIGTERM: start no new run; runs in flight finish and are stored whole. A
+    // second one stops at once: every file is renamed into place whole, so nothing
+    // partial is left, and a rerun resumes.
+    ctrlc::set_handler(move || {
+        if flag.swap(true, Ordering::SeqCst) {
+            eprintln!("\nstopped at once; rerun the same command to resume");
+            std::process::exit(130);
+        }
+        eprintln!("\nstopping after the run(s) in flight (interrupt again to stop at once)");
+    })?;
     let pilots = experiment::pilot_plan(plan, &experiment::scenarios_of(&todo)).runs();
     if pilots > 0 {
         // The pilots start first and the runs beside them, but no run is stored before the
