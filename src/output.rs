@@ -7,15 +7,15 @@
 //! own (`<name>.<pid>.tmp`), flushed to the disk and renamed when complete, so a reader
 //! never sees a partial `.parquet` file, even after a power loss. A run's `runs` file is
 //! written last and records the length and hash of every other file of the run, so a
-//! rerun or a merge can tell a complete run from a damaged one ([`super::verify`]). One
+//! rerun or a merge can tell a complete run from a damaged one ([`verify`]). One
 //! process writes a folder at a time (shards: one per shard), under an advisory lock.
 //! Files hold no wall-clock time: the same config and seed give the same bytes.
 
 use crate::config::ExperimentPlan;
 use crate::flow::RunOutput;
 use crate::experiment::shard::Shard;
-use crate::output::durable::{self, FileDigest, FolderLock, HashingWriter, LockScope};
-use crate::output::verify::{self, Marker};
+use durable::{FileDigest, FolderLock, HashingWriter, LockScope};
+use verify::Marker;
 use crate::record::RunKey;
 use crate::summary::compare::PairedRow;
 use crate::summary::digest::SummaryRow;
@@ -161,7 +161,7 @@ impl ParquetSink {
             if force && found != plan.config_hash {
                 // The files the other config's runs of this shard wrote, as its manifest
                 // tells them (nothing when the manifest cannot be read as a plan).
-                if let Ok(old) = super::merge::plan_of(dir) {
+                if let Ok(old) = merge::plan_of(dir) {
                     remove_files(dir, &verify::run_paths(dir, &old, &TABLES, &shard.keys(&old), true))?;
                 }
             }
@@ -411,7 +411,7 @@ impl ParquetSink {
     }
 }
 
-pub use super::verify::run_file_name;
+pub use verify::run_file_name;
 
 /// Removes `paths` (relative to `dir`): the files `--force` replaces.
 fn remove_files(dir: &Path, paths: &[PathBuf]) -> Result<(), OutputError> {

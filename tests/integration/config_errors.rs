@@ -59,6 +59,10 @@ const CASES: &[(&str, &str, &str, &str)] = &[
         "above 0 and at most 1",
     ),
     ("payment_without_cohort", "payment_without_cohort.toml", "payment", "needs a [cohort]"),
+    ("huge_rate", "huge_rate.toml", "arrivals.emergency.rate_per_day, horizon_days", "raise the limit with --max-events"),
+    ("huge_horizon", "huge_horizon.toml", "arrivals.emergency.rate_per_day, horizon_days", "raise the limit with --max-events"),
+    ("huge_capacity", "huge_capacity.toml", "pools.care.capacity", "raise the limit with --max-memory-gib"),
+    ("huge_replications", "huge_replications.toml", "replications", "raise the limit with --max-events"),
     ("payment_bad_mret_rate", "payment_bad_mret_rate.toml", "payment.tariff.mret_rate", "fraction between 0 and 1"),
     (
         "payment_unknown_holder",
@@ -138,4 +142,28 @@ fn payment_keys_can_be_set_on_the_command_line() {
     assert!(stderr.contains("--set: payment.tariff.mret_rate: must be a fraction between 0 and 1"), "{stderr}");
     let ok = caresim(&["validate", "configs/small.toml", "--set", "payment.pool=single_budget"]);
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+}
+
+/// The limits are the user's to raise: `validate` prints the estimate and passes with a
+/// higher --max-events; a rate of -0.0 runs (nobody arrives) instead of never ending.
+#[test]
+fn estimate_limits_can_be_raised_and_negative_zero_rates_run() {
+    let out = caresim(&["validate", "tests/fixtures/bad/huge_rate.toml"]);
+    assert!(!out.status.success());
+    let out = caresim(&["validate", "tests/fixtures/bad/huge_rate.toml", "--max-events", "1e20"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("estimate: 2 run(s), about "), "{stdout}");
+    let tmp = tempdir("negative-zero");
+    let started = std::time::Instant::now();
+    let run = caresim(&[
+        "run",
+        "tests/fixtures/valid_base.toml",
+        "--set",
+        "arrivals.emergency.rate_per_day=-0.0",
+        "--out",
+        tmp.join("out").to_str().expect("utf-8"),
+    ]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
 }
