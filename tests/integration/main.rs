@@ -9,6 +9,7 @@ mod flow_invariants;
 mod layers;
 mod payments;
 mod queueing_theory;
+mod stalls;
 
 #[cfg(feature = "parquet")]
 mod cli;
