@@ -12,17 +12,17 @@
 //! Files hold no wall-clock time: the same config and seed give the same bytes.
 
 use crate::config::ExperimentPlan;
-use crate::flow::RunOutput;
 use crate::experiment::shard::Shard;
-use durable::{FileDigest, FolderLock, HashingWriter, LockScope};
-use verify::Marker;
+use crate::flow::RunOutput;
 use crate::record::RunKey;
 use crate::summary::compare::PairedRow;
 use crate::summary::digest::SummaryRow;
+use durable::{FileDigest, FolderLock, HashingWriter, LockScope};
 use polars::io::parquet::write::KeyValueMetadata;
 use polars::prelude::*;
 use std::fs;
 use std::path::{Path, PathBuf};
+use verify::Marker;
 
 mod cohort_tables;
 pub mod durable;
@@ -147,7 +147,8 @@ impl ParquetSink {
             }
         }
         fs::create_dir_all(dir).map_err(io("creating", dir))?;
-        let scope = if shard.is_all() { LockScope::Whole } else { LockScope::Shard { index: shard.index, count: shard.count } };
+        let scope =
+            if shard.is_all() { LockScope::Whole } else { LockScope::Shard { index: shard.index, count: shard.count } };
         let lock = FolderLock::acquire(dir, scope)?;
         if let Ok(text) = fs::read_to_string(&manifest_path) {
             let found = manifest_hash(&text).unwrap_or_default();
@@ -370,7 +371,13 @@ impl ParquetSink {
                 Column::new("warmup_days".into(), [out.warmup_days]),
             ],
         )?;
-        self.write_with("runs", k.scenario, &file, runs, Some((verify::FILES_KEY.into(), verify::encode_files(&files))))?;
+        self.write_with(
+            "runs",
+            k.scenario,
+            &file,
+            runs,
+            Some((verify::FILES_KEY.into(), verify::encode_files(&files))),
+        )?;
         Ok(())
     }
 

@@ -372,7 +372,11 @@ fn run(
         .collect();
     let skipped: Vec<RunKey> = keys.iter().copied().filter(|k| !todo.contains(k)).collect();
     if !damaged.is_empty() {
-        eprintln!("{} damaged or incomplete file(s) in {}; their runs are done again:", damaged.len(), sink.dir().display());
+        eprintln!(
+            "{} damaged or incomplete file(s) in {}; their runs are done again:",
+            damaged.len(),
+            sink.dir().display()
+        );
         for d in damaged.iter().take(10) {
             eprintln!("  - {d}");
         }
