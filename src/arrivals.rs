@@ -104,6 +104,11 @@ impl ArrivalStream {
     #[inline]
     pub fn next_arrival(&self, now: SimTime, clock: &mut ArrivalClock) -> SimTime {
         let per_minute = self.rate_per_day / MINUTES_PER_DAY as f64;
+        if !(per_minute > 0.0 && per_minute.is_finite()) {
+            // A rate of zero (or -0.0, which validation's "at least 0" lets through)
+            // brings nobody; dividing by it would put every arrival at `now`.
+            return SimTime(u64::MAX);
+        }
         let mut exact = now.minutes() as f64 + clock.carry_minutes;
         match &self.calendar {
             None => {
@@ -208,12 +213,17 @@ mod tests {
     }
 
     /// A rate so low the next arrival is beyond any horizon saturates instead of
-    /// overflowing the clock.
+    /// overflowing the clock; a rate of zero or -0.0 brings nobody (-0.0 used to put
+    /// every arrival at one instant, so the run never ended).
     #[test]
-    fn vanishing_rate_saturates() {
-        let s = stream(1e-300, None);
-        let mut clock = rng();
-        assert_eq!(s.next_arrival(SimTime(5), &mut clock), SimTime(u64::MAX));
+    fn vanishing_zero_and_negative_zero_rates_bring_nobody() {
+        for rate in [1e-300, 0.0, -0.0] {
+            for calendar in [None, Some(Calendar::DayOfWeek([1.0; 7]))] {
+                let s = stream(rate, calendar);
+                let mut clock = rng();
+                assert_eq!(s.next_arrival(SimTime(5), &mut clock), SimTime(u64::MAX), "rate {rate}");
+            }
+        }
     }
 
     /// Counts per calendar slot match rate x multiplier within 4 Poisson standard errors.

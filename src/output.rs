@@ -7,22 +7,22 @@
 //! own (`<name>.<pid>.tmp`), flushed to the disk and renamed when complete, so a reader
 //! never sees a partial `.parquet` file, even after a power loss. A run's `runs` file is
 //! written last and records the length and hash of every other file of the run, so a
-//! rerun or a merge can tell a complete run from a damaged one ([`super::verify`]). One
+//! rerun or a merge can tell a complete run from a damaged one ([`verify`]). One
 //! process writes a folder at a time (shards: one per shard), under an advisory lock.
 //! Files hold no wall-clock time: the same config and seed give the same bytes.
 
 use crate::config::ExperimentPlan;
-use crate::flow::RunOutput;
 use crate::experiment::shard::Shard;
-use crate::output::durable::{self, FileDigest, FolderLock, HashingWriter, LockScope};
-use crate::output::verify::{self, Marker};
+use crate::flow::RunOutput;
 use crate::record::RunKey;
 use crate::summary::compare::PairedRow;
 use crate::summary::digest::SummaryRow;
+use durable::{FileDigest, FolderLock, HashingWriter, LockScope};
 use polars::io::parquet::write::KeyValueMetadata;
 use polars::prelude::*;
 use std::fs;
 use std::path::{Path, PathBuf};
+use verify::Marker;
 
 mod cohort_tables;
 pub mod durable;
@@ -147,7 +147,8 @@ impl ParquetSink {
             }
         }
         fs::create_dir_all(dir).map_err(io("creating", dir))?;
-        let scope = if shard.is_all() { LockScope::Whole } else { LockScope::Shard { index: shard.index, count: shard.count } };
+        let scope =
+            if shard.is_all() { LockScope::Whole } else { LockScope::Shard { index: shard.index, count: shard.count } };
         let lock = FolderLock::acquire(dir, scope)?;
         if let Ok(text) = fs::read_to_string(&manifest_path) {
             let found = manifest_hash(&text).unwrap_or_default();
@@ -161,7 +162,7 @@ impl ParquetSink {
             if force && found != plan.config_hash {
                 // The files the other config's runs of this shard wrote, as its manifest
                 // tells them (nothing when the manifest cannot be read as a plan).
-                if let Ok(old) = super::merge::plan_of(dir) {
+                if let Ok(old) = merge::plan_of(dir) {
                     remove_files(dir, &verify::run_paths(dir, &old, &TABLES, &shard.keys(&old), true))?;
                 }
             }
@@ -370,7 +371,13 @@ impl ParquetSink {
                 Column::new("warmup_days".into(), [out.warmup_days]),
             ],
         )?;
-        self.write_with("runs", k.scenario, &file, runs, Some((verify::FILES_KEY.into(), verify::encode_files(&files))))?;
+        self.write_with(
+            "runs",
+            k.scenario,
+            &file,
+            runs,
+            Some((verify::FILES_KEY.into(), verify::encode_files(&files))),
+        )?;
         Ok(())
     }
 
@@ -411,7 +418,7 @@ impl ParquetSink {
     }
 }
 
-pub use super::verify::run_file_name;
+pub use verify::run_file_name;
 
 /// Removes `paths` (relative to `dir`): the files `--force` replaces.
 fn remove_files(dir: &Path, paths: &[PathBuf]) -> Result<(), OutputError> {

@@ -145,7 +145,7 @@ fn awkward(rng: &mut Rng, old: Option<&toml::Value>) -> toml::Value {
                     "{}",
                 ],
             );
-            V::Table(format!("v = {text}").parse::<toml::Table>().expect("fuzz literal").remove("v").expect("v"))
+            format!("v = {text}").parse::<toml::Table>().expect("fuzz literal").remove("v").expect("v")
         }
         7 => {
             let mut v = V::Integer(1);
@@ -246,7 +246,8 @@ fn case(index: u64, bases: &[toml::Table]) -> (toml::Table, Vec<String>) {
 
 #[test]
 fn random_configs_validate_or_name_a_key() {
-    let budget = Duration::from_secs(std::env::var("CARESIM_FUZZ_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(10));
+    let budget =
+        Duration::from_secs(std::env::var("CARESIM_FUZZ_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(10));
     let dir = root().join("target").join(format!("fuzz-config-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("scratch folder");
     let bases = bases();
@@ -297,6 +298,9 @@ fn random_configs_validate_or_name_a_key() {
     }
     LIMITED.store(false, Ordering::Relaxed);
     let _ = std::fs::remove_dir_all(&dir);
-    eprintln!("fuzz: {index} configs in {:.1} s: {valid} valid, {invalid} rejected with keys", started.elapsed().as_secs_f64());
+    eprintln!(
+        "fuzz: {index} configs in {:.1} s: {valid} valid, {invalid} rejected with keys",
+        started.elapsed().as_secs_f64()
+    );
     assert!(index > 0, "no case ran");
 }

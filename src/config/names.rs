@@ -20,7 +20,8 @@ pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str
 
 /// `; did you mean "x"?` or nothing, then the list of names there are.
 fn hint<'a>(name: &str, what: &str, names: &[&'a str]) -> String {
-    let suggestion = did_you_mean(name, names.iter().copied()).map_or(String::new(), |c| format!("; did you mean {c:?}?"));
+    let suggestion =
+        did_you_mean(name, names.iter().copied()).map_or(String::new(), |c| format!("; did you mean {c:?}?"));
     let listed = if names.is_empty() { "none".to_string() } else { names.join(", ") };
     format!("{suggestion} ({what}s: {listed})")
 }
@@ -131,7 +132,9 @@ mod tests {
     #[test]
     fn streams_pathways_and_steps_are_checked_and_real_names_pass() {
         let base = doc(BASE);
-        assert!(unknown_names(&base, &doc("pools.acute.capacity = 9\narrivals.emergency.rate_per_day = 4.0")).is_empty());
+        assert!(
+            unknown_names(&base, &doc("pools.acute.capacity = 9\narrivals.emergency.rate_per_day = 4.0")).is_empty()
+        );
         let found = unknown_names(&base, &doc("arrivals.emergncy.rate_per_day = 4.0"));
         assert!(found[0].reason.contains("did you mean \"emergency\"?"), "{found:?}");
         let found = unknown_names(&base, &doc("pathways.stay.steps.wrd.priority = 1"));

@@ -3,14 +3,18 @@
 //! place-days by pool held, pool waited for, reason and responsible organisation).
 
 use super::{OutputError, ParquetSink, run_file_name};
-use crate::output::durable::FileDigest;
 use crate::flow::RunOutput;
+use crate::output::durable::FileDigest;
 use polars::prelude::*;
 
 impl ParquetSink {
     /// Writes the `delays` table of a run, and its `person_year` table when the model has
     /// a cohort.
-    pub(super) fn write_cohort_tables(&self, out: &RunOutput, files: &mut Vec<(String, FileDigest)>) -> Result<(), OutputError> {
+    pub(super) fn write_cohort_tables(
+        &self,
+        out: &RunOutput,
+        files: &mut Vec<(String, FileDigest)>,
+    ) -> Result<(), OutputError> {
         let k = out.key;
         let file = run_file_name(k);
         let pools = &self.pool_names[k.scenario as usize];

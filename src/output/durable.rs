@@ -412,11 +412,17 @@ mod tests {
         let second = FolderLock::acquire(&dir, LockScope::Whole).expect_err("second writer");
         assert!(second.to_string().contains("being written by another caresim process"), "{second}");
         assert!(second.to_string().contains(&format!("(pid {})", std::process::id())), "{second}");
-        assert!(matches!(FolderLock::acquire(&dir, LockScope::Shard { index: 0, count: 2 }), Err(LockError::Busy { .. })));
+        assert!(matches!(
+            FolderLock::acquire(&dir, LockScope::Shard { index: 0, count: 2 }),
+            Err(LockError::Busy { .. })
+        ));
         drop(whole);
         let s0 = FolderLock::acquire(&dir, LockScope::Shard { index: 0, count: 2 }).expect("shard 0");
         let s1 = FolderLock::acquire(&dir, LockScope::Shard { index: 1, count: 2 }).expect("shard 1 beside it");
-        assert!(matches!(FolderLock::acquire(&dir, LockScope::Shard { index: 1, count: 2 }), Err(LockError::Busy { .. })));
+        assert!(matches!(
+            FolderLock::acquire(&dir, LockScope::Shard { index: 1, count: 2 }),
+            Err(LockError::Busy { .. })
+        ));
         assert!(matches!(FolderLock::acquire(&dir, LockScope::Whole), Err(LockError::Busy { .. })));
         drop(s0);
         assert!(dir.join(FOLDER_LOCK).exists(), "shard 1 still holds the folder");

@@ -135,8 +135,12 @@ pub fn check(dir: &Path, plan: &ExperimentPlan) -> Vec<String> {
         union.extend(l.iter().map(String::as_str));
     }
     for table in union {
-        let without: Vec<&RunKey> =
-            keys.iter().zip(&listed).filter(|(_, l)| !l.is_empty() && !l.iter().any(|t| t == table)).map(|(k, _)| k).collect();
+        let without: Vec<&RunKey> = keys
+            .iter()
+            .zip(&listed)
+            .filter(|(_, l)| !l.is_empty() && !l.iter().any(|t| t == table))
+            .map(|(k, _)| k)
+            .collect();
         for k in without.iter().take(LISTED) {
             damaged.push(FileProblem {
                 path: verify::run_path(plan, table, **k),

@@ -3,15 +3,19 @@
 //! (each organisation's income, resource cost, surplus and public spend per year).
 
 use super::{OutputError, ParquetSink, run_file_name};
-use crate::output::durable::FileDigest;
 use crate::flow::RunOutput;
+use crate::output::durable::FileDigest;
 use crate::payment::ledger::Account;
 use crate::summary::area::{ECONOMY_METRICS, RunEconomy};
 use polars::prelude::*;
 
 impl ParquetSink {
     /// Writes `economy` for a cohort run, and `ledger` and `org_year` when it was settled.
-    pub(super) fn write_payment_tables(&self, out: &RunOutput, files: &mut Vec<(String, FileDigest)>) -> Result<(), OutputError> {
+    pub(super) fn write_payment_tables(
+        &self,
+        out: &RunOutput,
+        files: &mut Vec<(String, FileDigest)>,
+    ) -> Result<(), OutputError> {
         if out.population == 0 {
             return Ok(());
         }

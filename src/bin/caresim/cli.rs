@@ -1,6 +1,7 @@
 //! Arguments, progress bar and the end-of-run table: the only place that prints.
 
 use caresim::config::{self, ExperimentPlan, Overrides};
+use caresim::estimate;
 use caresim::experiment;
 use caresim::experiment::shard::Shard;
 use caresim::output::ParquetSink;
@@ -62,6 +63,8 @@ enum Command {
         /// Number of shards the grid is split into (then finish with `caresim merge`).
         #[arg(long, value_name = "N", default_value_t = 1)]
         shard_count: u32,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Check that every run of a (sharded) experiment is present with one config, and
     /// write the tables built from all runs (summary, paired, parameters).
@@ -108,7 +111,47 @@ enum Command {
         /// Override a config value: dotted.key=value (repeatable).
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
+        /// Worker threads the run would use (for the memory estimate); 0 = one per core.
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
+}
+
+/// Limits an experiment is checked against before it runs (see `caresim::estimate`).
+#[derive(clap::Args, Debug, Clone, Copy)]
+struct LimitArgs {
+    /// Most events the whole experiment may simulate [default: 1e12].
+    #[arg(long, value_name = "N")]
+    max_events: Option<f64>,
+    /// Most memory the runs in flight may hold, GiB [default: 3/4 of this machine's].
+    #[arg(long, value_name = "GIB")]
+    max_memory_gib: Option<f64>,
+}
+
+impl LimitArgs {
+    fn limits(self) -> estimate::Limits {
+        let d = estimate::Limits::default_for_this_machine();
+        estimate::Limits {
+            max_events: self.max_events.unwrap_or(d.max_events),
+            max_bytes: self.max_memory_gib.map_or(d.max_bytes, |g| g * estimate::GIB),
+        }
+    }
+}
+
+/// Runs in flight on `threads` worker threads (0 = one per core).
+fn runs_at_once(plan: &ExperimentPlan, threads: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let workers = if threads == 0 { cores } else { threads };
+    let runs = plan.scenarios.len() as u64 * plan.samples as u64 * plan.replications as u64;
+    workers.min(usize::try_from(runs).unwrap_or(usize::MAX)).max(1)
+}
+
+/// Refuses an experiment whose estimate exceeds the limits, before anything is written.
+fn check_estimate(plan: &ExperimentPlan, threads: usize, events: bool, limits: LimitArgs) -> Result<(), BoxError> {
+    let e = estimate::of(plan, events);
+    e.check(limits.limits(), runs_at_once(plan, threads)).map_err(|m| format!("{}: {m}", plan.source.display()).into())
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -129,6 +172,7 @@ pub fn main() -> Result<(), BoxError> {
             force,
             shard_index,
             shard_count,
+            limits,
         } => {
             if let Some(s) = seed {
                 set.push(format!("seed={s}"));
@@ -140,7 +184,9 @@ pub fn main() -> Result<(), BoxError> {
             let plan = config::load(&config, &Overrides { set })?;
             let out = out.unwrap_or_else(|| default_out(&config));
             let record = Record { episodes, events };
-            run(&plan, &out, capped_threads(threads), record, force, shard)
+            let threads = capped_threads(threads);
+            check_estimate(&plan, threads, events, limits)?;
+            run(&plan, &out, threads, record, force, shard)
         }
         Command::Merge { dir } => {
             let report = merge::merge(&dir)?;
@@ -165,19 +211,25 @@ pub fn main() -> Result<(), BoxError> {
                 set.push(format!("replications={r}"));
             }
             let plan = config::load(&config, &Overrides { set })?;
-            crate::warmup::run(&plan, scenario.as_deref(), capped_threads(threads))
+            let threads = capped_threads(threads);
+            check_estimate(&plan, threads, false, LimitArgs { max_events: None, max_memory_gib: None })?;
+            crate::warmup::run(&plan, scenario.as_deref(), threads)
         }
         Command::Calibrate { config, replications, threads, mut set } => {
             if let Some(r) = replications {
                 set.push(format!("replications={r}"));
             }
             let plan = config::load(&config, &Overrides { set })?;
-            calibrate(&plan, capped_threads(threads))
+            let threads = capped_threads(threads);
+            check_estimate(&plan, threads, false, LimitArgs { max_events: None, max_memory_gib: None })?;
+            calibrate(&plan, threads)
         }
-        Command::Validate { config, set } => {
+        Command::Validate { config, set, threads, limits } => {
             let plan = config::load(&config, &Overrides { set })?;
             describe(&plan);
-            Ok(())
+            let threads = capped_threads(threads);
+            println!("{}", estimate::of(&plan, false).describe(runs_at_once(&plan, threads)));
+            check_estimate(&plan, threads, false, limits)
         }
     }
 }
@@ -320,7 +372,11 @@ fn run(
         .collect();
     let skipped: Vec<RunKey> = keys.iter().copied().filter(|k| !todo.contains(k)).collect();
     if !damaged.is_empty() {
-        eprintln!("{} damaged or incomplete file(s) in {}; their runs are done again:", damaged.len(), sink.dir().display());
+        eprintln!(
+            "{} damaged or incomplete file(s) in {}; their runs are done again:",
+            damaged.len(),
+            sink.dir().display()
+        );
         for d in damaged.iter().take(10) {
             eprintln!("  - {d}");
         }
