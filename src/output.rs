@@ -28,6 +28,7 @@ mod cohort_tables;
 pub mod durable;
 pub mod merge;
 mod payment_tables;
+pub mod run;
 pub mod verify;
 pub use cohort_tables::AGE_BAND_NAMES;
 

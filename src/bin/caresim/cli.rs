@@ -4,9 +4,8 @@ use caresim::config::{self, ExperimentPlan, Overrides};
 use caresim::estimate;
 use caresim::experiment;
 use caresim::experiment::shard::Shard;
-use caresim::output::ParquetSink;
 use caresim::output::merge;
-use caresim::record::RunKey;
+use caresim::output::run::{RunEvent, RunRequest, default_out, run_into_dir};
 use caresim::stats::Summary;
 use caresim::summary::compare::{self, RunMetrics};
 use caresim::summary::digest::SummaryRow;
@@ -14,9 +13,8 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Instant;
+use std::sync::{Arc, OnceLock};
 
 /// Discrete-event simulation of patient flow through acute, community and social care.
 #[derive(Parser, Debug)]
@@ -292,11 +290,6 @@ fn calibrate(plan: &ExperimentPlan, threads: usize) -> Result<(), BoxError> {
     Ok(())
 }
 
-fn default_out(config: &Path) -> PathBuf {
-    let stem = config.file_stem().map_or_else(|| "experiment".into(), |s| s.to_string_lossy().into_owned());
-    PathBuf::from("results").join(stem)
-}
-
 fn describe(plan: &ExperimentPlan) {
     println!("{}: valid (config hash {})", plan.source.display(), plan.config_hash);
     println!(
@@ -343,56 +336,6 @@ fn run(
     force: bool,
     shard: Shard,
 ) -> Result<(), BoxError> {
-    let episodes = record.episodes;
-    let sink = ParquetSink::create(out, plan, force, shard)?;
-    let keys = shard.keys(plan);
-    // A shard clears only its own runs' temporary files: others may be writing theirs.
-    let removed = sink.remove_temporary(if shard.is_all() { None } else { Some(&keys) })?;
-    let mut required = Vec::new();
-    if record.episodes {
-        required.push("episodes");
-    }
-    if record.events {
-        required.push("events");
-    }
-    // A run is done only when its marker and every file it records are intact: anything
-    // else (missing, truncated, changed, of another config) is run again.
-    let mut damaged = Vec::new();
-    let todo: Vec<RunKey> = keys
-        .iter()
-        .copied()
-        .filter(|k| {
-            let problems = sink.run_problems(*k, &required);
-            let marker_missing = problems.len() == 1 && problems[0].problem.starts_with("missing (the run's marker");
-            if !marker_missing {
-                damaged.extend(problems.iter().cloned());
-            }
-            !problems.is_empty()
-        })
-        .collect();
-    let skipped: Vec<RunKey> = keys.iter().copied().filter(|k| !todo.contains(k)).collect();
-    if !damaged.is_empty() {
-        eprintln!(
-            "{} damaged or incomplete file(s) in {}; their runs are done again:",
-            damaged.len(),
-            sink.dir().display()
-        );
-        for d in damaged.iter().take(10) {
-            eprintln!("  - {d}");
-        }
-        if damaged.len() > 10 {
-            eprintln!("  - ... and {} more", damaged.len() - 10);
-        }
-    }
-    if !skipped.is_empty() || removed > 0 {
-        eprintln!(
-            "resuming in {}: {} of {} run(s) already complete{}",
-            sink.dir().display(),
-            skipped.len(),
-            keys.len(),
-            if removed > 0 { format!(", {removed} temporary file(s) removed") } else { String::new() }
-        );
-    }
     let stop = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stop);
     // Ctrl-C or SIGTERM: start no new run; runs in flight finish and are stored whole. A
@@ -405,65 +348,71 @@ fn run(
         }
         eprintln!("\nstopping after the run(s) in flight (interrupt again to stop at once)");
     })?;
-    let pilots = experiment::pilot_plan(plan, &experiment::scenarios_of(&todo)).runs();
-    if pilots > 0 {
+    let request =
+        RunRequest { plan, out, threads, episodes: record.episodes, events: record.events, force, shard };
+    let bar: OnceLock<ProgressBar> = OnceLock::new();
+    let report = run_into_dir(&request, &stop, |event| match event {
+        RunEvent::Damaged { problems } => {
+            eprintln!("{} damaged or incomplete file(s) in {}; their runs are done again:", problems.len(), out.display());
+            for d in problems.iter().take(10) {
+                eprintln!("  - {d}");
+            }
+            if problems.len() > 10 {
+                eprintln!("  - ... and {} more", problems.len() - 10);
+            }
+        }
+        RunEvent::Resuming { complete, total, temporary_removed } => eprintln!(
+            "resuming in {}: {complete} of {total} run(s) already complete{}",
+            out.display(),
+            if temporary_removed > 0 {
+                format!(", {temporary_removed} temporary file(s) removed")
+            } else {
+                String::new()
+            }
+        ),
         // The pilots start first and the runs beside them, but no run is stored before the
         // pilots are in: say so, or the bar sits at 0 meanwhile.
-        eprintln!(
-            "calibrating payments: {pilots} pilot run(s) of the baseline scenario, alongside {} run(s)",
-            todo.len()
-        );
+        RunEvent::Calibrating { pilots, runs } => eprintln!(
+            "calibrating payments: {pilots} pilot run(s) of the baseline scenario, alongside {runs} run(s)"
+        ),
+        RunEvent::Started { runs } => {
+            bar.get_or_init(|| progress_bar(runs as u64));
+        }
+        RunEvent::Progress { done } => {
+            if let Some(bar) = bar.get() {
+                bar.set_position(done as u64);
+            }
+        }
+    });
+    if let Some(bar) = bar.get() {
+        bar.finish_and_clear();
     }
-    let bar = progress_bar(todo.len() as u64);
-    let started = Instant::now();
-    let digests = experiment::run_selected(
-        plan,
-        &todo,
-        caresim::config::RunSettings { record_events: record.events, ..plan.run_settings(episodes) },
-        threads,
-        &stop,
-        |_, o| sink.write_run(o),
-        |done| bar.set_position(done as u64),
-    )?;
-    bar.finish_and_clear();
-    let elapsed = started.elapsed().as_secs_f64();
-    let events: u64 = digests.iter().map(|d| d.events).sum();
-    if stop.load(Ordering::SeqCst) && digests.len() < todo.len() {
-        return Err(format!(
-            "interrupted: {} of {} run(s) stored in {}; no partial file is left. Rerun the same command to \
-             finish the rest",
-            skipped.len() + digests.len(),
-            keys.len(),
-            sink.dir().display()
-        )
-        .into());
+    let report = report?;
+    let dir = report.dir.display();
+    if report.interrupted {
+        return Err(format!("{}. Rerun the same command to finish the rest", report.interruption()).into());
     }
-    let rate = |n: usize| n as f64 / elapsed.max(1e-9);
+    let elapsed = report.elapsed_s;
     if !shard.is_all() {
         eprintln!(
             "shard {} of {}: {} run(s) ({} new) in {elapsed:.2} s ({:.2} runs/s); when every shard is done, run \
-             `caresim merge {}`",
+             `caresim merge {dir}`",
             shard.index,
             shard.count,
-            keys.len(),
-            digests.len(),
-            rate(digests.len()),
-            sink.dir().display()
+            report.runs,
+            report.new,
+            report.runs_per_s(),
         );
         return Ok(());
     }
-    let mut metrics: Vec<RunMetrics> = digests.iter().map(RunMetrics::of).collect();
-    metrics.extend(merge::read_metrics(sink.dir(), plan, &skipped)?);
-    metrics.sort_by_key(|m| m.key);
-    merge::write_finished(&sink, plan, &metrics)?;
-    print_tables(plan, &metrics);
+    print_tables(plan, &report.metrics);
     eprintln!(
-        "{} run(s) ({} new), {events} events in {elapsed:.2} s ({:.1} M events/s, {:.2} runs/s); results in {}",
-        keys.len(),
-        digests.len(),
-        events as f64 / elapsed.max(1e-9) / 1e6,
-        rate(digests.len()),
-        sink.dir().display()
+        "{} run(s) ({} new), {} events in {elapsed:.2} s ({:.1} M events/s, {:.2} runs/s); results in {dir}",
+        report.runs,
+        report.new,
+        report.events,
+        report.events as f64 / elapsed.max(1e-9) / 1e6,
+        report.runs_per_s(),
     );
     Ok(())
 }
