@@ -144,7 +144,14 @@ class _Progress:
         self.shown = -1
 
     def __call__(self, kind: str, info: dict) -> None:
-        if kind == "resuming":
+        if kind == "damaged":
+            problems = info["problems"]
+            print(f"{len(problems)} damaged or incomplete file(s); their runs are done again:", file=sys.stderr)
+            for problem in problems[:10]:
+                print(f"  - {problem}", file=sys.stderr)
+            if len(problems) > 10:
+                print(f"  - ... and {len(problems) - 10} more", file=sys.stderr)
+        elif kind == "resuming":
             removed = info["temporary_removed"]
             note = f", {removed} temporary file(s) removed" if removed else ""
             print(f"resuming: {info['complete']} of {info['total']} run(s) already complete{note}", file=sys.stderr)
@@ -272,8 +279,8 @@ class Experiment:
         ``--seed`` do; ``threads`` = 0 uses one per core. ``episodes``/``events`` also
         write those tables; ``force`` replaces results of another config in ``out``.
         ``progress``: True shows a bar, False only notes, or a callable
-        ``progress(kind, info)`` receives every event ("resuming", "calibrating",
-        "started", "progress").
+        ``progress(kind, info)`` receives every event ("damaged", "resuming",
+        "calibrating", "started", "progress").
         """
         extra: dict[str, Any] = {}
         if seed is not None:

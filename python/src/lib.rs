@@ -9,8 +9,8 @@
 //! `RunError` (a `RuntimeError`) for a run that failed, `KeyboardInterrupt` for Ctrl-C.
 
 use caresim::config::{self, ExperimentPlan, Overrides};
+use caresim::experiment::shard::Shard;
 use caresim::output::run::{self as run_dir, RunEvent, RunReport, RunRequest};
-use caresim::shard::Shard;
 use pyo3::conversion::FromPyObjectOwned;
 use pyo3::create_exception;
 use pyo3::exceptions::{PyKeyboardInterrupt, PyRuntimeError, PyValueError};
@@ -99,6 +99,10 @@ fn default_out(args: &Bound<'_, PyTuple>) -> PyResult<PathBuf> {
 fn notify(py: Python<'_>, callback: &Bound<'_, PyAny>, event: RunEvent) -> PyResult<()> {
     let info = PyDict::new(py);
     let kind = match event {
+        RunEvent::Damaged { problems } => {
+            info.set_item("problems", problems.iter().map(ToString::to_string).collect::<Vec<_>>())?;
+            "damaged"
+        }
         RunEvent::Resuming { complete, total, temporary_removed } => {
             info.set_item("complete", complete)?;
             info.set_item("total", total)?;
@@ -200,10 +204,7 @@ fn run<'py>(args: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyDict>> {
     match pending {
         Some(e) if e.is_instance_of::<PyKeyboardInterrupt>(py) => {
             let text = if report.interrupted {
-                format!(
-                    "{}. Run it again with the same out folder to finish the rest",
-                    report.interruption()
-                )
+                format!("{}. Run it again with the same out folder to finish the rest", report.interruption())
             } else {
                 format!("interrupted after the last run: all {} run(s) stored in {}", report.runs, report.dir.display())
             };
@@ -214,9 +215,29 @@ fn run<'py>(args: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyDict>> {
     }
 }
 
+/// The module's definition: no methods or state of its own (the functions are added as
+/// attributes); the import machinery requires one for a single-phase extension.
+static mut MODULE_DEF: pyo3::ffi::PyModuleDef = pyo3::ffi::PyModuleDef {
+    m_base: pyo3::ffi::PyModuleDef_HEAD_INIT,
+    m_name: c"caresim._caresim".as_ptr(),
+    m_doc: std::ptr::null(),
+    m_size: -1,
+    m_methods: std::ptr::null_mut(),
+    m_slots: std::ptr::null_mut(),
+    m_traverse: None,
+    m_clear: None,
+    m_free: None,
+};
+
 /// The module's contents: the exceptions, the table names and the three functions.
 fn module(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
-    let m = PyModule::new(py, "caresim._caresim")?;
+    // SAFETY: MODULE_DEF is a valid definition that lives for the whole process and is
+    // handed to the interpreter once, here (single-phase initialisation, called with the
+    // interpreter attached); the result is a new reference or null with an exception set.
+    let m = unsafe {
+        let ptr = pyo3::ffi::PyModule_Create2(&raw mut MODULE_DEF, pyo3::ffi::PYTHON_API_VERSION);
+        Bound::from_owned_ptr_or_err(py, ptr)?.cast_into::<PyModule>()?
+    };
     m.add("ConfigError", py.get_type::<ConfigError>())?;
     m.add("RunError", py.get_type::<RunError>())?;
     m.add("TABLES", caresim::output::TABLES.to_vec())?;

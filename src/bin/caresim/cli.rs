@@ -348,12 +348,15 @@ fn run(
         }
         eprintln!("\nstopping after the run(s) in flight (interrupt again to stop at once)");
     })?;
-    let request =
-        RunRequest { plan, out, threads, episodes: record.episodes, events: record.events, force, shard };
+    let request = RunRequest { plan, out, threads, episodes: record.episodes, events: record.events, force, shard };
     let bar: OnceLock<ProgressBar> = OnceLock::new();
     let report = run_into_dir(&request, &stop, |event| match event {
         RunEvent::Damaged { problems } => {
-            eprintln!("{} damaged or incomplete file(s) in {}; their runs are done again:", problems.len(), out.display());
+            eprintln!(
+                "{} damaged or incomplete file(s) in {}; their runs are done again:",
+                problems.len(),
+                out.display()
+            );
             for d in problems.iter().take(10) {
                 eprintln!("  - {d}");
             }
@@ -372,9 +375,9 @@ fn run(
         ),
         // The pilots start first and the runs beside them, but no run is stored before the
         // pilots are in: say so, or the bar sits at 0 meanwhile.
-        RunEvent::Calibrating { pilots, runs } => eprintln!(
-            "calibrating payments: {pilots} pilot run(s) of the baseline scenario, alongside {runs} run(s)"
-        ),
+        RunEvent::Calibrating { pilots, runs } => {
+            eprintln!("calibrating payments: {pilots} pilot run(s) of the baseline scenario, alongside {runs} run(s)")
+        }
         RunEvent::Started { runs } => {
             bar.get_or_init(|| progress_bar(runs as u64));
         }
