@@ -18,14 +18,31 @@ HERE = Path(__file__).resolve().parent
 
 # ---------------------------------------------------------------- shared cells
 
-def parameters(default: str) -> str:
+def parameters(config: str, default: str) -> str:
     return f'''# Parameters (papermill-style: this cell is tagged "parameters").
-# The results directory comes from the environment variable CARESIM_RESULTS; the
-# default is where notebooks/run_all.sh writes it (relative to notebooks/).
+# The experiment config and its results folder come from the environment variables
+# CARESIM_CONFIG and CARESIM_RESULTS; the defaults are relative to notebooks/.
 import os
+CONFIG = os.environ.get("CARESIM_CONFIG", "{config}")
 RESULTS = os.environ.get("CARESIM_RESULTS", "{default}")
+# Worker threads for the run (0 = one per core).
+THREADS = int(os.environ.get("CARESIM_THREADS", "0"))
 # Optional: a folder to save the figures into as PNG (unset: figures are only shown).
 FIGURES = os.environ.get("CARESIM_FIGURES", "")'''
+
+
+# Runs the experiment with the caresim Python package (python/ in this repository): the
+# same files as `caresim run CONFIG --out RESULTS`; a folder that already holds this
+# config's runs is resumed (runs stored are kept), so re-executing the notebook is quick.
+RUN = '''import caresim
+
+experiment = caresim.Experiment.from_toml(CONFIG)
+plan = experiment.validate()          # raises caresim.ConfigError listing every problem
+print(f"{CONFIG}: {len(plan['scenarios'])} scenario(s) x {plan['samples']} sample(s) x "
+      f"{plan['replications']} replication(s), seed {plan['seed']}")
+results = experiment.run(out=RESULTS, threads=THREADS)
+print(f"{results.report['runs']} run(s), {results.report['new']} new, in {results.dir}")
+print("tables:", ", ".join(results.tables))'''
 
 
 SETUP = '''import math
@@ -43,31 +60,23 @@ pl.Config.set_tbl_cols(20)
 pl.Config.set_tbl_width_chars(220)
 pl.Config.set_fmt_str_lengths(70)
 
-RESULTS = Path(RESULTS)
-if not (RESULTS / "manifest.toml").is_file():
-    raise FileNotFoundError(
-        f"{RESULTS.resolve()} is not a caresim results directory (no manifest.toml). "
-        "Run e.g. `caresim run configs/small.toml --out target/nb/small` and set "
-        "CARESIM_RESULTS to that directory."
-    )
-MANIFEST = tomllib.loads((RESULTS / "manifest.toml").read_text())
+RESULTS = results.dir
+MANIFEST = results.manifest
 
 
 def table(name: str, required: bool = True):
-    """A lazy frame over DIR/<name>/**/*.parquet (hive-partitioned by scenario).
+    """A lazy frame of table `name` of the run (hive-partitioned by scenario).
 
     Raises if the table is missing and required; returns None if it is optional and missing.
     """
-    folder = RESULTS / name
-    if not any(folder.glob("**/*.parquet")):
+    if name not in results.tables:
         if required:
             raise FileNotFoundError(
-                f"table '{name}' is missing: no Parquet files under {folder.resolve()}. "
-                f"This notebook needs it; the directory holds: "
-                f"{sorted(p.name for p in RESULTS.iterdir() if p.is_dir())}"
+                f"table '{name}' is missing from {RESULTS.resolve()}. "
+                f"This notebook needs it; the run wrote: {results.tables}"
             )
         return None
-    return pl.scan_parquet(f"{folder}/**/*.parquet", hive_partitioning=True)
+    return results.scan(name)
 
 
 # Two-sided 95% Student-t critical values (df 1-30; larger df by 1.96 + 2.5/df, within 0.002).
@@ -198,10 +207,20 @@ def notebook(name: str, cells: list) -> None:
     (HERE / f"{name}.ipynb").write_text(nbformat.writes(nb) + "\n")
 
 
-def params_cell(default: str):
-    c = new_code_cell(parameters(default))
+def params_cell(config: str, default: str):
+    c = new_code_cell(parameters(config, default))
     c.metadata["tags"] = ["parameters"]
     return c
+
+
+def run_cells() -> list:
+    return [
+        new_markdown_cell("## Run the experiment\n\nWith the caresim Python package: the same files as "
+                          "`caresim run CONFIG --out RESULTS`, with a progress bar. A folder that already holds "
+                          "this config's runs is resumed, so running the cell again is quick; Ctrl-C stops "
+                          "cleanly (the runs done are kept)."),
+        new_code_cell(RUN),
+    ]
 
 
 # ---------------------------------------------------------------- 01 quickstart
@@ -209,30 +228,34 @@ def params_cell(default: str):
 NB01 = [
     new_markdown_cell('''# caresim quick start: one experiment's tables
 
-This notebook reads the Parquet outputs of one caresim experiment (by default
-`configs/small.toml`: 20,000 residents, six scenarios, three replications) and shows
+This notebook runs one caresim experiment from Python (by default `configs/small.toml`:
+20,000 residents, six scenarios, three replications), reads its Parquet tables and shows
 
 1. the run manifest (version, config hash, seed, scenarios, replications);
 2. occupancy over time per pool, with a 95% interval band across replications;
 3. delayed transfers of care (DToC) by reason and by responsible organisation;
 4. the calibration table of the baseline scenario against the domain brief's targets.
 
-To produce the results it reads, from the repository root:
+It needs the caresim Python package (built from `python/` in this repository with
+maturin) in the notebook's environment; from the repository root:
 
 ```sh
-cargo build
-target/release/caresim run configs/small.toml --out target/nb/small --force   # or: bash notebooks/run_all.sh
-target/venv/bin/pip install jupyterlab   # not pinned: only to open the notebooks interactively
-CARESIM_RESULTS=$PWD/target/nb/small target/venv/bin/jupyter lab notebooks/   # or edit RESULTS below
+pip install ./python                  # or, to develop: maturin develop -m python/Cargo.toml
+pip install jupyterlab                # not pinned: only to open the notebooks interactively
+jupyter lab notebooks/
 ```
 
-Without `CARESIM_RESULTS` the notebook reads `../target/nb/small` (relative to `notebooks/`).
+The experiment runs with `caresim.Experiment.from_toml(CONFIG).run(out=RESULTS)`: the same
+files as `caresim run CONFIG --out RESULTS`, with a progress bar; a folder that already holds
+this config's runs is resumed, so re-executing is quick. `CONFIG` and `RESULTS` default to
+`../configs/small.toml` and `../target/nb/small` (relative to `notebooks/`); set
+`CARESIM_CONFIG` / `CARESIM_RESULTS` or edit the parameters cell.
 
-`notebooks/run_all.sh` does all of this and executes every notebook headless. The
-notebook only reads Parquet tables (lazily, with `pl.scan_parquet` over the hive-partitioned
-folders `DIR/<table>/scenario=<name>/...`); it hard-codes no results and fails on a missing
-table.'''),
-    params_cell("../target/nb/small"),
+`notebooks/run_all.sh` executes every notebook headless. The notebook reads the Parquet
+tables lazily (`results.scan(name)`, a polars LazyFrame over the hive-partitioned folders
+`DIR/<table>/scenario=<name>/...`); it hard-codes no results and fails on a missing table.'''),
+    params_cell("../configs/small.toml", "../target/nb/small"),
+    *run_cells(),
     new_code_cell(SETUP),
     new_markdown_cell("## 1. The run manifest\n\n`manifest.toml` records the provenance of every table: "
                       "the caresim version, the config hash, the master seed, the scenarios and the fully "
@@ -406,10 +429,10 @@ else:
 
 NB02_INTRO = '''# Tariff vs year of care: who pays, who gains, what changes
 
-This notebook reads the Parquet outputs of one caresim experiment whose config has a
-`[payment]` section, so that every run is settled: the activity of the run is paid under the
+This notebook runs one caresim experiment from Python (the caresim package, as in notebook 01)
+and reads its Parquet outputs. The config has a `[payment]` section, so that every run is settled: the activity of the run is paid under the
 scenario's payment rules and written to the `economy`, `ledger` and `org_year` tables. By
-default it reads `configs/small.toml`, whose scenarios include the episode tariff
+default it runs `configs/small.toml`, whose scenarios include the episode tariff
 (`baseline`, the first scenario, against which the others are compared), year-of-care
 capitation held by an integrated care organisation (`year_of_care`, and
 `year_of_care_integrated_team`, which adds a lever on activity), a pooled single budget
@@ -847,7 +870,8 @@ save(fig, "ledger_flow_changes")'''
 
 NB02 = [
     new_markdown_cell(NB02_INTRO),
-    params_cell("../target/nb/small"),
+    params_cell("../configs/small.toml", "../target/nb/small"),
+    *run_cells(),
     new_code_cell(SETUP),
     new_code_cell(NB02_LOAD),
     new_code_cell(NB02_HELPERS),
@@ -989,7 +1013,8 @@ save(fig, "waterfall")'''),
 NB03 = [
     new_markdown_cell('''# Uncertainty: probabilistic sensitivity analysis (PSA)
 
-Reads an experiment whose config gives some parameters distributions instead of numbers
+Runs (with the caresim Python package, as in notebook 01) and reads an experiment whose
+config gives some parameters distributions instead of numbers
 (`samples = N`, e.g. `readmission_multiplier = { dist = "gamma", mean = 2.0, sd = 0.4 }`), by
 default `configs/examples/psa_small.toml` (8 draws x 2 home care capacities = 16 samples, 2
 replications each). caresim writes the drawn value of every varied parameter per sample to the
@@ -1004,7 +1029,8 @@ averaged over the replications of each sample):
 
 Costs here are **resource costs** (activity valued at unit costs, as in section 7 of notebook 02),
 not payments.'''),
-    params_cell("../target/nb/psa_small"),
+    params_cell("../configs/examples/psa_small.toml", "../target/nb/psa_small"),
+    *run_cells(),
     new_code_cell(SETUP),
     new_code_cell('''parameters = table("parameters", required=False)
 if parameters is None:

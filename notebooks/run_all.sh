@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Runs the analyst notebooks headless: sets up the pinned Python environment
-# (notebooks/venv.sh: $CARESIM_VENV, default target/venv), runs configs/small.toml and
-# configs/examples/psa_small.toml into $CARESIM_NB_OUT (default target/nb), and executes
-# every notebook into $CARESIM_NB_OUT/executed/ (the committed notebooks are never
-# written). Fails on any cell error, and if a committed notebook carries outputs.
+# (notebooks/venv.sh: $CARESIM_VENV, default target/venv), installs the caresim Python
+# package into it (python/develop.sh, built in place from this repository), and executes
+# every notebook into $CARESIM_NB_OUT/executed/ (default target/nb; the committed
+# notebooks are never written). Each notebook runs its own experiment
+# (configs/small.toml, configs/examples/psa_small.toml) into $CARESIM_NB_OUT with the
+# package. Fails on any cell error, and if a committed notebook carries outputs.
 #
-# The caresim binary: $CARESIM when set; else target/release/caresim when it exists;
-# else a release build is made first (`cargo build --release`). No debug build is needed.
+# No caresim binary is needed. The extension reuses the debug build of `cargo build`
+# (CARESIM_PROFILE=release reuses `cargo build --release` instead).
 # Nothing is written into the tracked tree: only under target/ or where the variables
 # above point.
 set -euo pipefail
@@ -14,29 +16,18 @@ cd "$(dirname "$0")/.."
 export MPLBACKEND=Agg PYTHONDONTWRITEBYTECODE=1
 
 PY=$(bash notebooks/venv.sh)
+bash python/develop.sh "$PY"
 
 echo "--- committed notebooks carry no outputs"
 "$PY" notebooks/strip_outputs.py --check notebooks/*.ipynb
 
-if [ -n "${CARESIM:-}" ]; then
-  BIN="$CARESIM"
-elif [ -x target/release/caresim ]; then
-  BIN=target/release/caresim
-else
-  cargo build --release
-  BIN=target/release/caresim
-fi
-[ -x "$BIN" ] || { echo "run_all.sh: $BIN is not an executable caresim" >&2; exit 1; }
 OUT="${CARESIM_NB_OUT:-$PWD/target/nb}"
 mkdir -p "$OUT"
 OUT="$(cd "$OUT" && pwd)"
 
-echo "--- results ($BIN into $OUT)"
-"$BIN" run configs/small.toml --out "$OUT/small" --force --threads 2 >"$OUT/small.log"
-"$BIN" run configs/examples/psa_small.toml --out "$OUT/psa_small" --force --threads 2 >"$OUT/psa.log"
-
-echo "--- notebooks"
-rm -rf "$OUT/executed" "$OUT/figures"
+echo "--- notebooks (each runs its experiment afresh with the caresim package, into $OUT)"
+rm -rf "$OUT/small" "$OUT/psa_small" "$OUT/executed" "$OUT/figures"
+export CARESIM_THREADS=2
 export CARESIM_FIGURES="$OUT/figures"
 CARESIM_RESULTS="$OUT/small" \
   "$PY" notebooks/execute.py notebooks/01_quickstart.ipynb "$OUT/executed/01_quickstart.ipynb"

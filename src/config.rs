@@ -21,7 +21,9 @@
 //! changes the baseline.
 
 pub mod cohort;
+pub mod cycles;
 pub mod model;
+pub mod names;
 pub mod payment;
 pub mod psa;
 pub mod raw;
@@ -318,6 +320,12 @@ pub fn merge(base: &mut toml::Table, over: toml::Table) {
     }
 }
 
+/// Most parts of a dotted `--set` key (the deepest config key has 7).
+const MAX_SET_KEY_PARTS: usize = 16;
+
+/// Longest scenario name: it names output folders, within every file system's limit.
+const MAX_NAME_CHARS: usize = 64;
+
 /// Applies one `dotted.key=value` assignment.
 fn apply_set(table: &mut toml::Table, assignment: &str) -> Result<String, ConfigIssue> {
     let set_file = Path::new("--set");
@@ -333,6 +341,27 @@ fn apply_set(table: &mut toml::Table, assignment: &str) -> Result<String, Config
     let parts: Vec<&str> = key.split('.').collect();
     if parts.iter().any(|p| p.is_empty()) {
         return Err(issue(set_file, key, raw_value, "is not a valid dotted key"));
+    }
+    if parts.len() > MAX_SET_KEY_PARTS {
+        let shown: String = key.chars().take(60).collect();
+        return Err(issue(
+            set_file,
+            format!("{shown}..."),
+            "",
+            format!("has {} levels; config keys have at most {MAX_SET_KEY_PARTS}", parts.len()),
+        ));
+    }
+    if parts[0] == "extends" {
+        return Err(issue(
+            set_file,
+            "extends",
+            raw_value,
+            "cannot be set with --set: extends is read before overrides apply; edit the file, or run the config it \
+             names",
+        ));
+    }
+    if let Some(u) = names::unknown_name_in_key(table, &parts) {
+        return Err(issue(set_file, key, raw_value, format!("{}: {}", u.key, u.reason)));
     }
     let mut cur = table;
     for part in &parts[..parts.len() - 1] {
@@ -387,7 +416,7 @@ fn is_within(key: &str, outer: &str) -> bool {
 }
 
 fn is_valid_name(s: &str) -> bool {
-    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    !s.is_empty() && s.len() <= MAX_NAME_CHARS && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 /// FNV-1a, 64 bits: a stable, dependency-free fingerprint of the resolved config.
@@ -408,7 +437,19 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<ExperimentPlan, Config
     let mut issues = Vec::new();
     for s in &overrides.set {
         match apply_set(&mut doc, s) {
-            Ok(key) => origins.0.insert(key, PathBuf::from("--set")).map_or((), |_| ()),
+            Ok(key) => {
+                // The tables a --set creates are the command line's too, so an error in
+                // them blames --set, not the config file.
+                let mut prefix = String::new();
+                for part in key.split('.') {
+                    if !prefix.is_empty() {
+                        prefix.push('.');
+                    }
+                    prefix.push_str(part);
+                    origins.0.entry(prefix.clone()).or_insert_with(|| PathBuf::from("--set"));
+                }
+                origins.0.insert(key, PathBuf::from("--set"));
+            }
             Err(e) => issues.push(e),
         }
     }
@@ -524,7 +565,12 @@ fn plan_from_doc(
         doc.iter().filter(|(k, _)| MODEL_KEYS.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
     // The cohort's intercepts, solved once for the base model and every scenario sharing them.
     let mut solved = crate::cohort::SolveCache::default();
-    let base_model = raw_model(&model_table, &mut p).and_then(|raw| validate::model(&mut p, &raw, &mut solved));
+    let base_model = raw_model(&model_table, &mut p).and_then(|raw| {
+        for c in cycles::zero_time_cycles(&raw) {
+            p.push(c.key, "", c.reason);
+        }
+        validate::model(&mut p, &raw, &mut solved)
+    });
     let base_problems: Vec<Problem> = p.0.clone();
     for pr in p.0.drain(..) {
         issues.push(issue(&locate(&pr.key, origins), pr.key, pr.value, pr.reason));
@@ -564,7 +610,7 @@ fn plan_from_doc(
                     &file,
                     format!("scenarios[{i}].name"),
                     v.to_string(),
-                    "must be a non-empty name of letters, digits, _ and - (it names output folders)",
+                    "must be a non-empty name of at most 64 letters, digits, _ and - (it names output folders)",
                 ));
                 continue;
             }
@@ -606,6 +652,15 @@ fn plan_from_doc(
         if bad_key {
             continue;
         }
+        // An override of a pool, stream, pathway or step the model does not have would
+        // create an empty one and change nothing meant.
+        let unknown = names::unknown_names(&model_table, &t);
+        for u in &unknown {
+            issues.push(issue(&file, format!("scenarios.{name}.{}", u.key), "", u.reason.clone()));
+        }
+        if !unknown.is_empty() {
+            continue;
+        }
         let mut override_paths = Vec::new();
         for (k, v) in &t {
             leaf_keys(k, v, &mut override_paths);
@@ -613,7 +668,12 @@ fn plan_from_doc(
         let mut merged = model_table.clone();
         merge(&mut merged, t);
         let mut sp = Problems::default();
-        let model = raw_model(&merged, &mut sp).and_then(|raw| validate::model(&mut sp, &raw, &mut solved));
+        let model = raw_model(&merged, &mut sp).and_then(|raw| {
+            for c in cycles::zero_time_cycles(&raw) {
+                sp.push(c.key, "", c.reason);
+            }
+            validate::model(&mut sp, &raw, &mut solved)
+        });
         for pr in sp.0 {
             // Problems already reported for the base model are not the scenario's.
             let touches = override_paths.iter().any(|o| is_within(&pr.key, o) || is_within(o, &pr.key));

@@ -74,6 +74,18 @@ pub enum RunError<E: std::error::Error + 'static> {
         /// The cause.
         source: PaymentError,
     },
+    /// A run's clock stood still: events went round at one instant (a zero-time cycle).
+    #[error("scenario {scenario} sample {sample} replication {replication}: {reason}")]
+    Stalled {
+        /// Scenario name.
+        scenario: String,
+        /// Parameter sample index.
+        sample: u32,
+        /// Replication index.
+        replication: u32,
+        /// What went round, by pathway and step.
+        reason: String,
+    },
     /// The sink failed to store a run.
     #[error("storing the results of scenario {scenario} sample {sample} replication {replication} failed")]
     Sink {
@@ -148,6 +160,14 @@ where
         let scenario = || plan.scenarios[key.scenario as usize].name.clone();
         let model = plan.model(key.scenario, key.sample);
         let mut out = flow::run(model, settings, key);
+        if let Some(reason) = out.stalled.take() {
+            return Err(RunError::Stalled {
+                scenario: scenario(),
+                sample: key.sample,
+                replication: key.replication,
+                reason,
+            });
+        }
         // Simulated already; only the settlement needs the pilots.
         let calibrations = if pass.serves(key.scenario) {
             let Some(c) = gate.wait() else { return Ok(None) };

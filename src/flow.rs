@@ -157,6 +157,21 @@ impl Patient {
     }
 }
 
+/// Events at one instant after which a run is taken to be going round without time
+/// passing (a zero-time routing cycle that validation could not see): far above any
+/// burst a model makes (every place of every pool and every person of a cohort moving
+/// at once is under a few million), far below an endless loop.
+pub const STALL_EVENTS: u64 = 50_000_000;
+
+/// Watches the clock for a run going round at one instant.
+#[derive(Clone, Debug, Default)]
+struct Stall {
+    at: SimTime,
+    events: u64,
+    /// After [`STALL_EVENTS`], the pathway and steps seen at the instant (by name).
+    seen: Vec<(String, String)>,
+}
+
 /// One replication of a flow model: owns the clock, the queue, the pools and patients.
 pub struct Replication<'m> {
     model: &'m Model,
@@ -166,7 +181,7 @@ pub struct Replication<'m> {
     pools: Vec<CarePool>,
     patients: Vec<Patient>,
     free_slots: Vec<u32>,
-    arrival_rngs: Vec<SimRng>,
+    arrival_rngs: Vec<crate::arrivals::ArrivalClock>,
     arrivals_so_far: Vec<u64>,
     day_marks: Vec<PoolStats>,
     warmup_marks: Vec<PoolStats>,
@@ -175,6 +190,11 @@ pub struct Replication<'m> {
     horizon: SimTime,
     warmup: SimTime,
     events: u64,
+    /// The instant of the last event and how many events came at it in a row: a clock
+    /// that stands still for [`STALL_EVENTS`] events stops the run (see [`Stall`]).
+    stall: Stall,
+    /// Why the run stopped before its horizon (a clock that stood still), if it did.
+    stalled: Option<String>,
     /// Blocked minutes in the window, `[held pool][waited-for pool]`.
     delay_minutes: Vec<Vec<u128>>,
     /// Blocked transfers that ended in the window, same indexing.
@@ -192,16 +212,18 @@ impl<'m> Replication<'m> {
         let warmup = SimTime(0) + crate::time::SimDuration::from_days_f64(settings.warmup_days);
         let pools: Vec<CarePool> = model.pools.iter().map(CarePool::new).collect();
         let mut queue = EventQueue::new();
-        let arrival_rngs: Vec<SimRng> = (0..model.arrivals.len())
+        let arrival_rngs: Vec<crate::arrivals::ArrivalClock> = (0..model.arrivals.len())
             .map(|s| {
-                StreamKey {
-                    master_seed: settings.master_seed,
-                    sample: key.sample,
-                    replication: key.replication,
-                    purpose: Purpose::Arrivals,
-                    entity: s as u64,
-                }
-                .rng()
+                crate::arrivals::ArrivalClock::new(
+                    StreamKey {
+                        master_seed: settings.master_seed,
+                        sample: key.sample,
+                        replication: key.replication,
+                        purpose: Purpose::Arrivals,
+                        entity: s as u64,
+                    }
+                    .rng(),
+                )
             })
             .collect();
         let whole_days = horizon.day_index();
@@ -239,6 +261,8 @@ impl<'m> Replication<'m> {
             horizon,
             warmup,
             events: 0,
+            stall: Stall::default(),
+            stalled: None,
             delay_minutes: vec![vec![0; n_pools]; n_pools],
             delay_transfers: vec![vec![0; n_pools]; n_pools],
             cohort: None,
@@ -281,6 +305,26 @@ impl<'m> Replication<'m> {
                 break;
             }
             self.events += 1;
+            if item.at == self.stall.at {
+                self.stall.events += 1;
+                if self.stall.events > STALL_EVENTS {
+                    // Look at a few more events to name what goes round, then stop.
+                    if let FlowEvent::StayEnd { patient, .. } = item.event {
+                        let p = &self.patients[patient.0 as usize];
+                        let pathway = self.model.pathway(p.pathway);
+                        let seen = (pathway.name.clone(), pathway.step(p.step).name.clone());
+                        if !self.stall.seen.contains(&seen) {
+                            self.stall.seen.push(seen);
+                        }
+                    }
+                    if self.stall.events > STALL_EVENTS + 1_000 {
+                        self.stalled = Some(self.stall_message(item.at));
+                        break;
+                    }
+                }
+            } else {
+                self.stall = Stall { at: item.at, events: 0, seen: Vec::new() };
+            }
             if let Some(log) = self.event_log.as_mut() {
                 log.push(item.at, item.event.name(), item.event.entity());
             }
@@ -583,6 +627,31 @@ impl<'m> Replication<'m> {
         }
     }
 
+    /// Names what went round at one instant: the pathway and its steps seen.
+    fn stall_message(&self, at: SimTime) -> String {
+        let mut by_pathway: Vec<(String, Vec<String>)> = Vec::new();
+        for (p, step) in &self.stall.seen {
+            match by_pathway.iter_mut().find(|(name, _)| name == p) {
+                Some((_, steps)) => steps.push(step.clone()),
+                None => by_pathway.push((p.clone(), vec![step.clone()])),
+            }
+        }
+        let places = if by_pathway.is_empty() {
+            "no patient step (the events were the cohort's)".to_string()
+        } else {
+            by_pathway
+                .iter()
+                .map(|(p, s)| format!("pathway {p}, steps {}", s.join(", ")))
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        format!(
+            "the clock stood still at day {:.4} for more than {STALL_EVENTS} events: {places} go round without time \
+             passing; give a step of the cycle a stay of at least a minute or a route out of it",
+            at.as_days_f64()
+        )
+    }
+
     fn finish(mut self) -> RunOutput {
         let horizon = self.horizon;
         // Patients still blocked at the horizon count their delay so far.
@@ -645,6 +714,7 @@ impl<'m> Replication<'m> {
             events_log: self.event_log.take(),
             activity,
             payments: None,
+            stalled: self.stalled.take(),
         }
     }
 }

@@ -127,6 +127,7 @@ pub mod cohort;
 pub mod config;
 pub mod dist;
 pub mod engine;
+pub mod estimate;
 pub mod experiment;
 pub mod flow;
 pub mod money;

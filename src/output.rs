@@ -6,29 +6,40 @@
 //! not a column of the files, so every hive-aware reader (polars, duckdb, pyarrow,
 //! pandas, R arrow) gives it as a column without a clash. Every per-run row carries the
 //! rest of its run key (`sample`, `replication`); units are in the column names. Files
-//! are written with signed integers and plain UTF-8 strings (see `output/readable.rs`). Every file is
-//! written under a temporary name (ending `.tmp`) and renamed when complete, so a reader
-//! never sees a partial `.parquet` file. Files hold no wall-clock time: the same config
-//! and seed give the same bytes. `docs/outputs.md` documents every table and column.
+//! are written with signed integers and plain UTF-8 strings (see `output/readable.rs`).
+//! Every file is written under a temporary name of the writing process's own
+//! (`<name>.<pid>.tmp`), flushed to the disk and renamed when complete, so a reader never
+//! sees a partial `.parquet` file, even after a power loss. A run's `runs` file is
+//! written last and records the length and hash of every other file of the run, so a
+//! rerun or a merge can tell a complete run from a damaged one ([`verify`]). One process
+//! writes a folder at a time (shards: one per shard), under an advisory lock. Files hold
+//! no wall-clock time: the same config and seed give the same bytes. `docs/outputs.md`
+//! documents every table and column.
 
 use crate::config::ExperimentPlan;
+use crate::experiment::shard::Shard;
 use crate::flow::RunOutput;
 use crate::record::{PatientOrigin, RunKey};
 use crate::summary::compare::{PairedRow, metric_bound};
 use crate::summary::digest::SummaryRow;
+use durable::{FileDigest, FolderLock, HashingWriter, LockScope};
 use polars::io::parquet::write::KeyValueMetadata;
 use polars::prelude::*;
 use std::fs;
 use std::path::{Path, PathBuf};
+use verify::Marker;
 
 mod cohort_tables;
+pub mod durable;
 pub mod merge;
 mod payment_tables;
 mod readable;
+pub mod run;
+pub mod verify;
 pub use cohort_tables::AGE_BAND_NAMES;
 
 /// Name of the provenance file at the top of an output directory.
-pub const MANIFEST: &str = "manifest.toml";
+pub const MANIFEST: &str = verify::MANIFEST;
 
 /// The tables this crate writes (folders under the output directory).
 pub const TABLES: [&str; 14] = [
@@ -87,6 +98,9 @@ pub enum OutputError {
     /// The directory exists, is not empty, and has no manifest.
     #[error("{0} exists and is not a caresim output directory (no {MANIFEST}); choose another --out directory")]
     NotOutputDir(PathBuf),
+    /// Another process is writing the folder (or this shard of it).
+    #[error(transparent)]
+    Locked(#[from] durable::LockError),
 }
 
 fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> OutputError + 'a {
@@ -112,45 +126,64 @@ pub struct ParquetSink {
     target_relative_half_width: f64,
     /// Per scenario: the organisations, when the model has `[payment]`.
     registries: Vec<Option<crate::payment::organisation::Registry>>,
+    /// This process's lock on the folder (or its shard of it), held while the sink lives.
+    _lock: FolderLock,
+}
+
+/// Whether a folder entry's name is one caresim may leave at the top of a folder that
+/// has no manifest yet (another shard starting at the same moment).
+fn is_own_top_level_name(name: &str) -> bool {
+    TABLES.contains(&name) || durable::is_lock_name(name) || name.starts_with(MANIFEST) && durable::is_temporary(name)
 }
 
 impl ParquetSink {
-    /// Prepares `dir` for `plan`: creates it, or reuses it when its manifest has the same
-    /// config hash (keeping the runs already stored, so a rerun resumes), or (with
-    /// `force`) clears its tables. Writes the manifest. Call only after the plan has been
-    /// validated. Several shards may call this on one directory at once.
-    pub fn create(dir: &Path, plan: &ExperimentPlan, force: bool) -> Result<ParquetSink, OutputError> {
+    /// Prepares `dir` for `plan` and `shard` (use [`Shard::ALL`] for an unsharded run or
+    /// a merge): creates it, or reuses it when its manifest has the same config hash
+    /// (keeping the runs already stored, so a rerun resumes), then locks it (the shard's
+    /// part of it, for a shard) so no other process writes the same files, and writes the
+    /// manifest. With `force`, removes the files of this shard's runs and the tables built
+    /// from every run: under another config's manifest, those that config's runs of this
+    /// shard wrote; never a file caresim does not write. Call only after the plan has
+    /// been validated.
+    pub fn create(dir: &Path, plan: &ExperimentPlan, force: bool, shard: Shard) -> Result<ParquetSink, OutputError> {
         let manifest_path = dir.join(MANIFEST);
-        if dir.exists() {
-            match fs::read_to_string(&manifest_path) {
-                Ok(text) => {
-                    let found = manifest_hash(&text).unwrap_or_default();
-                    if found != plan.config_hash && !force {
-                        return Err(OutputError::DifferentConfig {
-                            dir: dir.to_path_buf(),
-                            found,
-                            expected: plan.config_hash.clone(),
-                        });
-                    }
-                    if force {
-                        clear_tables(dir)?;
-                    }
-                }
-                Err(_) => {
-                    // Empty, or only what another shard starting at the same moment has
-                    // begun to write (its tables, a temporary manifest).
-                    let foreign = fs::read_dir(dir).map_err(io("reading", dir))?.filter_map(Result::ok).any(|e| {
-                        let name = e.file_name().to_string_lossy().into_owned();
-                        !(TABLES.contains(&name.as_str()) || name.starts_with(MANIFEST) && name.ends_with(".tmp"))
-                    });
-                    if foreign {
-                        return Err(OutputError::NotOutputDir(dir.to_path_buf()));
-                    }
-                }
+        if dir.exists() && !manifest_path.exists() {
+            // Empty, or only what another shard starting at the same moment has begun to
+            // write (its tables, a temporary manifest, its lock).
+            let foreign = fs::read_dir(dir)
+                .map_err(io("reading", dir))?
+                .filter_map(Result::ok)
+                .any(|e| !is_own_top_level_name(&e.file_name().to_string_lossy()));
+            if foreign {
+                return Err(OutputError::NotOutputDir(dir.to_path_buf()));
             }
         }
         fs::create_dir_all(dir).map_err(io("creating", dir))?;
-        write_atomically(&manifest_path, manifest(plan).as_bytes())?;
+        let scope =
+            if shard.is_all() { LockScope::Whole } else { LockScope::Shard { index: shard.index, count: shard.count } };
+        let lock = FolderLock::acquire(dir, scope)?;
+        if let Ok(text) = fs::read_to_string(&manifest_path) {
+            let found = manifest_hash(&text).unwrap_or_default();
+            if found != plan.config_hash && !force {
+                return Err(OutputError::DifferentConfig {
+                    dir: dir.to_path_buf(),
+                    found: if found.is_empty() { "(unreadable)".into() } else { found },
+                    expected: plan.config_hash.clone(),
+                });
+            }
+            if force && found != plan.config_hash {
+                // The files the other config's runs of this shard wrote, as its manifest
+                // tells them (nothing when the manifest cannot be read as a plan).
+                if let Ok(old) = merge::plan_of(dir) {
+                    remove_files(dir, &verify::run_paths(dir, &old, &TABLES, &shard.keys(&old), true))?;
+                }
+            }
+        }
+        if force {
+            remove_files(dir, &verify::run_paths(dir, plan, &TABLES, &shard.keys(plan), true))?;
+        }
+        durable::write_file(&manifest_path, |f| std::io::Write::write_all(f, manifest(plan).as_bytes()))
+            .map_err(io("writing", &manifest_path))?;
         let metadata = vec![
             ("caresim.version".to_string(), env!("CARGO_PKG_VERSION").to_string()),
             ("caresim.config_hash".to_string(), plan.config_hash.clone()),
@@ -192,6 +225,7 @@ impl ParquetSink {
                 .iter()
                 .map(|s| s.model.payment.as_ref().map(|p| p.area.registry.clone()))
                 .collect(),
+            _lock: lock,
         })
     }
 
@@ -204,25 +238,51 @@ impl ParquetSink {
         self.dir.join(table).join(format!("scenario={}", self.scenario_names[scenario as usize])).join(file)
     }
 
-    fn write(&self, table: &'static str, scenario: u16, file: &str, df: DataFrame) -> Result<(), OutputError> {
+    fn write(&self, table: &'static str, scenario: u16, file: &str, df: DataFrame) -> Result<FileDigest, OutputError> {
+        self.write_with(table, scenario, file, df, None)
+    }
+
+    /// Writes a table file durably, with this sink's metadata and `extra` (key, value),
+    /// as signed integers and plain UTF-8 strings, and returns its digest.
+    fn write_with(
+        &self,
+        table: &'static str,
+        scenario: u16,
+        file: &str,
+        df: DataFrame,
+        extra: Option<(String, String)>,
+    ) -> Result<FileDigest, OutputError> {
         let path = self.path(table, scenario, file);
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent).map_err(io("creating", parent))?;
         }
-        let tmp = path.with_extension("parquet.tmp");
         let polars_err = |source| OutputError::Polars { table, path: path.clone(), source };
         let mut df = readable::with_signed_integers(df).map_err(polars_err)?;
         let mut metadata = self.metadata.clone();
         if let Some(schema) = readable::arrow_schema_metadata(&df) {
             metadata.insert(0, ("ARROW:schema".to_string(), schema));
         }
-        let file_handle = fs::File::create(&tmp).map_err(io("creating", &tmp))?;
-        ParquetWriter::new(file_handle)
-            .with_compression(ParquetCompression::Zstd(None))
-            .with_key_value_metadata(Some(KeyValueMetadata::from_static(metadata)))
-            .finish(&mut df)
-            .map_err(polars_err)?;
-        fs::rename(&tmp, &path).map_err(io("renaming", &tmp))
+        metadata.extend(extra);
+        let mut failed: Option<PolarsError> = None;
+        let written = durable::write_file(&path, |f| {
+            let mut w = HashingWriter::new(f);
+            let result = ParquetWriter::new(&mut w)
+                .with_compression(ParquetCompression::Zstd(None))
+                .with_key_value_metadata(Some(KeyValueMetadata::from_static(metadata)))
+                .finish(&mut df);
+            match result {
+                Ok(_) => Ok(w.digest()),
+                Err(e) => {
+                    failed = Some(e);
+                    Err(std::io::Error::other("the Parquet writer failed"))
+                }
+            }
+        });
+        match (written, failed) {
+            (Ok(d), _) => Ok(d),
+            (Err(_), Some(source)) => Err(OutputError::Polars { table, path, source }),
+            (Err(source), None) => Err(OutputError::Io { action: "writing", path, source }),
+        }
     }
 
     /// The key columns (`sample`, `replication`) of `n` rows of run `k`; the scenario is
@@ -284,7 +344,8 @@ impl ParquetSink {
                 Column::new("window_days".into(), p.iter().map(|s| s.window_days).collect::<Vec<_>>()),
             ],
         )?;
-        self.write("pool_summary", k.scenario, &file, summary)?;
+        let mut files: Vec<(String, FileDigest)> = Vec::new();
+        files.push(("pool_summary".into(), self.write("pool_summary", k.scenario, &file, summary)?));
 
         let c = &out.capacity;
         let capacity = frame(
@@ -298,9 +359,9 @@ impl ParquetSink {
                 Column::new("blocked".into(), c.blocked.as_slice()),
             ],
         )?;
-        self.write("capacity", k.scenario, &file, capacity)?;
-        self.write_cohort_tables(out)?;
-        self.write_payment_tables(out)?;
+        files.push(("capacity".into(), self.write("capacity", k.scenario, &file, capacity)?));
+        self.write_cohort_tables(out, &mut files)?;
+        self.write_payment_tables(out, &mut files)?;
 
         if let Some(e) = &out.episodes {
             let arrivals = &self.arrival_names[k.scenario as usize];
@@ -342,10 +403,11 @@ impl ParquetSink {
                     Column::new("blocked_days".into(), e.blocked_days.as_slice()),
                 ],
             )?;
-            self.write("episodes", k.scenario, &file, episodes)?;
+            files.push(("episodes".into(), self.write("episodes", k.scenario, &file, episodes)?));
         }
 
-        // Written last: a run whose `runs` file exists is complete (see `is_complete`).
+        // Written last, with the digest of every file above: a run whose `runs` file is
+        // intact and whose files match it is complete (see `is_complete`).
         let runs = frame(
             "runs",
             keyed(1),
@@ -356,7 +418,13 @@ impl ParquetSink {
                 Column::new("warmup_days".into(), [out.warmup_days]),
             ],
         )?;
-        self.write("runs", k.scenario, &file, runs)?;
+        self.write_with(
+            "runs",
+            k.scenario,
+            &file,
+            runs,
+            Some((verify::FILES_KEY.into(), verify::encode_files(&files))),
+        )?;
         Ok(())
     }
 
@@ -398,26 +466,15 @@ impl ParquetSink {
     }
 }
 
-/// The file name of one run's part of a table.
-pub fn run_file_name(k: RunKey) -> String {
-    format!("part-s{:04}-r{:05}.parquet", k.sample, k.replication)
-}
+pub use verify::run_file_name;
 
-fn clear_tables(dir: &Path) -> Result<(), OutputError> {
-    for t in TABLES {
-        let p = dir.join(t);
-        if p.exists() {
-            fs::remove_dir_all(&p).map_err(io("removing", &p))?;
-        }
+/// Removes `paths` (relative to `dir`): the files `--force` replaces.
+fn remove_files(dir: &Path, paths: &[PathBuf]) -> Result<(), OutputError> {
+    for rel in paths {
+        let p = dir.join(rel);
+        fs::remove_file(&p).map_err(io("removing", &p))?;
     }
     Ok(())
-}
-
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
-    // A name of its own: shards starting together each write the (same) manifest.
-    let tmp = path.with_extension(format!("toml.{}.tmp", std::process::id()));
-    fs::write(&tmp, bytes).map_err(io("writing", &tmp))?;
-    fs::rename(&tmp, path).map_err(io("renaming", &tmp))
 }
 
 /// Reads `config_hash` from a manifest's text.
@@ -458,15 +515,20 @@ impl ParquetSink {
         self.metadata.iter().find(|(k, _)| k == "caresim.config_hash").map_or("", |(_, v)| v.as_str())
     }
 
-    /// True when run `k` is stored completely with this config: its `runs` file (written
-    /// last) exists and carries this config hash, and so does its `episodes` file when
-    /// `episodes` is asked for.
-    pub fn is_complete(&self, k: RunKey, episodes: bool) -> bool {
-        let file = run_file_name(k);
-        let ok = |table: &str| {
-            file_config_hash(&self.path(table, k.scenario, &file)).is_some_and(|h| h == self.config_hash())
-        };
-        ok("runs") && (!episodes || ok("episodes"))
+    /// What is wrong with run `k` as stored (empty when it is complete with this
+    /// config): its marker must be readable and carry this config hash, every file it
+    /// lists must match its recorded length and hash, and `required` tables (e.g.
+    /// `episodes` when asked for) must be among them.
+    pub fn run_problems(&self, k: RunKey, required: &[&str]) -> Vec<verify::FileProblem> {
+        let scenario = &self.scenario_names[k.scenario as usize];
+        let marker = read_marker(&self.path(verify::MARKER_TABLE, k.scenario, &run_file_name(k)), self.config_hash());
+        verify::check_run(&self.dir, scenario, self.config_hash(), k, &marker, required)
+    }
+
+    /// True when run `k` is stored completely and intact with this config (see
+    /// [`ParquetSink::run_problems`]).
+    pub fn is_complete(&self, k: RunKey, required: &[&str]) -> bool {
+        self.run_problems(k, required).is_empty()
     }
 
     /// Removes temporary files an interrupted writer left: those of the runs `keys` only
@@ -474,32 +536,30 @@ impl ParquetSink {
     /// under the tables when `keys` is `None`. Returns how many were removed.
     pub fn remove_temporary(&self, keys: Option<&[RunKey]>) -> Result<usize, OutputError> {
         let mut removed = 0;
-        let mut remove = |p: &Path| -> Result<(), OutputError> {
-            if p.is_file() {
-                fs::remove_file(p).map_err(io("removing", p))?;
-                removed += 1;
-            }
-            Ok(())
-        };
-        match keys {
-            Some(keys) => {
-                for k in keys {
-                    let file = run_file_name(*k);
-                    for t in TABLES {
-                        remove(&self.path(t, k.scenario, &file).with_extension("parquet.tmp"))?;
-                    }
+        let mut wanted: Option<std::collections::BTreeSet<PathBuf>> = None;
+        if let Some(keys) = keys {
+            let mut set = std::collections::BTreeSet::new();
+            for k in keys {
+                for t in TABLES {
+                    set.insert(self.path(t, k.scenario, &run_file_name(*k)));
                 }
             }
-            None => {
-                for t in TABLES {
-                    let Ok(parts) = fs::read_dir(self.dir.join(t)) else { continue };
-                    for part in parts.filter_map(Result::ok) {
-                        let Ok(files) = fs::read_dir(part.path()) else { continue };
-                        for f in files.filter_map(Result::ok) {
-                            if f.file_name().to_string_lossy().ends_with(".tmp") {
-                                remove(&f.path())?;
-                            }
-                        }
+            wanted = Some(set);
+        }
+        for t in TABLES {
+            let Ok(parts) = fs::read_dir(self.dir.join(t)) else { continue };
+            for part in parts.filter_map(Result::ok) {
+                let Ok(files) = fs::read_dir(part.path()) else { continue };
+                for f in files.filter_map(Result::ok) {
+                    let name = f.file_name().to_string_lossy().into_owned();
+                    if !durable::is_temporary(&name) || !f.file_type().is_ok_and(|t| t.is_file()) {
+                        continue;
+                    }
+                    let target = part.path().join(verify::temporary_base(&name));
+                    if wanted.as_ref().is_none_or(|w| w.contains(&target)) {
+                        let p = f.path();
+                        fs::remove_file(&p).map_err(io("removing", &p))?;
+                        removed += 1;
                     }
                 }
             }
@@ -583,9 +643,36 @@ impl ParquetSink {
 /// The `caresim.config_hash` in a Parquet file's key-value metadata (`None` when the
 /// file is missing, unreadable or has none).
 pub fn file_config_hash(path: &Path) -> Option<String> {
-    let file = fs::File::open(path).ok()?;
+    file_metadata(path).ok()?.into_iter().find(|(k, _)| k == "caresim.config_hash").map(|(_, v)| v)
+}
+
+/// A Parquet file's key-value metadata; `Err(true)` when the file is missing, `Err(false)`
+/// when it cannot be read as Parquet.
+fn file_metadata(path: &Path) -> Result<Vec<(String, String)>, bool> {
+    let file = fs::File::open(path).map_err(|_| true)?;
+    if !file.metadata().is_ok_and(|m| m.is_file()) {
+        return Err(true);
+    }
     let mut reader = ParquetReader::new(file);
-    let metadata = reader.get_metadata().ok()?;
-    let kv = metadata.key_value_metadata().as_ref()?;
-    kv.iter().find(|e| e.key == "caresim.config_hash").and_then(|e| e.value.clone())
+    let metadata = reader.get_metadata().map_err(|_| false)?;
+    let kv = metadata.key_value_metadata().as_ref().ok_or(false)?;
+    Ok(kv.iter().map(|e| (e.key.clone(), e.value.clone().unwrap_or_default())).collect())
+}
+
+/// Reads a run's marker (its `runs` file) for the config hash `config_hash`.
+pub fn read_marker(path: &Path, config_hash: &str) -> Marker {
+    let kv = match file_metadata(path) {
+        Ok(kv) => kv,
+        Err(true) => return Marker::Missing,
+        Err(false) => return Marker::Unreadable,
+    };
+    let get = |key: &str| kv.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+    match get("caresim.config_hash") {
+        None => Marker::Unreadable,
+        Some(h) if h != config_hash => Marker::OtherConfig(h.to_string()),
+        Some(_) => match get(verify::FILES_KEY) {
+            None => Marker::NoFiles,
+            Some(text) => verify::decode_files(text).map_or(Marker::Unreadable, Marker::Files),
+        },
+    }
 }

@@ -12,6 +12,10 @@ use crate::record::{
 pub struct RunOutput {
     /// Which run.
     pub key: RunKey,
+    /// Why the run stopped before its horizon, if it did: its clock stood still (events
+    /// going round at one instant). Such a run's tables are incomplete; the runner turns
+    /// this into an error instead of storing them.
+    pub stalled: Option<String>,
     /// Events processed (stale events excluded).
     pub events: u64,
     /// Run length, days.

@@ -9,6 +9,7 @@ use crate::config::Model;
 use crate::flow::RunOutput;
 use crate::pathway::Next;
 use crate::record::DelayTable;
+use crate::output::durable::FileDigest;
 use polars::prelude::*;
 use std::collections::BTreeMap;
 
@@ -61,7 +62,11 @@ pub(super) fn dense_delays(delays: &DelayTable, pairs: &[(u16, u16)]) -> DelayTa
 impl ParquetSink {
     /// Writes the `delays` table of a run, and its `person_year` table when the model has
     /// a cohort.
-    pub(super) fn write_cohort_tables(&self, out: &RunOutput) -> Result<(), OutputError> {
+    pub(super) fn write_cohort_tables(
+        &self,
+        out: &RunOutput,
+        files: &mut Vec<(String, FileDigest)>,
+    ) -> Result<(), OutputError> {
         let k = out.key;
         let file = run_file_name(k);
         let pools = &self.pool_names[k.scenario as usize];
@@ -89,7 +94,7 @@ impl ParquetSink {
                 Column::new("delayed_transfers".into(), d.delayed_transfers.as_slice()),
             ],
         )?;
-        self.write("delays", k.scenario, &file, delays)?;
+        files.push(("delays".into(), self.write("delays", k.scenario, &file, delays)?));
 
         if let Some(e) = &out.events_log {
             let events = frame(
@@ -104,7 +109,7 @@ impl ParquetSink {
                     Column::new("entity".into(), e.entity.as_slice()),
                 ],
             )?;
-            self.write("events", k.scenario, &file, events)?;
+            files.push(("events".into(), self.write("events", k.scenario, &file, events)?));
         }
         if out.population == 0 {
             return Ok(());
@@ -151,7 +156,7 @@ impl ParquetSink {
             ]);
         }
         let person_year = frame("person_year", keyed(p.len()), columns)?;
-        self.write("person_year", k.scenario, &file, person_year)?;
+        files.push(("person_year".into(), self.write("person_year", k.scenario, &file, person_year)?));
 
         let responsible: Vec<(u16, &'static str)> = meta.iter().enumerate().map(|(i, m)| (i as u16, m.1)).collect();
         let measures = crate::summary::calibration::measures(out, &self.acute_pools[k.scenario as usize], &responsible);
@@ -167,7 +172,8 @@ impl ParquetSink {
                 Column::new("value".into(), measures.iter().map(|m| m.value).collect::<Vec<_>>()),
             ],
         )?;
-        self.write("calibration", k.scenario, &file, calibration)
+        files.push(("calibration".into(), self.write("calibration", k.scenario, &file, calibration)?));
+        Ok(())
     }
 }
 

@@ -2,15 +2,19 @@
 //! last step of an unsharded `caresim run`.
 //!
 //! The plan is rebuilt from the manifest's resolved config (and its hash checked), every
-//! run of the grid must be present in every per-run table exactly once, with the
-//! manifest's config hash in its Parquet metadata, and nothing else may be there. Then
+//! run of the grid must be complete: its marker (`runs` file) readable with the
+//! manifest's config hash, and every file it records present with the length and hash
+//! recorded when it was written. Nothing else may be in the folder. Each problem is
+//! listed with its path: missing, truncated, checksum mismatch, foreign. Then
 //! the `summary`, `paired` and `parameters` tables are built from the stored
 //! `pool_summary` rows, in key order, so they are byte-identical to those of an
 //! unsharded run.
 
 use crate::config::{self, ExperimentPlan};
 use crate::experiment::run_keys;
-use crate::output::{MANIFEST, OutputError, ParquetSink, TABLES, file_config_hash, manifest_hash, run_file_name};
+use crate::experiment::shard::Shard;
+use crate::output::verify::{self, FileProblem};
+use crate::output::{MANIFEST, OutputError, ParquetSink, TABLES, manifest_hash, read_marker, run_file_name};
 use crate::record::RunKey;
 use crate::summary::compare::{self, N_METRICS, RunMetrics};
 use crate::summary::digest::POOL_METRICS;
@@ -85,64 +89,72 @@ pub fn plan_of(dir: &Path) -> Result<ExperimentPlan, MergeError> {
     Ok(plan)
 }
 
-/// Problems with the stored runs of `plan` in `dir`: missing runs (per table, listing
-/// at most a few keys each), files with another config hash, and unexpected files.
+/// Most problems listed of one kind (missing runs, damaged files, foreign files).
+const LISTED: usize = 20;
+
+/// Problems with the stored runs of `plan` in `dir`: runs whose marker is missing (per
+/// table, listing a few keys), damaged files (truncated, checksum mismatch, another
+/// config), files some runs wrote and others did not, and foreign files anywhere in the
+/// folder, each with its path.
 pub fn check(dir: &Path, plan: &ExperimentPlan) -> Vec<String> {
     let keys = run_keys(plan);
     let mut problems = Vec::new();
-    for table in TABLES.iter().copied().filter(|t| !FINISHED_TABLES.contains(t)) {
-        if !REQUIRED_RUN_TABLES.contains(&table) && !dir.join(table).exists() {
+    let mut missing: Vec<String> = Vec::new();
+    let mut damaged: Vec<FileProblem> = Vec::new();
+    let mut listed: Vec<Vec<String>> = Vec::with_capacity(keys.len());
+    for k in &keys {
+        let scenario = &plan.scenarios[k.scenario as usize].name;
+        let marker_path = dir.join(verify::run_path(plan, verify::MARKER_TABLE, *k));
+        let marker = read_marker(&marker_path, &plan.config_hash);
+        if marker == verify::Marker::Missing {
+            missing.push(format!("{scenario} sample {} replication {}", k.sample, k.replication));
+            listed.push(Vec::new());
             continue;
         }
-        let mut expected: BTreeSet<PathBuf> = BTreeSet::new();
-        let mut missing: Vec<String> = Vec::new();
-        for k in &keys {
-            let rel = PathBuf::from(table)
-                .join(format!("scenario={}", plan.scenarios[k.scenario as usize].name))
-                .join(run_file_name(*k));
-            let path = dir.join(&rel);
-            if !path.is_file() {
-                missing.push(format!(
-                    "{} sample {} replication {}",
-                    plan.scenarios[k.scenario as usize].name, k.sample, k.replication
-                ));
-            } else {
-                match file_config_hash(&path) {
-                    Some(h) if h == plan.config_hash => {}
-                    other => problems.push(format!(
-                        "{}: config hash {} differs from the manifest's {}",
-                        rel.display(),
-                        other.as_deref().unwrap_or("(none)"),
-                        plan.config_hash
-                    )),
-                }
-            }
-            expected.insert(path);
+        if let verify::Marker::Files(files) = &marker {
+            listed.push(files.iter().map(|(t, _)| t.clone()).collect());
+        } else {
+            listed.push(Vec::new());
         }
-        if !missing.is_empty() {
-            let shown: Vec<&str> = missing.iter().take(8).map(String::as_str).collect();
-            problems.push(format!(
-                "{table}: {} of {} runs missing: {}{}",
-                missing.len(),
-                keys.len(),
-                shown.join(", "),
-                if missing.len() > shown.len() { ", ..." } else { "" }
-            ));
-        }
-        let Ok(parts) = std::fs::read_dir(dir.join(table)) else { continue };
-        for part in parts.filter_map(Result::ok) {
-            let files: Vec<PathBuf> = match std::fs::read_dir(part.path()) {
-                Ok(f) => f.filter_map(Result::ok).map(|e| e.path()).collect(),
-                Err(_) => vec![part.path()],
-            };
-            for f in files {
-                let tmp = f.extension().is_some_and(|e| e == "tmp");
-                if !tmp && !expected.contains(&f) {
-                    problems.push(format!("{}: not a run of this experiment", f.display()));
-                }
-            }
+        damaged.extend(verify::check_run(dir, scenario, &plan.config_hash, *k, &marker, &REQUIRED_RUN_TABLES[1..]));
+    }
+    if !missing.is_empty() {
+        let shown: Vec<&str> = missing.iter().take(8).map(String::as_str).collect();
+        problems.push(format!(
+            "{}: {} of {} runs missing: {}{}",
+            verify::MARKER_TABLE,
+            missing.len(),
+            keys.len(),
+            shown.join(", "),
+            if missing.len() > shown.len() { ", ..." } else { "" }
+        ));
+    }
+    // A table some runs wrote must hold every run (e.g. `episodes`).
+    let mut union: BTreeSet<&str> = BTreeSet::new();
+    for l in &listed {
+        union.extend(l.iter().map(String::as_str));
+    }
+    for table in union {
+        let without: Vec<&RunKey> = keys
+            .iter()
+            .zip(&listed)
+            .filter(|(_, l)| !l.is_empty() && !l.iter().any(|t| t == table))
+            .map(|(k, _)| k)
+            .collect();
+        for k in without.iter().take(LISTED) {
+            damaged.push(FileProblem {
+                path: verify::run_path(plan, table, **k),
+                problem: format!("missing: other runs wrote a {table} table, this run did not"),
+            });
         }
     }
+    let n = damaged.len();
+    problems.extend(damaged.iter().take(LISTED).map(ToString::to_string));
+    if n > LISTED {
+        problems.push(format!("... and {} more damaged or missing files", n - LISTED));
+    }
+    let expected = verify::expected_paths(plan, &TABLES, &keys);
+    problems.extend(verify::foreign_files(dir, &expected, LISTED).iter().map(ToString::to_string));
     problems
 }
 
@@ -212,11 +224,12 @@ pub fn write_finished(sink: &ParquetSink, plan: &ExperimentPlan, metrics: &[RunM
 /// from every run. Nothing is written when a check fails.
 pub fn merge(dir: &Path) -> Result<MergeReport, MergeError> {
     let plan = plan_of(dir)?;
+    // The whole folder, so no shard writes while it is checked and finished.
+    let sink = ParquetSink::create(dir, &plan, false, Shard::ALL)?;
     let problems = check(dir, &plan);
     if !problems.is_empty() {
         return Err(MergeError::Inconsistent { dir: dir.to_path_buf(), problems });
     }
-    let sink = ParquetSink::create(dir, &plan, false)?;
     let temporary_removed = sink.remove_temporary(None)?;
     let keys = run_keys(&plan);
     let metrics = read_metrics(dir, &plan, &keys)?;

@@ -4,13 +4,18 @@
 
 use super::{OutputError, ParquetSink, run_file_name};
 use crate::flow::RunOutput;
+use crate::output::durable::FileDigest;
 use crate::payment::ledger::Account;
 use crate::summary::area::{ECONOMY_METRICS, RunEconomy};
 use polars::prelude::*;
 
 impl ParquetSink {
     /// Writes `economy` for a cohort run, and `ledger` and `org_year` when it was settled.
-    pub(super) fn write_payment_tables(&self, out: &RunOutput) -> Result<(), OutputError> {
+    pub(super) fn write_payment_tables(
+        &self,
+        out: &RunOutput,
+        files: &mut Vec<(String, FileDigest)>,
+    ) -> Result<(), OutputError> {
         if out.population == 0 {
             return Ok(());
         }
@@ -29,7 +34,7 @@ impl ParquetSink {
                 Column::new("value".into(), economy.values.as_slice()),
             ],
         )?;
-        self.write("economy", k.scenario, &file, table)?;
+        files.push(("economy".into(), self.write("economy", k.scenario, &file, table)?));
 
         let (Some(p), Some(registry)) = (&out.payments, registry) else {
             return Ok(());
@@ -52,7 +57,7 @@ impl ParquetSink {
                 Column::new("transactions".into(), l.transactions.as_slice()),
             ],
         )?;
-        self.write("ledger", k.scenario, &file, ledger)?;
+        files.push(("ledger".into(), self.write("ledger", k.scenario, &file, ledger)?));
 
         let o = &p.org_years;
         let kind = |id: crate::payment::organisation::OrgId| registry.kind(id).map_or("unknown", |k| k.name());
@@ -72,6 +77,7 @@ impl ParquetSink {
                 Column::new("public_spend_pence".into(), o.iter().map(|r| r.public_spend_pence.0).collect::<Vec<_>>()),
             ],
         )?;
-        self.write("org_year", k.scenario, &file, org_year)
+        files.push(("org_year".into(), self.write("org_year", k.scenario, &file, org_year)?));
+        Ok(())
     }
 }

@@ -59,6 +59,39 @@ const CASES: &[(&str, &str, &str, &str)] = &[
         "above 0 and at most 1",
     ),
     ("payment_without_cohort", "payment_without_cohort.toml", "payment", "needs a [cohort]"),
+    ("zero_time_cycle", "zero_time_cycle.toml", "pathways.stay.steps.ward.next", "steps ward -> ward route back"),
+    (
+        "zero_time_cycle_pair",
+        "zero_time_cycle_pair.toml",
+        "pathways.stay.steps.care_step.next",
+        "steps care_step -> ward -> care_step route back",
+    ),
+    (
+        "scenario_unknown_pool",
+        "scenario_unknown_pool.toml",
+        "scenarios.bigger.pools.cares",
+        "no pool named \"cares\" in the model: an override changes what exists and cannot add one; did you mean \"care\"?",
+    ),
+    ("scenario_name_too_long", "scenario_name_too_long.toml", "scenarios[0].name", "at most 64 letters"),
+    (
+        "huge_rate",
+        "huge_rate.toml",
+        "arrivals.emergency.rate_per_day, horizon_days",
+        "raise the limit with --max-events",
+    ),
+    (
+        "huge_horizon",
+        "huge_horizon.toml",
+        "arrivals.emergency.rate_per_day, horizon_days",
+        "raise the limit with --max-events",
+    ),
+    ("huge_capacity", "huge_capacity.toml", "pools.care.capacity", "raise the limit with --max-memory-gib"),
+    (
+        "huge_replications",
+        "huge_replications.toml",
+        "arrivals.emergency.rate_per_day, horizon_days, replications",
+        "raise the limit with --max-events",
+    ),
     ("payment_bad_mret_rate", "payment_bad_mret_rate.toml", "payment.tariff.mret_rate", "fraction between 0 and 1"),
     (
         "payment_unknown_holder",
@@ -138,4 +171,52 @@ fn payment_keys_can_be_set_on_the_command_line() {
     assert!(stderr.contains("--set: payment.tariff.mret_rate: must be a fraction between 0 and 1"), "{stderr}");
     let ok = caresim(&["validate", "configs/small.toml", "--set", "payment.pool=single_budget"]);
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+}
+
+/// The limits are the user's to raise: `validate` prints the estimate and passes with a
+/// higher --max-events; a rate of -0.0 runs (nobody arrives) instead of never ending.
+#[test]
+fn estimate_limits_can_be_raised_and_negative_zero_rates_run() {
+    let out = caresim(&["validate", "tests/fixtures/bad/huge_rate.toml"]);
+    assert!(!out.status.success());
+    let out = caresim(&["validate", "tests/fixtures/bad/huge_rate.toml", "--max-events", "1e20"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("estimate: 2 run(s), about "), "{stdout}");
+    let tmp = tempdir("negative-zero");
+    let started = std::time::Instant::now();
+    let run = caresim(&[
+        "run",
+        "tests/fixtures/valid_base.toml",
+        "--set",
+        "arrivals.emergency.rate_per_day=-0.0",
+        "--out",
+        tmp.join("out").to_str().expect("utf-8"),
+    ]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+}
+
+/// `--set` names something real, says `--set` in every error, refuses `extends` and keys
+/// thousands of levels deep (which overflowed the stack).
+#[test]
+fn set_errors_say_set_and_name_something_real() {
+    let cases: &[(&str, &str)] = &[
+        ("pools.cares.capacity=66", "--set: pools.cares.capacity: pools.cares: no pool named \"cares\""),
+        ("arrivals.emergncy.rate_per_day=2", "did you mean \"emergency\"?"),
+        ("pathways.stay.steps.wrd.priority=1", "pathway \"stay\" has no step \"wrd\""),
+        ("pathways.stay.steps.wrd.priority=1", "did you mean \"ward\"?"),
+        ("extends=other.toml", "--set: extends: cannot be set with --set"),
+        ("foo.bar=1", "--set: foo: unknown key"),
+    ];
+    for (set, expect) in cases {
+        let out = caresim(&["validate", "tests/fixtures/valid_base.toml", "--set", set]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{set}");
+        assert!(stderr.contains(expect), "{set}: no '{expect}' in:\n{stderr}");
+    }
+    let deep = format!("{}=1", vec!["a"; 5000].join("."));
+    let out = caresim(&["validate", "tests/fixtures/valid_base.toml", "--set", &deep]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && stderr.contains("has 5000 levels; config keys have at most 16"), "{stderr}");
 }

@@ -10,6 +10,7 @@ mod layers;
 mod payment_config;
 mod payments;
 mod queueing_theory;
+mod stalls;
 
 #[cfg(feature = "parquet")]
 mod analyst;
@@ -19,5 +20,7 @@ mod cli;
 mod config_errors;
 #[cfg(feature = "parquet")]
 mod experiments;
+#[cfg(feature = "parquet")]
+mod output_folder;
 #[cfg(feature = "parquet")]
 mod reproducibility;

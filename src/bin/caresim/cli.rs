@@ -1,11 +1,11 @@
 //! Arguments, progress bar and the end-of-run table: the only place that prints.
 
 use caresim::config::{self, ExperimentPlan, Overrides};
+use caresim::estimate;
 use caresim::experiment;
 use caresim::experiment::shard::Shard;
-use caresim::output::ParquetSink;
 use caresim::output::merge;
-use caresim::record::RunKey;
+use caresim::output::run::{RunEvent, RunRequest, default_out, run_into_dir};
 use caresim::stats::{Bound, Summary};
 use caresim::summary::compare::{self, RunMetrics};
 use caresim::summary::digest::SummaryRow;
@@ -13,9 +13,8 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Instant;
+use std::sync::{Arc, OnceLock};
 
 /// Discrete-event simulation of patient flow through acute, community and social care.
 #[derive(Parser, Debug)]
@@ -62,6 +61,8 @@ enum Command {
         /// Number of shards the grid is split into (then finish with `caresim merge`).
         #[arg(long, value_name = "N", default_value_t = 1)]
         shard_count: u32,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Check that every run of a (sharded) experiment is present with one config, and
     /// write the tables built from all runs (summary, paired, parameters).
@@ -108,7 +109,47 @@ enum Command {
         /// Override a config value: dotted.key=value (repeatable).
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
+        /// Worker threads the run would use (for the memory estimate); 0 = one per core.
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
+}
+
+/// Limits an experiment is checked against before it runs (see `caresim::estimate`).
+#[derive(clap::Args, Debug, Clone, Copy)]
+struct LimitArgs {
+    /// Most events the whole experiment may simulate [default: 1e12].
+    #[arg(long, value_name = "N")]
+    max_events: Option<f64>,
+    /// Most memory the runs in flight may hold, GiB [default: 3/4 of this machine's].
+    #[arg(long, value_name = "GIB")]
+    max_memory_gib: Option<f64>,
+}
+
+impl LimitArgs {
+    fn limits(self) -> estimate::Limits {
+        let d = estimate::Limits::default_for_this_machine();
+        estimate::Limits {
+            max_events: self.max_events.unwrap_or(d.max_events),
+            max_bytes: self.max_memory_gib.map_or(d.max_bytes, |g| g * estimate::GIB),
+        }
+    }
+}
+
+/// Runs in flight on `threads` worker threads (0 = one per core).
+fn runs_at_once(plan: &ExperimentPlan, threads: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let workers = if threads == 0 { cores } else { threads };
+    let runs = plan.scenarios.len() as u64 * plan.samples as u64 * plan.replications as u64;
+    workers.min(usize::try_from(runs).unwrap_or(usize::MAX)).max(1)
+}
+
+/// Refuses an experiment whose estimate exceeds the limits, before anything is written.
+fn check_estimate(plan: &ExperimentPlan, threads: usize, events: bool, limits: LimitArgs) -> Result<(), BoxError> {
+    let e = estimate::of(plan, events);
+    e.check(limits.limits(), runs_at_once(plan, threads)).map_err(|m| format!("{}: {m}", plan.source.display()).into())
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -129,6 +170,7 @@ pub fn main() -> Result<(), BoxError> {
             force,
             shard_index,
             shard_count,
+            limits,
         } => {
             if let Some(s) = seed {
                 set.push(format!("seed={s}"));
@@ -140,6 +182,8 @@ pub fn main() -> Result<(), BoxError> {
             let plan = with_warnings(config::load(&config, &Overrides { set })?);
             let out = out.unwrap_or_else(|| default_out(&config));
             let record = Record { episodes, events };
+            let threads = capped_threads(threads);
+            check_estimate(&plan, threads, events, limits)?;
             run(&plan, &out, threads, record, force, shard)
         }
         Command::Merge { dir } => {
@@ -165,6 +209,8 @@ pub fn main() -> Result<(), BoxError> {
                 set.push(format!("replications={r}"));
             }
             let plan = with_warnings(config::load(&config, &Overrides { set })?);
+            let threads = capped_threads(threads);
+            check_estimate(&plan, threads, false, LimitArgs { max_events: None, max_memory_gib: None })?;
             crate::warmup::run(&plan, scenario.as_deref(), threads)
         }
         Command::Calibrate { config, replications, threads, mut set } => {
@@ -172,14 +218,33 @@ pub fn main() -> Result<(), BoxError> {
                 set.push(format!("replications={r}"));
             }
             let plan = with_warnings(config::load(&config, &Overrides { set })?);
+            let threads = capped_threads(threads);
+            check_estimate(&plan, threads, false, LimitArgs { max_events: None, max_memory_gib: None })?;
             calibrate(&plan, threads)
         }
-        Command::Validate { config, set } => {
+        Command::Validate { config, set, threads, limits } => {
             let plan = with_warnings(config::load(&config, &Overrides { set })?);
             describe(&plan);
-            Ok(())
+            let threads = capped_threads(threads);
+            println!("{}", estimate::of(&plan, false).describe(runs_at_once(&plan, threads)));
+            check_estimate(&plan, threads, false, limits)
         }
     }
+}
+
+/// Most worker threads per core: runs are CPU-bound, so more only costs memory and
+/// start-up time (a hundred thousand threads took minutes to fail).
+const MAX_THREADS_PER_CORE: usize = 4;
+
+/// `--threads`, capped at [`MAX_THREADS_PER_CORE`] x the cores, saying so when it is.
+fn capped_threads(threads: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let cap = cores.saturating_mul(MAX_THREADS_PER_CORE);
+    if threads > cap {
+        eprintln!("--threads {threads} is more than {MAX_THREADS_PER_CORE} per core ({cores} core(s)); using {cap}");
+        return cap;
+    }
+    threads
 }
 
 fn calibrate(plan: &ExperimentPlan, threads: usize) -> Result<(), BoxError> {
@@ -228,11 +293,6 @@ fn with_warnings(plan: ExperimentPlan) -> ExperimentPlan {
     plan
 }
 
-fn default_out(config: &Path) -> PathBuf {
-    let stem = config.file_stem().map_or_else(|| "experiment".into(), |s| s.to_string_lossy().into_owned());
-    PathBuf::from("results").join(stem)
-}
-
 fn describe(plan: &ExperimentPlan) {
     println!("{}: valid (config hash {})", plan.source.display(), plan.config_hash);
     println!(
@@ -279,85 +339,86 @@ fn run(
     force: bool,
     shard: Shard,
 ) -> Result<(), BoxError> {
-    let episodes = record.episodes;
-    let sink = ParquetSink::create(out, plan, force)?;
-    let keys = shard.keys(plan);
-    // A shard clears only its own runs' temporary files: others may be writing theirs.
-    let removed = sink.remove_temporary(if shard.is_all() { None } else { Some(&keys) })?;
-    let todo: Vec<RunKey> = keys.iter().copied().filter(|k| !sink.is_complete(*k, episodes)).collect();
-    let skipped: Vec<RunKey> = keys.iter().copied().filter(|k| !todo.contains(k)).collect();
-    if !skipped.is_empty() || removed > 0 {
-        eprintln!(
-            "resuming in {}: {} of {} run(s) already complete{}",
-            sink.dir().display(),
-            skipped.len(),
-            keys.len(),
-            if removed > 0 { format!(", {removed} temporary file(s) removed") } else { String::new() }
-        );
-    }
     let stop = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stop);
-    // Ctrl-C or SIGTERM: start no new run; runs in flight finish and are stored whole.
-    ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))?;
-    let pilots = experiment::pilot_plan(plan, &experiment::scenarios_of(&todo)).runs();
-    if pilots > 0 {
+    // Ctrl-C or SIGTERM: start no new run; runs in flight finish and are stored whole. A
+    // second one stops at once: every file is renamed into place whole, so nothing
+    // partial is left, and a rerun resumes.
+    ctrlc::set_handler(move || {
+        if flag.swap(true, Ordering::SeqCst) {
+            eprintln!("\nstopped at once; rerun the same command to resume");
+            std::process::exit(130);
+        }
+        eprintln!("\nstopping after the run(s) in flight (interrupt again to stop at once)");
+    })?;
+    let request = RunRequest { plan, out, threads, episodes: record.episodes, events: record.events, force, shard };
+    let bar: OnceLock<ProgressBar> = OnceLock::new();
+    let report = run_into_dir(&request, &stop, |event| match event {
+        RunEvent::Damaged { problems } => {
+            eprintln!(
+                "{} damaged or incomplete file(s) in {}; their runs are done again:",
+                problems.len(),
+                out.display()
+            );
+            for d in problems.iter().take(10) {
+                eprintln!("  - {d}");
+            }
+            if problems.len() > 10 {
+                eprintln!("  - ... and {} more", problems.len() - 10);
+            }
+        }
+        RunEvent::Resuming { complete, total, temporary_removed } => eprintln!(
+            "resuming in {}: {complete} of {total} run(s) already complete{}",
+            out.display(),
+            if temporary_removed > 0 {
+                format!(", {temporary_removed} temporary file(s) removed")
+            } else {
+                String::new()
+            }
+        ),
         // The pilots start first and the runs beside them, but no run is stored before the
         // pilots are in: say so, or the bar sits at 0 meanwhile.
-        eprintln!(
-            "calibrating payments: {pilots} pilot run(s) of the baseline scenario, alongside {} run(s)",
-            todo.len()
-        );
+        RunEvent::Calibrating { pilots, runs } => {
+            eprintln!("calibrating payments: {pilots} pilot run(s) of the baseline scenario, alongside {runs} run(s)")
+        }
+        RunEvent::Started { runs } => {
+            bar.get_or_init(|| progress_bar(runs as u64));
+        }
+        RunEvent::Progress { done } => {
+            if let Some(bar) = bar.get() {
+                bar.set_position(done as u64);
+            }
+        }
+    });
+    if let Some(bar) = bar.get() {
+        bar.finish_and_clear();
     }
-    let bar = progress_bar(todo.len() as u64);
-    let started = Instant::now();
-    let digests = experiment::run_selected(
-        plan,
-        &todo,
-        caresim::config::RunSettings { record_events: record.events, ..plan.run_settings(episodes) },
-        threads,
-        &stop,
-        |_, o| sink.write_run(o),
-        |done| bar.set_position(done as u64),
-    )?;
-    bar.finish_and_clear();
-    let elapsed = started.elapsed().as_secs_f64();
-    let events: u64 = digests.iter().map(|d| d.events).sum();
-    if stop.load(Ordering::SeqCst) && digests.len() < todo.len() {
-        return Err(format!(
-            "interrupted: {} of {} run(s) stored in {}; no partial file is left. Rerun the same command to \
-             finish the rest",
-            skipped.len() + digests.len(),
-            keys.len(),
-            sink.dir().display()
-        )
-        .into());
+    let report = report?;
+    let dir = report.dir.display();
+    if report.interrupted {
+        return Err(format!("{}. Rerun the same command to finish the rest", report.interruption()).into());
     }
-    let rate = |n: usize| n as f64 / elapsed.max(1e-9);
+    let elapsed = report.elapsed_s;
     if !shard.is_all() {
         eprintln!(
             "shard {} of {}: {} run(s) ({} new) in {elapsed:.2} s ({:.2} runs/s); when every shard is done, run \
-             `caresim merge {}`",
+             `caresim merge {dir}`",
             shard.index,
             shard.count,
-            keys.len(),
-            digests.len(),
-            rate(digests.len()),
-            sink.dir().display()
+            report.runs,
+            report.new,
+            report.runs_per_s(),
         );
         return Ok(());
     }
-    let mut metrics: Vec<RunMetrics> = digests.iter().map(RunMetrics::of).collect();
-    metrics.extend(merge::read_metrics(sink.dir(), plan, &skipped)?);
-    metrics.sort_by_key(|m| m.key);
-    merge::write_finished(&sink, plan, &metrics)?;
-    print_tables(plan, &metrics);
+    print_tables(plan, &report.metrics);
     eprintln!(
-        "{} run(s) ({} new), {events} events in {elapsed:.2} s ({:.1} M events/s, {:.2} runs/s); results in {}",
-        keys.len(),
-        digests.len(),
-        events as f64 / elapsed.max(1e-9) / 1e6,
-        rate(digests.len()),
-        sink.dir().display()
+        "{} run(s) ({} new), {} events in {elapsed:.2} s ({:.1} M events/s, {:.2} runs/s); results in {dir}",
+        report.runs,
+        report.new,
+        report.events,
+        report.events as f64 / elapsed.max(1e-9) / 1e6,
+        report.runs_per_s(),
     );
     Ok(())
 }
