@@ -120,7 +120,7 @@ impl ArrivalStream {
                 loop {
                     let e: f64 = clock.rng.sample(Exp1);
                     exact += e / peak;
-                    if !(exact < 9.2e18) {
+                    if exact.is_nan() || exact >= 9.2e18 {
                         break; // beyond any horizon (or a rate of zero): no arrival
                     }
                     // Thinned by the multiplier of the minute the candidate is rounded

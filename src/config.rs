@@ -555,9 +555,15 @@ fn plan_from_doc(
         })
     });
     if let (Some(h), Some(w)) = (horizon_days, warmup_days)
-        && w >= h
+        && (h - w) * (crate::time::MINUTES_PER_DAY as f64) < 1.0
     {
-        p.push("warmup_days", w, format!("must be shorter than horizon_days ({h}), or nothing would be measured"));
+        // Within a minute of the horizon, the measured window rounds to nothing (and
+        // every rate over it was NaN).
+        p.push(
+            "warmup_days",
+            w,
+            format!("must be shorter than horizon_days ({h}) by at least a minute, or nothing would be measured"),
+        );
     }
 
     // The base model.

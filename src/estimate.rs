@@ -176,7 +176,7 @@ impl Estimate {
     /// Checks the estimate against `limits` with `runs_at_once` runs in flight; the error
     /// names the keys that drive the excess and the option that raises the limit.
     pub fn check(&self, limits: Limits, runs_at_once: usize) -> Result<(), String> {
-        if !(self.events <= limits.max_events) {
+        if self.events.is_nan() || self.events > limits.max_events {
             return Err(format!(
                 "{}: the experiment would simulate about {:.3e} events, more than the limit of {:.3e}; lower them, or \
                  raise the limit with --max-events",
@@ -186,7 +186,7 @@ impl Estimate {
             ));
         }
         let bytes = self.bytes_per_run * runs_at_once as f64;
-        if !(bytes <= limits.max_bytes) {
+        if bytes.is_nan() || bytes > limits.max_bytes {
             return Err(format!(
                 "{}: {runs_at_once} run(s) at once would hold about {:.2} GiB, more than the limit of {:.2} GiB; lower \
                  them, use fewer --threads, or raise the limit with --max-memory-gib",
@@ -223,7 +223,7 @@ mod tests {
         for (set, key, option) in cases {
             let e = of(&plan(&[set]), false);
             let err = e.check(LIMITS, 8).expect_err(set);
-            assert!(err.starts_with(key) && err.contains(option), "{set}: {err}");
+            assert!(err.contains(key) && err.contains(option), "{set}: {err}");
         }
     }
 

@@ -67,8 +67,8 @@
 //! | config | [`config`] | raw TOML to validated models and run settings, with every problem reported by key |
 //! | model | [`flow`] | event handlers and one replication (the cohort's included); records activity |
 //! | summary | [`summary`] | run digests, area metrics, summaries across replications, paired comparisons, calibration measures |
-//! | experiment | [`experiment`] | the runner, payment calibration pilots, each run's settlement, shards |
-//! | edges | `output` | Parquet tables and the merge of shards (polars, feature `parquet`); the `caresim` binary (`src/bin/caresim`: clap, indicatif) sits above the library |
+//! | experiment | [`experiment`], [`estimate`] | the runner, payment calibration pilots, each run's settlement, shards; the estimate of an experiment's events and memory, checked before it runs |
+//! | edges | `output` | Parquet tables, the merge of shards, durable writes, checksums and the folder lock (polars, feature `parquet`); the `caresim` binary (`src/bin/caresim`: clap, indicatif) sits above the library |
 
 #![deny(missing_docs)]
 

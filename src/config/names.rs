@@ -19,7 +19,7 @@ pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str
 }
 
 /// `; did you mean "x"?` or nothing, then the list of names there are.
-fn hint<'a>(name: &str, what: &str, names: &[&'a str]) -> String {
+fn hint(name: &str, what: &str, names: &[&str]) -> String {
     let suggestion =
         did_you_mean(name, names.iter().copied()).map_or(String::new(), |c| format!("; did you mean {c:?}?"));
     let listed = if names.is_empty() { "none".to_string() } else { names.join(", ") };

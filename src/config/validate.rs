@@ -327,7 +327,7 @@ fn build_route(
         }
     }
     if ok && !raw.is_empty() && (sum - 1.0).abs() > PROBABILITY_SUM_TOLERANCE {
-        p.push(key, format!("sum of p = {sum:.6}"), "routing probabilities must sum to 1");
+        p.push(key, format!("sum of p = {sum}"), "routing probabilities must sum to 1");
     }
     if raw.is_empty() || !ok { Route::exit() } else { Route::new(&pairs) }
 }
