@@ -7,9 +7,9 @@ use super::{OutputError, ParquetSink, run_file_name};
 use crate::capacity::{Places, WhenFull};
 use crate::config::Model;
 use crate::flow::RunOutput;
+use crate::output::durable::FileDigest;
 use crate::pathway::Next;
 use crate::record::DelayTable;
-use crate::output::durable::FileDigest;
 use polars::prelude::*;
 use std::collections::BTreeMap;
 
