@@ -21,6 +21,7 @@
 //! small ones keep arriving (no ageing rule).
 
 pub mod deadlock;
+pub mod delay_book;
 
 use crate::time::SimTime;
 use std::collections::VecDeque;
