@@ -260,6 +260,14 @@ pub struct PoolStats {
     pub waiting_area: u64,
     /// Integral of blocked occupants over time, place-minutes.
     pub blocked_area: u64,
+    /// Admissions of patients who waited outside any place (from the decision to admit,
+    /// i.e. the request, to the place) for more than 4 hours.
+    pub waits_over_4h: u64,
+    /// Of those, waits of more than 12 hours.
+    pub waits_over_12h: u64,
+    /// Requests cancelled because the pool was full, to be made again later (electives
+    /// of a pathway with `rebook_when_full_days`).
+    pub cancelled: u64,
 }
 
 impl PoolStats {
@@ -276,6 +284,9 @@ impl PoolStats {
             occupied_area: self.occupied_area - earlier.occupied_area,
             waiting_area: self.waiting_area - earlier.waiting_area,
             blocked_area: self.blocked_area - earlier.blocked_area,
+            waits_over_4h: self.waits_over_4h - earlier.waits_over_4h,
+            waits_over_12h: self.waits_over_12h - earlier.waits_over_12h,
+            cancelled: self.cancelled - earlier.cancelled,
         }
     }
 }
@@ -501,6 +512,25 @@ impl CarePool {
         Some(w)
     }
 
+    /// Counts the wait of a patient admitted from outside any place (an emergency
+    /// waiting for a bed from the decision to admit): over 4 and over 12 hours.
+    #[inline]
+    pub fn note_wait_from_outside(&mut self, wait: crate::time::SimDuration) {
+        const FOUR_HOURS: u64 = 4 * 60;
+        const TWELVE_HOURS: u64 = 12 * 60;
+        let m = wait.minutes();
+        self.stats.waits_over_4h += u64::from(m > FOUR_HOURS);
+        self.stats.waits_over_12h += u64::from(m > TWELVE_HOURS);
+    }
+
+    /// A request for a place that is full, cancelled instead of queued (to be made
+    /// again later by the caller); counted as a request and a cancellation.
+    pub fn cancel_request(&mut self, now: SimTime) {
+        self.advance(now);
+        self.stats.arrivals += 1;
+        self.stats.cancelled += 1;
+    }
+
     /// Marks one occupant as blocked (stay over, waiting for a place downstream).
     #[inline]
     pub fn block(&mut self, now: SimTime) {
@@ -597,6 +627,10 @@ mod tests {
         p.advance(SimTime(10));
         assert_eq!(p.stats.occupied_area, 10_000);
         assert_eq!(p.stats.blocked_area, 10);
+        p.note_wait_from_outside(crate::time::SimDuration(4 * 60));
+        p.note_wait_from_outside(crate::time::SimDuration(4 * 60 + 1));
+        p.note_wait_from_outside(crate::time::SimDuration(12 * 60 + 1));
+        assert_eq!((p.stats.waits_over_4h, p.stats.waits_over_12h), (2, 1), "over means strictly more");
         let at20 = p.snapshot(SimTime(20));
         let at21 = p.snapshot(SimTime(21));
         assert_eq!(at21.since(&at20).occupied_area, 1000);

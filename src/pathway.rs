@@ -197,6 +197,10 @@ pub struct Pathway {
     pub start: StepId,
     /// All steps, indexed by [`StepId`].
     pub steps: Vec<Step>,
+    /// For planned (elective) admissions: when the first step's pool has no free place
+    /// at the time of admission, the admission is cancelled and booked again this long
+    /// after (`None`: the patient waits for a place, as an emergency does).
+    pub rebook_when_full: Option<SimDuration>,
 }
 
 impl Pathway {

@@ -184,7 +184,7 @@ mod tests {
     fn model(pools: Vec<PoolSpec>, steps: Vec<Step>) -> Model {
         Model {
             pools,
-            pathways: vec![Pathway { name: "p".into(), start: StepId(0), steps }],
+            pathways: vec![Pathway { name: "p".into(), start: StepId(0), steps, rebook_when_full: None }],
             arrivals: Vec::new(),
             cohort: None,
             payment: None,

@@ -220,7 +220,7 @@ pub fn model(p: &mut Problems, raw: &RawModel, solved: &mut crate::cohort::Solve
             }
         }
         if let Some(start) = start {
-            pathways.push(Pathway { name: pname.clone(), start, steps });
+            pathways.push(Pathway { name: pname.clone(), start, steps, rebook_when_full: None });
         }
     }
 
