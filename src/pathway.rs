@@ -122,7 +122,8 @@ pub struct ProcessDelay {
     pub only_to: Option<Vec<Next>>,
 }
 
-/// Policy levers that act on process delays (`[delays]` in a config).
+/// Policy levers that act on a step's process delays (keys of the step, so that a
+/// scenario can set them like any other pathway key).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct DelayLevers {
     /// Discharge to assess: assessments (reason [`DelayReason::AwaitingAssessment`]) of
@@ -186,6 +187,8 @@ pub struct Step {
     pub hold: Hold,
     /// Processes between medically ready and leaving, in order (empty: none).
     pub process_delays: Vec<ProcessDelay>,
+    /// Levers acting on those processes.
+    pub levers: DelayLevers,
 }
 
 /// A validated pathway: its steps and the one a new patient starts at.

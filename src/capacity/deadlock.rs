@@ -178,6 +178,7 @@ mod tests {
             route_by_frailty: None,
             hold: Hold::Stay,
             process_delays: Vec::new(),
+            levers: crate::pathway::DelayLevers::default(),
         }
     }
 

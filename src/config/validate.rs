@@ -216,6 +216,7 @@ pub fn model(p: &mut Problems, raw: &RawModel, solved: &mut crate::cohort::Solve
                     route_by_frailty,
                     hold,
                     process_delays: Vec::new(),
+                    levers: crate::pathway::DelayLevers::default(),
                 });
             }
         }
