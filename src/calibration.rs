@@ -37,9 +37,9 @@ fn rate(py: &PersonYearTable, keep: impl Fn(usize) -> bool, value: impl Fn(usize
 
 /// The calibration measures of one run of a cohort model.
 ///
-/// `acute_pools` are the pools whose blocked days are delayed transfers of care;
-/// `responsible` names the organisation responsible for delays waiting for each pool.
-pub fn measures(out: &RunOutput, acute_pools: &[u16], responsible: &[(u16, &'static str)]) -> Vec<Measure> {
+/// `acute_pools` are the pools whose delayed days are delayed transfers of care; each
+/// delay row carries its responsible organisation.
+pub fn measures(out: &RunOutput, acute_pools: &[u16]) -> Vec<Measure> {
     let py = &out.person_year;
     let c = &out.calibration;
     let n = out.population as f64;
@@ -109,7 +109,7 @@ pub fn measures(out: &RunOutput, acute_pools: &[u16], responsible: &[(u16, &'sta
         let days: f64 = (0..out.delays.held_pool.len())
             .filter(|i| {
                 acute_pools.contains(&out.delays.held_pool[*i])
-                    && responsible.iter().any(|(pool, r)| *pool == out.delays.waiting_for_pool[*i] && *r == who)
+                    && out.delays.responsible[*i].name() == who
             })
             .map(|i| out.delays.delayed_days[i])
             .sum();
@@ -210,7 +210,7 @@ impl ReportRow {
 pub fn report(
     plan: &crate::config::ExperimentPlan,
     threads: usize,
-) -> Result<Vec<ReportRow>, rayon::ThreadPoolBuildError> {
+) -> Result<Vec<ReportRow>, Box<dyn std::error::Error + Send + Sync>> {
     use rayon::prelude::*;
     let Some(scenario) = plan.scenarios.first() else {
         return Ok(Vec::new());
@@ -226,8 +226,6 @@ pub fn report(
         .filter(|(_, p)| p.setting == crate::capacity::Setting::Acute)
         .map(|(i, _)| i as u16)
         .collect();
-    let responsible: Vec<(u16, &'static str)> =
-        model.pools.iter().enumerate().map(|(i, p)| (i as u16, p.responsible.name())).collect();
     let settings = plan.run_settings(false);
     let pool =
         rayon::ThreadPoolBuilder::new().num_threads(threads).stack_size(crate::experiment::RUN_STACK_BYTES).build()?;
@@ -236,11 +234,11 @@ pub fn report(
             .into_par_iter()
             .map(|replication| {
                 let out =
-                    crate::flow::run(model, settings, crate::record::RunKey { scenario: 0, sample: 0, replication });
-                measures(&out, &acute, &responsible)
+                    crate::flow::run(model, settings, crate::record::RunKey { scenario: 0, sample: 0, replication })?;
+                Ok(measures(&out, &acute))
             })
-            .collect()
-    });
+            .collect::<Result<_, crate::flow::Deadlock>>()
+    })?;
     let Some(first) = per_run.first() else {
         return Ok(Vec::new());
     };
