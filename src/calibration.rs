@@ -107,10 +107,7 @@ pub fn measures(out: &RunOutput, acute_pools: &[u16]) -> Vec<Measure> {
     );
     for (who, expected, tol) in [("nhs", 0.578, (0.45, 0.70)), ("council", 0.344, (0.22, 0.46))] {
         let days: f64 = (0..out.delays.held_pool.len())
-            .filter(|i| {
-                acute_pools.contains(&out.delays.held_pool[*i])
-                    && out.delays.responsible[*i].name() == who
-            })
+            .filter(|i| acute_pools.contains(&out.delays.held_pool[*i]) && out.delays.responsible[*i].name() == who)
             .map(|i| out.delays.delayed_days[i])
             .sum();
         let name = if who == "nhs" {

@@ -44,7 +44,8 @@ pub enum Places {
 }
 
 /// What a pool's capacity counts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum CapacityUnit {
     /// Places: each request takes one.
     #[default]
