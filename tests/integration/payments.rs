@@ -30,7 +30,8 @@ fn settled(plan: &ExperimentPlan, scenario: &str, replication: u32) -> (RunOutpu
     let settings = plan.run_settings(false);
     let calibration = calibrate_payments::<std::io::Error>(plan, settings, &[s]).expect("pilot");
     let model = &plan.scenarios[s as usize].model;
-    let mut out = flow::run(model, settings, RunKey { scenario: s, sample: 0, replication }).expect("the model does not deadlock");
+    let mut out = flow::run(model, settings, RunKey { scenario: s, sample: 0, replication })
+        .expect("the model does not deadlock");
     let log = out.activity.clone().expect("a model with [payment] records activity");
     settle_output(model, &calibration[s as usize], settings, &mut out).expect("settles");
     let payments = out.payments.clone().expect("settled");
