@@ -16,41 +16,32 @@
 //!
 //! With a cohort (`[cohort]` in the config), people of a synthetic population also
 //! generate demand from their own hazards and walk the same pathways through the same
-//! pools (see the `care` submodule).
+//! pools (the `person`, `holding` and `person_year` submodules).
 
-mod care;
 mod delays;
-mod pay;
+mod holding;
+mod output;
+mod person;
+mod person_year;
+mod recorder;
+
+pub use output::RunOutput;
 
 pub use delays::Deadlock;
 
 use crate::capacity::deadlock::BlockedGraph;
 use crate::capacity::delay_book::{DelayBook, DelayKey};
 use crate::capacity::{Admission, CarePool, PatientId, Places, PoolId, PoolStats};
+use crate::cohort::hazards::PersonEvent;
 use crate::cohort::population::PersonId;
+use crate::config::{Model, RunSettings};
 use crate::engine::EventQueue;
-use crate::model::Model;
 use crate::pathway::Hold;
 use crate::pathway::{Next, PathwayId, StepId};
-use crate::record::{CapacityTable, DelayTable, EpisodeTable, PoolSummary, RunKey, RunOutput};
+use crate::record::{CapacityTable, DelayTable, EpisodeTable, PoolSummary, RunKey};
 use crate::rng::{Purpose, SimRng, StreamKey, StreamPrefix};
 use crate::time::{MINUTES_PER_DAY, SimTime};
 use rand::RngExt;
-
-/// Settings shared by every run of an experiment.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct RunSettings {
-    /// Master seed of the experiment.
-    pub master_seed: u64,
-    /// Run length, days (> 0).
-    pub horizon_days: f64,
-    /// Warm-up, days (>= 0 and < horizon).
-    pub warmup_days: f64,
-    /// Record one row per completed stay.
-    pub record_episodes: bool,
-    /// Record every event processed (large: one row per event).
-    pub record_events: bool,
-}
 
 /// The events of the flow model: small, `Copy`, ids only.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,8 +65,8 @@ pub enum FlowEvent {
         person: u32,
         /// The person's event generation when scheduled.
         generation: u32,
-        /// What happens (see `care::PersonEventKind`).
-        kind: u8,
+        /// What happens.
+        event: PersonEvent,
     },
     /// A package or placement held at home ends (cohort models only).
     HoldingEnd {
@@ -112,7 +103,7 @@ impl FlowEvent {
             FlowEvent::StayEnd { .. } => "stay_end",
             FlowEvent::DayEnd => "day_end",
             FlowEvent::WarmupEnd => "warmup_end",
-            FlowEvent::Person { kind, .. } => care::kind_name(*kind),
+            FlowEvent::Person { event, .. } => event.name(),
             FlowEvent::HoldingEnd { .. } => "package_end",
             FlowEvent::YearEnd(_) => "year_end",
             FlowEvent::ProcessEnd { .. } => "process_end",
@@ -244,7 +235,7 @@ pub struct Replication<'m> {
     /// Run days of acute delayed days the council alone is responsible for (one entry
     /// per patient delayed at midnight), for the Care Act reimbursement.
     reimbursable_days: Vec<u32>,
-    cohort: Option<care::CohortState>,
+    cohort: Option<person::CohortState>,
     event_log: Option<crate::record::EventTable>,
     /// The prefix of every patient's own random stream in this run.
     patient_streams: StreamPrefix,
@@ -351,7 +342,7 @@ impl<'m> Replication<'m> {
             }
             self.events += 1;
             if let Some(log) = self.event_log.as_mut() {
-                log.push(item.at, &item.event);
+                log.push(item.at, item.event.name(), item.event.entity());
             }
             // The next person event reads that person's record at a random place in
             // memory: start fetching them while this event is handled.
@@ -372,7 +363,7 @@ impl<'m> Replication<'m> {
                 FlowEvent::StayEnd { patient, .. } => self.on_stay_end(patient),
                 FlowEvent::DayEnd => self.on_day_end(),
                 FlowEvent::WarmupEnd => self.on_warmup_end(),
-                FlowEvent::Person { person, kind, .. } => self.on_person_event(PersonId(person), kind),
+                FlowEvent::Person { person, event, .. } => self.on_person_event(PersonId(person), event),
                 FlowEvent::HoldingEnd { holding, .. } => self.on_holding_end(holding),
                 FlowEvent::YearEnd(year) => self.on_year_end(year),
                 FlowEvent::ProcessEnd { patient, .. } => self.on_process_end(patient),
@@ -529,7 +520,7 @@ impl<'m> Replication<'m> {
         };
         match next {
             Next::Exit => {
-                self.record_episode(id, held, care::Leave::Exit);
+                self.record_episode(id, held, person::Leave::Exit);
                 let (admitted_at, units) = self.place_of(id);
                 self.end_journey(id);
                 self.release_place(held, admitted_at, units);
@@ -539,7 +530,7 @@ impl<'m> Replication<'m> {
                 self.patients[id.0 as usize].step = step;
                 if target.pool == held {
                     // A new step in the same pool: the place is kept, a new stay starts.
-                    self.record_episode(id, held, care::Leave::To(held));
+                    self.record_episode(id, held, person::Leave::To(held));
                     self.patients[id.0 as usize].requested_at = now;
                     self.start_stay(id, held);
                     return;
@@ -554,7 +545,7 @@ impl<'m> Replication<'m> {
                         self.note_blocked(id, held, target.pool);
                     }
                     Admission::Rejected => {
-                        self.record_episode(id, held, care::Leave::Exit);
+                        self.record_episode(id, held, person::Leave::Exit);
                         let (admitted_at, units) = self.place_of(id);
                         self.end_journey(id);
                         self.release_place(held, admitted_at, units);
@@ -573,7 +564,7 @@ impl<'m> Replication<'m> {
 
     /// Moves a patient who has a place in `to` out of the place they hold in `from`.
     fn transfer(&mut self, id: PatientId, from: PoolId, to: PoolId) {
-        self.record_episode(id, from, care::Leave::To(to));
+        self.record_episode(id, from, person::Leave::To(to));
         let (released_admitted_at, released_units) = self.place_of(id);
         let p = &mut self.patients[id.0 as usize];
         p.requested_at = p.ready_at;
@@ -605,7 +596,7 @@ impl<'m> Replication<'m> {
                     (true, Some(held)) => {
                         self.pools[held.0 as usize].unblock(now);
                         self.blocked_graph.unblock(held, pool);
-                        self.record_episode(w.patient, held, care::Leave::To(pool));
+                        self.record_episode(w.patient, held, person::Leave::To(pool));
                         let (held_admitted_at, held_units) = self.place_of(w.patient);
                         let p = &mut self.patients[w.patient.0 as usize];
                         p.requested_at = p.ready_at;
@@ -642,7 +633,7 @@ impl<'m> Replication<'m> {
     /// they died): the stay is recorded, delays are counted, and the person-year of a
     /// cohort patient accrues the activity.
     #[inline]
-    fn record_episode(&mut self, id: PatientId, pool: PoolId, leave: care::Leave) {
+    fn record_episode(&mut self, id: PatientId, pool: PoolId, leave: person::Leave) {
         let p = &self.patients[id.0 as usize];
         // NOTE: most stays end unblocked, for a background patient, with no episode table:
         // then there is nothing to record, and the call is skipped.
@@ -654,7 +645,7 @@ impl<'m> Replication<'m> {
     /// [`Replication::record_episode`] when there may be something to record (kept out of
     /// line so that the check above stays small enough to inline).
     #[inline(never)]
-    fn record_episode_in_full(&mut self, id: PatientId, pool: PoolId, leave: care::Leave) {
+    fn record_episode_in_full(&mut self, id: PatientId, pool: PoolId, leave: person::Leave) {
         let now = self.queue.now();
         if self.patients[id.0 as usize].person.is_some() {
             self.accrue_patient(id, pool);

@@ -17,7 +17,7 @@
 //! occupants are packages held at home and its capacity is not a count of patients.
 
 use super::{CapacityUnit, Places, PoolId, PoolSpec, WhenFull};
-use crate::model::Model;
+use crate::config::Model;
 
 /// True for a pool that blocking can fill: finite places that queue when full.
 fn lockable(pool: &PoolSpec) -> bool {

@@ -177,8 +177,9 @@ impl<'m> Replication<'m> {
 #[cfg(test)]
 mod tests {
     use crate::capacity::{DelayReason, Responsible};
-    use crate::flow::{Deadlock, RunSettings, run};
-    use crate::record::{RunKey, RunOutput};
+    use crate::config::RunSettings;
+    use crate::flow::{Deadlock, RunOutput, run};
+    use crate::record::RunKey;
 
     fn plan(toml: &str) -> crate::config::ExperimentPlan {
         crate::config::load_resolved(std::path::Path::new("test.toml"), toml).expect("valid config")

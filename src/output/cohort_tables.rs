@@ -3,7 +3,7 @@
 //! place-days by pool held, pool waited for, reason and responsible organisation).
 
 use super::{OutputError, ParquetSink, run_file_name};
-use crate::record::RunOutput;
+use crate::flow::RunOutput;
 use polars::prelude::*;
 
 impl ParquetSink {
@@ -40,7 +40,10 @@ impl ParquetSink {
                 "events",
                 keyed(e.len()),
                 vec![
-                    Column::new("day".into(), e.minute.iter().map(|m| *m as f64 / 1440.0).collect::<Vec<_>>()),
+                    Column::new(
+                        "day".into(),
+                        e.minute.iter().map(|m| *m as f64 / crate::time::MINUTES_PER_DAY as f64).collect::<Vec<_>>(),
+                    ),
                     Column::new("event".into(), e.event.as_slice()),
                     Column::new("entity".into(), e.entity.as_slice()),
                 ],
@@ -94,7 +97,7 @@ impl ParquetSink {
         let person_year = frame("person_year", keyed(p.len()), columns)?;
         self.write("person_year", k.scenario, &file, person_year)?;
 
-        let measures = crate::calibration::measures(out, &self.acute_pools[k.scenario as usize]);
+        let measures = crate::summary::calibration::measures(out, &self.acute_pools[k.scenario as usize]);
         let calibration = frame(
             "calibration",
             keyed(measures.len()),

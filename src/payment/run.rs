@@ -3,18 +3,20 @@
 //! baseline (MRET baseline, block values, single budget contributions, capitation) are
 //! calibrated from pilot runs ([`calibrate`], the first of the two passes).
 
+use super::activity::{Activity, ActivityKind, ActivityLog, resource_cost};
 use super::ledger::{Ledger, LedgerTable, ResourceCost};
 use super::organisation::OrgId;
-use super::settle::{Activity, ActivityKind, Death, Settlement, YearInputs, resource_cost, settle};
+use super::settle::{Death, Settlement, YearInputs, settle};
 use super::social_care::{Charging, ClientFinances};
 use super::spec::{PaymentCalibration, PaymentSpec, PoolSpec};
 use super::tariff::{AdmissionClass, price_spell};
 use super::year_of_care::{Band, BaselinePersonYear, CapitationRates, calibrate_capitation};
-use super::{DAYS_PER_YEAR, PaymentError, Service};
+use super::{PaymentError, Service};
 use crate::cohort::UnitCosts;
 use crate::money::Pence;
-use crate::record::{ActivityLog, RunKey};
+use crate::record::RunKey;
 use crate::rng::{Purpose, StreamKey};
+use crate::time::{DAYS_PER_YEAR, MEAN_DAYS_PER_YEAR};
 
 /// England's population, for the national equivalent of a local saving: 53.9 million
 /// (mid-2014, the denominator the default config scales national figures by \[brief §7.7\]).
@@ -83,7 +85,7 @@ pub fn draw_finances(spec: &PaymentSpec, log: &ActivityLog, master_seed: u64, ke
             entity: i as u64,
         }
         .rng();
-        let age = log.age0_days[i] as f64 / crate::cohort::population::DAYS_PER_YEAR;
+        let age = log.age0_days[i] as f64 / MEAN_DAYS_PER_YEAR;
         *f = super::finances::draw_finances(&spec.finances, means_test, age, &mut rng);
     }
     out

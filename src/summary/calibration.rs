@@ -1,7 +1,9 @@
 //! The calibration report: each target of the baseline (domain brief §7.9) beside the
 //! simulated value, per run, so the caller can summarise across replications.
 
-use crate::record::{PersonYearTable, RunOutput};
+use crate::flow::RunOutput;
+use crate::record::PersonYearTable;
+use crate::time::{DAYS_PER_YEAR, MINUTES_PER_DAY};
 
 /// One calibration target and the value a run produced.
 #[derive(Clone, Debug, PartialEq)]
@@ -29,7 +31,7 @@ fn rate(py: &PersonYearTable, keep: impl Fn(usize) -> bool, value: impl Fn(usize
     for i in 0..py.len() {
         if keep(i) {
             events += value(i);
-            years += py.exposure_days[i] as f64 / 365.0;
+            years += py.exposure_days[i] as f64 / DAYS_PER_YEAR as f64;
         }
     }
     (events, years)
@@ -83,7 +85,7 @@ pub fn measures(out: &RunOutput, acute_pools: &[u16]) -> Vec<Measure> {
         5.8,
         (5.3, 6.3),
         "NAO-2018",
-        ratio(c.emergency_spell_minutes as f64 / 1440.0, c.emergency_spells as f64),
+        ratio(c.emergency_spell_minutes as f64 / MINUTES_PER_DAY as f64, c.emergency_spells as f64),
     );
     push(
         "30-day readmissions, 65+",
@@ -92,7 +94,7 @@ pub fn measures(out: &RunOutput, acute_pools: &[u16]) -> Vec<Measure> {
         "PAC-DISCHARGE",
         ratio(c.readmissions_65_plus as f64, c.discharges_65_plus as f64),
     );
-    let window_years = (out.horizon_days - out.warmup_days) / 365.0;
+    let window_years = (out.horizon_days - out.warmup_days) / DAYS_PER_YEAR as f64;
     let dtoc: f64 = (0..out.delays.held_pool.len())
         .filter(|i| acute_pools.contains(&out.delays.held_pool[*i]))
         .map(|i| out.delays.delayed_days[i])
@@ -199,52 +201,4 @@ impl ReportRow {
         let (mean, half) = (self.summary.mean, self.summary.half_width);
         self.summary.n > 0 && mean + half >= lo && mean - half <= hi
     }
-}
-
-/// Runs every replication of the plan's first (baseline) scenario on `threads` threads
-/// and summarises each calibration measure across them. Plans without a cohort give
-/// an empty report.
-pub fn report(
-    plan: &crate::config::ExperimentPlan,
-    threads: usize,
-) -> Result<Vec<ReportRow>, Box<dyn std::error::Error + Send + Sync>> {
-    use rayon::prelude::*;
-    let Some(scenario) = plan.scenarios.first() else {
-        return Ok(Vec::new());
-    };
-    let model = &scenario.model;
-    if model.cohort.is_none() {
-        return Ok(Vec::new());
-    }
-    let acute: Vec<u16> = model
-        .pools
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| p.setting == crate::capacity::Setting::Acute)
-        .map(|(i, _)| i as u16)
-        .collect();
-    let settings = plan.run_settings(false);
-    let pool =
-        rayon::ThreadPoolBuilder::new().num_threads(threads).stack_size(crate::experiment::RUN_STACK_BYTES).build()?;
-    let per_run: Vec<Vec<Measure>> = pool.install(|| {
-        (0..plan.replications)
-            .into_par_iter()
-            .map(|replication| {
-                let out =
-                    crate::flow::run(model, settings, crate::record::RunKey { scenario: 0, sample: 0, replication })?;
-                Ok(measures(&out, &acute))
-            })
-            .collect::<Result<_, crate::flow::Deadlock>>()
-    })?;
-    let Some(first) = per_run.first() else {
-        return Ok(Vec::new());
-    };
-    Ok(first
-        .iter()
-        .enumerate()
-        .map(|(k, m)| {
-            let values: Vec<f64> = per_run.iter().filter_map(|run| run[k].value).collect();
-            ReportRow { measure: Measure { value: None, ..m.clone() }, summary: crate::stats::Summary::of(&values) }
-        })
-        .collect())
 }
