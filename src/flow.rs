@@ -709,7 +709,10 @@ impl<'m> Replication<'m> {
             delays.delayed_days.push(row.minutes as f64 / MINUTES_PER_DAY as f64);
             delays.delayed_transfers.push(row.transfers);
         }
-        let (person_year, calibration, population, activity) = self.finish_cohort();
+        let (person_year, calibration, population, mut activity) = self.finish_cohort();
+        if let Some(log) = activity.as_mut() {
+            log.reimbursable_delay_days = std::mem::take(&mut self.reimbursable_days);
+        }
         let window_days = horizon
             .since(SimTime(0) + crate::time::SimDuration::from_days_f64(self.settings.warmup_days))
             .as_days_f64();

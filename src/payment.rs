@@ -35,7 +35,6 @@
 
 pub mod activity;
 pub mod block;
-pub mod delay_reimbursement;
 pub mod finances;
 pub mod ledger;
 pub mod organisation;

@@ -14,10 +14,21 @@
 //! authorities in London and the South East) but was not found in the stored text of
 //! the regulations (domain brief 10.3): ASSUMPTION until checked.
 
-use super::MonthIndex;
-use super::ledger::{Account, Currency, Ledger, Reason, Transaction};
-use super::organisation::OrgId;
+use super::{Book, Year};
 use crate::money::Pence;
+use crate::payment::ledger::{Account, Currency, Ledger, Reason, Transaction};
+use crate::payment::organisation::OrgId;
+use crate::payment::{MonthIndex, PaymentError};
+
+/// The reimbursement pass: with the reimbursement in force, the council pays the acute
+/// trust for each of the year's delayed days it alone is responsible for.
+pub(super) fn pass(book: &mut Book, year: &Year<'_>) -> Result<(), PaymentError> {
+    if let Some(r) = &year.regime.delay_reimbursement {
+        let fy = year.first.0 / 12;
+        r.post(&mut book.ledger, year.delayed_days, fy, year.area.council, year.area.acute);
+    }
+    Ok(())
+}
 
 /// The reimbursement in force (`[payment.delay_reimbursement]`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
