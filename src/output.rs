@@ -255,6 +255,9 @@ impl ParquetSink {
                 Column::new("mean_sojourn_days".into(), p.iter().map(|s| s.mean_sojourn_days()).collect::<Vec<_>>()),
                 Column::new("throughput_per_day".into(), p.iter().map(|s| s.throughput_per_day()).collect::<Vec<_>>()),
                 Column::new("window_days".into(), p.iter().map(|s| s.window_days).collect::<Vec<_>>()),
+                Column::new("waits_over_4h".into(), p.iter().map(|s| s.stats.waits_over_4h).collect::<Vec<_>>()),
+                Column::new("waits_over_12h".into(), p.iter().map(|s| s.stats.waits_over_12h).collect::<Vec<_>>()),
+                Column::new("cancelled".into(), p.iter().map(|s| s.stats.cancelled).collect::<Vec<_>>()),
             ],
         )?;
         self.write("pool_summary", k.scenario, &file, summary)?;

@@ -253,3 +253,18 @@ mod tests {
         assert_eq!(g.locked(), vec![a, b]);
     }
 }
+
+#[cfg(test)]
+mod shipped {
+    /// `validate` warns about lockable cycles: the shipped configs have none.
+    #[test]
+    fn shipped_configs_have_no_lockable_cycle() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        for file in ["configs/default.toml", "configs/small.toml"] {
+            let plan = crate::config::load(&root.join(file), &Default::default()).expect("valid shipped config");
+            for s in &plan.scenarios {
+                assert!(super::queue_cycles(&s.model).is_empty(), "{file} scenario {}", s.name);
+            }
+        }
+    }
+}
