@@ -1,7 +1,8 @@
 //! Delays between medically ready and leaving, inside a replication: process delays
 //! (assessment, funding, choice, ...) that run from the end of a stay, capacity delays
-//! (blocked waiting for a place downstream), both recorded in a [`DelayBook`] segment by
-//! segment with the reason in force, and the deadlock check of blocking.
+//! (blocked waiting for a place downstream), both recorded in a
+//! [`DelayBook`](crate::capacity::delay_book::DelayBook) segment by segment with the
+//! reason in force, and the deadlock check of blocking.
 //!
 //! A patient's delay is a chain of segments: zero or more process segments (each with
 //! the process's reason and responsible organisation), then, if the next pool is full,
