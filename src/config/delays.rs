@@ -60,6 +60,9 @@ pub fn levers(p: &mut Problems, key: &str, step: &RawStep) -> DelayLevers {
     DelayLevers { discharge_to_assess: step.discharge_to_assess, assessment_multiplier: m.max(0.0) }
 }
 
+/// Most process delays one step may list (a patient counts through them in a byte).
+pub const MAX_PROCESS_DELAYS: usize = 32;
+
 /// A step's process delays, in the order written.
 pub fn process_delays(
     p: &mut Problems,
@@ -68,6 +71,14 @@ pub fn process_delays(
     step_id: &dyn Fn(&str) -> Option<StepId>,
 ) -> Vec<ProcessDelay> {
     let mut out = Vec::new();
+    if raw.len() > MAX_PROCESS_DELAYS {
+        p.push(
+            format!("{key}.process_delays"),
+            format!("{} entries", raw.len()),
+            format!("a step has at most {MAX_PROCESS_DELAYS} process delays"),
+        );
+        return out;
+    }
     for (i, d) in raw.iter().enumerate() {
         let dkey = format!("{key}.process_delays[{i}]");
         let probability_ok = d.p.is_finite() && (0.0..=1.0).contains(&d.p);
