@@ -63,6 +63,7 @@
 #![deny(missing_docs)]
 
 pub mod arrivals;
+pub mod calendar;
 pub mod calibration;
 pub mod capacity;
 pub mod cohort;
@@ -79,6 +80,7 @@ pub mod pathway;
 pub mod payment;
 pub mod record;
 pub mod rng;
+pub mod self_funded;
 pub mod shard;
 pub mod stats;
 pub mod time;
