@@ -34,6 +34,7 @@
 //! (April 30 days, ..., March 31 days); see [`MonthIndex`].
 
 pub mod block;
+pub mod delay_reimbursement;
 pub mod finances;
 pub mod ledger;
 pub mod organisation;

@@ -141,6 +141,7 @@ pub fn model(p: &mut Problems, raw: &RawModel, solved: &mut crate::cohort::Solve
             Some(PoolSpec {
                 name: name.clone(),
                 places,
+                unit: crate::capacity::CapacityUnit::Places,
                 when_full: pool.when_full,
                 setting: pool.setting,
                 delay_reason: pool.delay_reason,
@@ -206,11 +207,21 @@ pub fn model(p: &mut Problems, raw: &RawModel, solved: &mut crate::cohort::Solve
             let hold = raw_step.hold;
             if let (Some(pool), Some(stay)) = (pool, stay) {
                 let priority = raw_step.priority.clamp(0, MAX_PRIORITY as i64) as u8;
-                steps.push(Step { name: sname.clone(), pool, stay, priority, route, route_by_frailty, hold });
+                steps.push(Step {
+                    name: sname.clone(),
+                    pool,
+                    stay,
+                    priority,
+                    route,
+                    route_by_frailty,
+                    hold,
+                    process_delays: Vec::new(),
+                    levers: crate::pathway::DelayLevers::default(),
+                });
             }
         }
         if let Some(start) = start {
-            pathways.push(Pathway { name: pname.clone(), start, steps });
+            pathways.push(Pathway { name: pname.clone(), start, steps, rebook_when_full: None });
         }
     }
 
