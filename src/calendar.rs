@@ -23,7 +23,7 @@
 //! Absent `[calendar]`: no seasonality, electives every day, no weekend effect.
 
 use crate::config::validate::Problems;
-use crate::time::{MINUTES_PER_DAY, SimDuration, SimTime};
+use crate::time::{SimDuration, SimTime};
 use serde::Deserialize;
 
 /// Days in each month of a 365-day year, January first.
@@ -201,11 +201,6 @@ impl CalendarSpec {
     pub fn weekend_deferral(&self) -> f64 {
         self.weekend_deferral
     }
-
-    /// Minutes of the day at `t` (for tests and reports).
-    pub fn minute_of_day(t: SimTime) -> u64 {
-        t.minutes() % MINUTES_PER_DAY
-    }
 }
 
 /// Validates `[calendar]`; problems are recorded under `calendar.*`.
@@ -272,6 +267,7 @@ pub fn validate(p: &mut Problems, raw: &RawCalendarSection) -> Option<CalendarSp
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::time::MINUTES_PER_DAY;
 
     fn raw() -> RawCalendarSection {
         RawCalendarSection {

@@ -69,6 +69,7 @@ pub mod capacity;
 pub mod cohort;
 pub mod compare;
 pub mod config;
+pub mod delay_calibration;
 pub mod dist;
 pub mod economy;
 pub mod engine;
@@ -78,6 +79,8 @@ pub mod model;
 pub mod money;
 pub mod pathway;
 pub mod payment;
+#[cfg(test)]
+mod pressure_tests;
 pub mod record;
 pub mod rng;
 pub mod self_funded;

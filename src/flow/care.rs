@@ -378,8 +378,12 @@ impl<'m> Replication<'m> {
         if state.active.is_none() {
             let row = params.emergency.row(age);
             let lever = c.pay.as_ref().filter(|p| p.is_enrolled(i)).map_or(1.0, |p| p.hazard_ratio);
-            out[3] = emergency_per_year * lever;
-            out[4] = params.elective_per_year_by_age[row];
+            // With a calendar, candidates come at the peak rates and are thinned when
+            // drawn (see `reschedule`).
+            let (seasonal_peak, elective_factor) =
+                self.model.calendar.as_ref().map_or((1.0, 1.0), |cal| (cal.emergency_peak(), cal.elective_rate_factor()));
+            out[3] = emergency_per_year * lever * seasonal_peak;
+            out[4] = params.elective_per_year_by_age[row] * elective_factor;
             if age >= 65.0 && !in_home {
                 out[5] = params.care_home_per_year_fit * params.care_home_frailty_hr[f];
                 if state.holding_of[2].is_none() {
@@ -485,11 +489,32 @@ impl<'m> Replication<'m> {
             _ if candidate < review => {
                 let mut acc = 0.0;
                 let target = u * total;
-                let kind = KINDS[1..].iter().zip(&rates[1..]).find(|(_, r)| {
-                    acc += **r;
-                    target < acc
-                });
-                (candidate, kind.map_or(Kind::Review, |(k, _)| *k))
+                let mut chosen = Kind::Review;
+                let mut within = 0.0;
+                for (k, r) in KINDS[1..].iter().zip(&rates[1..]) {
+                    if target < acc + r {
+                        chosen = *k;
+                        // Where the target falls within this kind's share: uniform on
+                        // [0, 1) and independent of the kind and the time.
+                        within = (target - acc) / r;
+                        break;
+                    }
+                    acc += r;
+                }
+                // Thinning by the calendar: a candidate admission the month's factor or
+                // the weekend does not keep becomes a review (the person's next event is
+                // drawn afresh then).
+                if let Some(cal) = self.model.calendar.as_ref() {
+                    let kept = match chosen {
+                        Kind::Emergency => cal.keep_emergency(candidate, within),
+                        Kind::Elective => cal.keep_elective(candidate),
+                        _ => true,
+                    };
+                    if !kept {
+                        chosen = Kind::Review;
+                    }
+                }
+                (candidate, chosen)
             }
             _ => (review, Kind::Review),
         };

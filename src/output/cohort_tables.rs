@@ -98,8 +98,7 @@ impl ParquetSink {
         let person_year = frame("person_year", keyed(p.len()), columns)?;
         self.write("person_year", k.scenario, &file, person_year)?;
 
-        let responsible: Vec<(u16, &'static str)> = meta.iter().enumerate().map(|(i, m)| (i as u16, m.1)).collect();
-        let measures = crate::calibration::measures(out, &self.acute_pools[k.scenario as usize], &responsible);
+        let measures = crate::calibration::all_measures(out, &self.pools[k.scenario as usize]);
         let calibration = frame(
             "calibration",
             keyed(measures.len()),
