@@ -190,7 +190,7 @@ impl ReportRow {
 pub fn report(
     plan: &crate::config::ExperimentPlan,
     threads: usize,
-) -> Result<Vec<ReportRow>, rayon::ThreadPoolBuildError> {
+) -> Result<Vec<ReportRow>, Box<dyn std::error::Error + Send + Sync>> {
     use rayon::prelude::*;
     let Some(scenario) = plan.scenarios.first() else {
         return Ok(Vec::new());
@@ -207,11 +207,11 @@ pub fn report(
             .into_par_iter()
             .map(|replication| {
                 let out =
-                    crate::flow::run(model, settings, crate::record::RunKey { scenario: 0, sample: 0, replication });
-                all_measures(&out, &model.pools)
+                    crate::flow::run(model, settings, crate::record::RunKey { scenario: 0, sample: 0, replication })?;
+                Ok(all_measures(&out, &model.pools))
             })
-            .collect()
-    });
+            .collect::<Result<_, crate::flow::Deadlock>>()
+    })?;
     let Some(first) = per_run.first() else {
         return Ok(Vec::new());
     };

@@ -44,7 +44,8 @@ pub enum Places {
 }
 
 /// What a pool's capacity counts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum CapacityUnit {
     /// Places: each request takes one.
     #[default]
@@ -53,6 +54,25 @@ pub enum CapacityUnit {
     /// hours a week, rounded to whole hours (at least 1), and the waiting list is served
     /// first fit (see the module documentation).
     CarerHoursPerWeek,
+}
+
+/// The size of a home care package, carer hours a week: gamma by mean and sd (the
+/// domain brief 4.9: mean 12.4 hours [CCS-HOMECARE-2008], CV 0.6 ASSUMPTION).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PackageHours {
+    /// Mean hours a week (> 0).
+    pub mean: f64,
+    /// Standard deviation, hours a week (> 0).
+    pub sd: f64,
+}
+
+impl PackageHours {
+    /// Draws a package size, hours a week.
+    pub fn sample(&self, rng: &mut crate::rng::SimRng) -> f64 {
+        use rand_distr::Distribution;
+        let shape = (self.mean / self.sd).powi(2);
+        rand_distr::Gamma::new(shape, self.sd * self.sd / self.mean).map_or(self.mean, |g| g.sample(rng))
+    }
 }
 
 /// What happens to a request for a place when the pool is full (`when_full` in a config:
@@ -203,6 +223,8 @@ pub struct PoolSpec {
     pub places: Places,
     /// What the capacity counts.
     pub unit: CapacityUnit,
+    /// The size of a package asked of a pool of carer hours (`None` for a place pool).
+    pub package_hours_per_week: Option<PackageHours>,
     /// Behaviour when full.
     pub when_full: WhenFull,
     /// The kind of care provided.
@@ -555,6 +577,7 @@ mod tests {
             name: "p".into(),
             places,
             unit: CapacityUnit::Places,
+            package_hours_per_week: None,
             when_full,
             setting: Setting::Other,
             delay_reason: DelayReason::Other,
@@ -642,6 +665,7 @@ mod tests {
             name: "home_care".into(),
             places: Places::Limited(hours),
             unit: CapacityUnit::CarerHoursPerWeek,
+            package_hours_per_week: Some(PackageHours { mean: 12.4, sd: 7.44 }),
             when_full: WhenFull::Queue,
             setting: Setting::HomeCare,
             delay_reason: DelayReason::AwaitingCarePackage,

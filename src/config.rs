@@ -11,6 +11,7 @@
 //! model. A table with a `dist` key (a distribution) or a `calendar` is replaced whole,
 //! not merged; arrays (e.g. `[[payment.blocks]]`) are replaced whole too.
 
+pub mod delays;
 pub mod psa;
 pub mod raw;
 pub mod validate;

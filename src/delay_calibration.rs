@@ -46,10 +46,9 @@ pub fn measures(out: &RunOutput, pools: &[PoolSpec]) -> Vec<Measure> {
     let held = |i: usize| pools.get(d.held_pool[i] as usize);
     let in_beds: Vec<usize> = (0..d.held_pool.len()).filter(|i| held(*i).is_some_and(is_bed)).collect();
     let sum = |rows: &mut dyn Iterator<Item = &usize>| rows.map(|i| d.delayed_days[*i]).sum::<f64>();
-    // Each row's responsible organisation and reason: those of the pool waited for.
-    let waited = |i: usize| pools.get(d.waiting_for_pool[i] as usize);
-    let responsible = |i: usize| waited(i).map_or(Responsible::Nhs, |p| p.responsible);
-    let reason = |i: usize| waited(i).map_or(DelayReason::Other, |p| p.delay_reason);
+    // Each row's responsible organisation and the reason in force.
+    let responsible = |i: usize| d.responsible[i];
+    let reason = |i: usize| d.reason[i];
     let bed_days = sum(&mut in_beds.iter());
     let acute_days = sum(&mut in_beds.iter().filter(|i| held(**i).is_some_and(|p| p.setting == Setting::Acute)));
     push(

@@ -109,6 +109,18 @@ pub enum RunError<E: std::error::Error + 'static> {
         /// The cause.
         source: PaymentError,
     },
+    /// A run locked: patients blocked waiting for each other in a cycle of full pools.
+    #[error("scenario {scenario} sample {sample} replication {replication}: {source}")]
+    Deadlock {
+        /// Scenario name.
+        scenario: String,
+        /// Parameter sample index.
+        sample: u32,
+        /// Replication index.
+        replication: u32,
+        /// Which pools and when.
+        source: crate::flow::Deadlock,
+    },
     /// The sink failed to store a run.
     #[error("storing the results of scenario {scenario} sample {sample} replication {replication} failed")]
     Sink {
@@ -182,7 +194,12 @@ where
     let one_run = |key: RunKey| -> Result<Option<RunDigest>, RunError<E>> {
         let scenario = || plan.scenarios[key.scenario as usize].name.clone();
         let model = plan.model(key.scenario, key.sample);
-        let mut out = flow::run(model, settings, key);
+        let mut out = flow::run(model, settings, key).map_err(|source| RunError::Deadlock {
+            scenario: scenario(),
+            sample: key.sample,
+            replication: key.replication,
+            source,
+        })?;
         // Simulated already; only the settlement needs the pilots.
         let calibrations = if pass.serves(key.scenario) {
             let Some(c) = gate.wait() else { return Ok(None) };

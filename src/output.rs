@@ -92,8 +92,6 @@ pub struct ParquetSink {
     metadata: Vec<(String, String)>,
     scenario_names: Vec<String>,
     pool_names: Vec<Vec<String>>,
-    /// Per scenario and pool: the delay reason and responsible organisation's names.
-    pool_meta: Vec<Vec<(&'static str, &'static str)>>,
     /// Per scenario: the pools (for the calibration rows on delays and occupancy).
     pools: Vec<Vec<crate::capacity::PoolSpec>>,
     /// Target half-width of the `runs_needed` estimates, relative to the mean.
@@ -150,11 +148,6 @@ impl ParquetSink {
             metadata,
             scenario_names: plan.scenarios.iter().map(|s| s.name.clone()).collect(),
             pool_names: plan.scenarios.iter().map(|s| s.model.pools.iter().map(|p| p.name.clone()).collect()).collect(),
-            pool_meta: plan
-                .scenarios
-                .iter()
-                .map(|s| s.model.pools.iter().map(|p| (p.delay_reason.name(), p.responsible.name())).collect())
-                .collect(),
             pools: plan.scenarios.iter().map(|s| s.model.pools.clone()).collect(),
             target_relative_half_width: plan.target_relative_half_width,
             registries: plan

@@ -18,7 +18,7 @@ fn small_area(set: &[&str]) -> ExperimentPlan {
 fn run(plan: &ExperimentPlan, record_events: bool, record_episodes: bool) -> RunOutput {
     let settings = RunSettings { record_events, record_episodes, ..plan.run_settings(false) };
     crate::flow::run(&plan.scenarios[0].model, settings, RunKey { scenario: 0, sample: 0, replication: 0 })
-
+        .expect("the model does not deadlock")
 }
 
 /// Minutes of each event called `name` in the run's event log.
@@ -187,7 +187,7 @@ fn self_funders_fill_care_homes_to_the_configured_occupancy() {
     let mut first_year = 0.0f64;
     for replication in 0..reps {
         let out = crate::flow::run(model, plan.run_settings(false), RunKey { scenario: 0, sample: 0, replication })
-;
+            .expect("the model does not deadlock");
         overall += out.pools[0].mean_occupied() / reps as f64;
         let days = &out.capacity;
         let year: f64 = (0..days.day.len()).filter(|i| days.day[*i] < 365).map(|i| days.occupied[i]).sum::<f64>() / 365.0;

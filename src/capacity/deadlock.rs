@@ -161,6 +161,7 @@ mod tests {
             name: name.into(),
             places,
             unit: CapacityUnit::Places,
+            package_hours_per_week: None,
             when_full,
             setting: Setting::Other,
             delay_reason: DelayReason::Other,

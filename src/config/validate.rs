@@ -138,10 +138,12 @@ pub fn model(p: &mut Problems, raw: &RawModel, solved: &mut crate::cohort::Solve
         .iter()
         .filter_map(|(name, pool)| {
             let places = pool_places(p, &format!("pools.{name}.capacity"), pool)?;
+            let (unit, package_hours_per_week) = super::delays::pool_unit(p, &format!("pools.{name}"), pool);
             Some(PoolSpec {
                 name: name.clone(),
                 places,
-                unit: crate::capacity::CapacityUnit::Places,
+                unit,
+                package_hours_per_week,
                 when_full: pool.when_full,
                 setting: pool.setting,
                 delay_reason: pool.delay_reason,
@@ -205,6 +207,8 @@ pub fn model(p: &mut Problems, raw: &RawModel, solved: &mut crate::cohort::Solve
                 routes.try_into().ok()
             });
             let hold = raw_step.hold;
+            let process_delays = super::delays::process_delays(p, &skey, &raw_step.process_delays, &step_id);
+            let levers = super::delays::levers(p, &skey, raw_step);
             if let (Some(pool), Some(stay)) = (pool, stay) {
                 let priority = raw_step.priority.clamp(0, MAX_PRIORITY as i64) as u8;
                 steps.push(Step {
@@ -215,13 +219,15 @@ pub fn model(p: &mut Problems, raw: &RawModel, solved: &mut crate::cohort::Solve
                     route,
                     route_by_frailty,
                     hold,
-                    process_delays: Vec::new(),
-                    levers: crate::pathway::DelayLevers::default(),
+                    process_delays,
+                    levers,
                 });
             }
         }
         if let Some(start) = start {
-            pathways.push(Pathway { name: pname.clone(), start, steps, rebook_when_full: None });
+            let rebook_when_full =
+                super::delays::rebook(p, &format!("{base}.rebook_when_full_days"), raw_pw.rebook_when_full_days);
+            pathways.push(Pathway { name: pname.clone(), start, steps, rebook_when_full });
         }
     }
 

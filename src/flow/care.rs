@@ -112,6 +112,8 @@ pub(super) struct Holding {
     admitted_at: SimTime,
     accounted_from: SimTime,
     hours_per_week: f64,
+    /// Units of the pool held (1, or the package's whole carer hours a week).
+    units: u32,
     pub(super) generation: u32,
 }
 
@@ -322,7 +324,7 @@ impl<'m> Replication<'m> {
                 // at most capacity x occupancy residents were chosen).
                 if pool.has_room() {
                     pool.request(now, PatientId(u32::MAX), 0, 0);
-                    self.add_holding(i as u32, care_home_pool, Setting::CareHome, None);
+                    self.add_holding(i as u32, care_home_pool, Setting::CareHome, None, None);
                 } else {
                     self.cohort().people[i].person.care_home = false;
                 }
@@ -664,19 +666,41 @@ impl<'m> Replication<'m> {
         }
     }
 
-    fn add_holding(&mut self, person: u32, pool: PoolId, setting: Setting, ends_after: Option<SimDuration>) {
+    /// Person `person` holds a place of `pool` at home (a package) or for life (a
+    /// placement). `package` is the package's (hours a week, units) when the pool counts
+    /// carer hours (drawn when the place was asked for); otherwise a home care package's
+    /// hours are drawn here.
+    fn add_holding(
+        &mut self,
+        person: u32,
+        pool: PoolId,
+        setting: Setting,
+        ends_after: Option<SimDuration>,
+        package: Option<(f64, u32)>,
+    ) {
         let now = self.now();
         let params = self.params();
         let c = self.cohort();
-        let hours_per_week = if setting == Setting::HomeCare {
+        let units = package.map_or(1, |(_, u)| u);
+        let hours_per_week = if let Some((hours, _)) = package {
+            hours
+        } else if setting == Setting::HomeCare {
             let (mean, sd) = params.home_care_hours_per_week;
             let shape = (mean / sd).powi(2);
             Gamma::new(shape, sd * sd / mean).map_or(mean, |g| g.sample(&mut c.people[person as usize].state.rng))
         } else {
             0.0
         };
-        let holding =
-            Holding { person, pool, setting, admitted_at: now, accounted_from: now, hours_per_week, generation: 0 };
+        let holding = Holding {
+            person,
+            pool,
+            setting,
+            admitted_at: now,
+            accounted_from: now,
+            hours_per_week,
+            units,
+            generation: 0,
+        };
         let h = match c.free_holdings.pop() {
             Some(h) => {
                 let generation = c.holdings[h as usize].generation.wrapping_add(1);
@@ -731,7 +755,11 @@ impl<'m> Replication<'m> {
             }
         }
         let ends_after = (hold == Hold::Package).then_some(stay);
-        self.add_holding(i as u32, pool, setting, ends_after);
+        let package = (self.model.pool(pool).unit == crate::capacity::CapacityUnit::CarerHoursPerWeek).then(|| {
+            let p = &self.patients[id.0 as usize];
+            (p.hours_per_week, p.held_units)
+        });
+        self.add_holding(i as u32, pool, setting, ends_after, package);
         self.end_journey(id);
     }
 
@@ -766,7 +794,7 @@ impl<'m> Replication<'m> {
         c.holdings[h as usize].generation = holding.generation.wrapping_add(1);
         c.people[holding.person as usize].state.holding_of[slot_of(holding.setting)] = None;
         c.free_holdings.push(h);
-        self.release_place(holding.pool, holding.admitted_at);
+        self.release_place(holding.pool, holding.admitted_at, holding.units);
     }
 
     /// A package held at home ends.
@@ -788,7 +816,8 @@ impl<'m> Replication<'m> {
             return;
         };
         let minutes = now.since(p.accounted_from).minutes();
-        let blocked = if p.blocked { now.since(p.ready_at.max(p.accounted_from)).minutes() } else { 0 };
+        // Delayed (a process delay or blocked) from ready_at: a delayed transfer of care.
+        let blocked = if p.segment.is_some() { now.since(p.ready_at.max(p.accounted_from)).minutes() } else { 0 };
         let from = p.accounted_from;
         p.accounted_from = now;
         let acc = &mut self.cohort.as_mut().expect("invariant: cohort").acc[person.0 as usize];
@@ -900,15 +929,21 @@ impl<'m> Replication<'m> {
             let target = self.model.pathway(p.pathway).step(p.step).pool;
             match p.held {
                 Some(held) => {
-                    let (blocked, admitted_at) = (p.blocked, p.admitted_at);
+                    let (blocked, in_process, admitted_at, units) =
+                        (p.blocked, p.pending.is_some(), p.admitted_at, p.held_units);
                     if blocked {
                         self.pools[target.0 as usize].cancel_waiting(now);
+                        self.pools[held.0 as usize].unblock(now);
+                        self.blocked_graph.unblock(held, target);
+                    } else if in_process {
                         self.pools[held.0 as usize].unblock(now);
                     }
                     self.record_episode(id, held, Leave::Death);
                     self.free_slot(id);
-                    self.release_place(held, admitted_at);
+                    self.release_place(held, admitted_at, units);
                 }
+                // Waiting to be booked again: in no waiting list.
+                None if p.rebooking => self.free_slot(id),
                 None => {
                     self.pools[target.0 as usize].cancel_waiting(now);
                     self.free_slot(id);

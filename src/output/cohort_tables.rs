@@ -13,7 +13,6 @@ impl ParquetSink {
         let k = out.key;
         let file = run_file_name(k);
         let pools = &self.pool_names[k.scenario as usize];
-        let meta = &self.pool_meta[k.scenario as usize];
         let keyed = |n: usize| self.key_columns(k, n);
         let frame = |table: &'static str, cols: Vec<Column>, rest: Vec<Column>| self.keyed_frame(table, k, cols, rest);
 
@@ -24,15 +23,12 @@ impl ParquetSink {
             keyed(d.held_pool.len()),
             vec![
                 Column::new("held_pool".into(), d.held_pool.iter().map(name).collect::<Vec<_>>()),
-                Column::new("waiting_for_pool".into(), d.waiting_for_pool.iter().map(name).collect::<Vec<_>>()),
                 Column::new(
-                    "reason".into(),
-                    d.waiting_for_pool.iter().map(|i| meta[*i as usize].0).collect::<Vec<_>>(),
+                    "waiting_for_pool".into(),
+                    d.waiting_for_pool.iter().map(|w| w.as_ref().map(name)).collect::<Vec<_>>(),
                 ),
-                Column::new(
-                    "responsible".into(),
-                    d.waiting_for_pool.iter().map(|i| meta[*i as usize].1).collect::<Vec<_>>(),
-                ),
+                Column::new("reason".into(), d.reason.iter().map(|r| r.name()).collect::<Vec<_>>()),
+                Column::new("responsible".into(), d.responsible.iter().map(|r| r.name()).collect::<Vec<_>>()),
                 Column::new("delayed_days".into(), d.delayed_days.as_slice()),
                 Column::new("delayed_transfers".into(), d.delayed_transfers.as_slice()),
             ],
