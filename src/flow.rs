@@ -537,6 +537,7 @@ impl<'m> Replication<'m> {
             if self.pools[first.pool.0 as usize].request(now, id, generation, first.priority) == Admission::Admitted {
                 let p = &mut self.patients[id.0 as usize];
                 p.held = Some(first.pool);
+                p.held_units = p.want_units;
                 self.queue.schedule(now + stay, FlowEvent::StayEnd { patient: id, generation });
             }
         }
