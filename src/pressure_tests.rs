@@ -203,3 +203,47 @@ fn self_funders_fill_care_homes_to_the_configured_occupancy() {
 fn months_make_a_year() {
     assert_eq!(DAYS_IN_MONTH.iter().map(|d| *d as u32).sum::<u32>(), 365);
 }
+
+/// Delayed days in beds (acute and intermediate care) of one run, per year.
+fn bed_delayed_days(out: &RunOutput, model: &crate::model::Model) -> f64 {
+    let d = &out.delays;
+    let days: f64 = (0..d.held_pool.len())
+        .filter(|i| {
+            matches!(
+                model.pools[d.held_pool[*i] as usize].setting,
+                crate::capacity::Setting::Acute | crate::capacity::Setting::IntermediateCare
+            )
+        })
+        .map(|i| d.delayed_days[i])
+        .sum();
+    days / ((out.horizon_days - out.warmup_days) / 365.0)
+}
+
+/// `community_capacity_uplift` (more intermediate care, reablement and home care)
+/// reduces delayed days in the small area: replications are paired (same seeds, so the
+/// same people and demand in both scenarios), and the 95% t interval of the mean
+/// paired difference (uplift minus baseline) lies below zero.
+#[test]
+fn community_capacity_uplift_reduces_delayed_days_with_a_paired_interval_below_zero() {
+    let plan = small_area(&["horizon_days=730", "warmup_days=365"]);
+    let baseline = plan.scenarios.iter().position(|s| s.name == "baseline").expect("baseline");
+    let uplift = plan.scenarios.iter().position(|s| s.name == "community_capacity_uplift").expect("uplift");
+    let reps = 8u32;
+    let settings = plan.run_settings(false);
+    let diffs: Vec<f64> = (0..reps)
+        .map(|replication| {
+            let key = RunKey { scenario: 0, sample: 0, replication };
+            let a = &plan.scenarios[baseline].model;
+            let b = &plan.scenarios[uplift].model;
+            let da = bed_delayed_days(&crate::flow::run(a, settings, key).expect("no deadlock"), a);
+            let db = bed_delayed_days(&crate::flow::run(b, settings, key).expect("no deadlock"), b);
+            db - da
+        })
+        .collect();
+    let n = reps as f64;
+    let mean = diffs.iter().sum::<f64>() / n;
+    let sd = (diffs.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+    // t quantile 0.975 with 7 degrees of freedom.
+    let upper = mean + 2.365 * sd / n.sqrt();
+    assert!(upper < 0.0, "paired difference {mean:.1} (sd {sd:.1}), 95% interval upper bound {upper:.1}: {diffs:?}");
+}
