@@ -185,11 +185,7 @@ impl CalendarSpec {
     #[inline]
     pub fn discharge_time(&self, end: SimTime, u: f64) -> SimTime {
         let weekday = self.weekday(end);
-        if weekday >= 5 && u < self.weekend_deferral {
-            end + SimDuration::from_days((7 - weekday) as u64)
-        } else {
-            end
-        }
+        if weekday >= 5 && u < self.weekend_deferral { end + SimDuration::from_days((7 - weekday) as u64) } else { end }
     }
 
     /// Weekend discharges per day below the weekday mean, as a share.
@@ -240,7 +236,11 @@ pub fn validate(p: &mut Problems, raw: &RawCalendarSection) -> Option<CalendarSp
     if let Some(values) = &raw.emergency_admissions_by_month {
         let key = "calendar.emergency_admissions_by_month";
         if values.len() != 12 {
-            p.push(key, format!("{values:?}"), format!("must list 12 multipliers, January first (found {})", values.len()));
+            p.push(
+                key,
+                format!("{values:?}"),
+                format!("must list 12 multipliers, January first (found {})", values.len()),
+            );
         } else {
             for (i, v) in values.iter().enumerate() {
                 if !(v.is_finite() && *v > 0.0) {
@@ -302,7 +302,8 @@ mod tests {
         let mut r = raw();
         r.emergency_admissions_by_month = Some(vec![2.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.5]);
         let c = validate(&mut Problems::default(), &r).expect("valid");
-        let mean: f64 = c.emergency_by_month().iter().zip(DAYS_IN_MONTH).map(|(m, d)| m * d as f64).sum::<f64>() / 365.0;
+        let mean: f64 =
+            c.emergency_by_month().iter().zip(DAYS_IN_MONTH).map(|(m, d)| m * d as f64).sum::<f64>() / 365.0;
         assert!((mean - 1.0).abs() < 1e-12, "{mean}");
         // The ratios are those written.
         let m = c.emergency_by_month();

@@ -78,9 +78,7 @@ pub fn measures(out: &RunOutput, pools: &[PoolSpec]) -> Vec<Measure> {
     let reason_days = |who: Responsible| -> Vec<(DelayReason, f64)> {
         DelayReason::ALL
             .iter()
-            .map(|r| {
-                (*r, sum(&mut in_beds.iter().filter(|i| responsible(**i) == who && reason(**i) == *r)))
-            })
+            .map(|r| (*r, sum(&mut in_beds.iter().filter(|i| responsible(**i) == who && reason(**i) == *r))))
             .collect()
     };
     let top = |days: &[(DelayReason, f64)], reason: DelayReason| -> Option<f64> {

@@ -301,7 +301,8 @@ mod tests {
             DurationDist::empirical(&[1.0, 3.0], Some(&[3.0, 1.0])).unwrap(),
         ];
         // Empirical: E[S] = 1.5, E[S^2] = 0.75 + 2.25 = 3, so 3 / 3 = 1.
-        let expected = [14.0, (1100.0f64.powi(2) + 801.0f64.powi(2)) / 1602.0, (10.5f64.powi(2) + 441.0) / 42.0, 5.0, 1.0];
+        let expected =
+            [14.0, (1100.0f64.powi(2) + 801.0f64.powi(2)) / 1602.0, (10.5f64.powi(2) + 441.0) / 42.0, 5.0, 1.0];
         for (d, want) in cases.iter().zip(expected) {
             assert!((d.residual_mean_days() - want).abs() < 1e-9, "{d:?}");
         }

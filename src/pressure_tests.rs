@@ -190,7 +190,8 @@ fn self_funders_fill_care_homes_to_the_configured_occupancy() {
             .expect("the model does not deadlock");
         overall += out.pools[0].mean_occupied() / reps as f64;
         let days = &out.capacity;
-        let year: f64 = (0..days.day.len()).filter(|i| days.day[*i] < 365).map(|i| days.occupied[i]).sum::<f64>() / 365.0;
+        let year: f64 =
+            (0..days.day.len()).filter(|i| days.day[*i] < 365).map(|i| days.occupied[i]).sum::<f64>() / 365.0;
         first_year += year / reps as f64;
     }
     let tol = 4.0 * 24.5 / (reps as f64).sqrt();

@@ -382,8 +382,11 @@ impl<'m> Replication<'m> {
             let lever = c.pay.as_ref().filter(|p| p.is_enrolled(i)).map_or(1.0, |p| p.hazard_ratio);
             // With a calendar, candidates come at the peak rates and are thinned when
             // drawn (see `reschedule`).
-            let (seasonal_peak, elective_factor) =
-                self.model.calendar.as_ref().map_or((1.0, 1.0), |cal| (cal.emergency_peak(), cal.elective_rate_factor()));
+            let (seasonal_peak, elective_factor) = self
+                .model
+                .calendar
+                .as_ref()
+                .map_or((1.0, 1.0), |cal| (cal.emergency_peak(), cal.elective_rate_factor()));
             out[3] = emergency_per_year * lever * seasonal_peak;
             out[4] = params.elective_per_year_by_age[row] * elective_factor;
             if age >= 65.0 && !in_home {
