@@ -106,7 +106,7 @@ pub fn validate(
         return None;
     }
     let mean_stay = first.stay.mean_days();
-    if !(mean_stay > 0.0) {
+    if mean_stay <= 0.0 {
         p.push(
             "self_funded_placements.pathway",
             format!("\"{}\"", raw.pathway),
