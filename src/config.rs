@@ -32,7 +32,8 @@ use validate::{Problem, Problems};
 pub const EXPERIMENT_KEYS: [&str; 8] =
     ["extends", "seed", "replications", "horizon_days", "warmup_days", "scenarios", "samples", "target_half_width_pct"];
 /// Keys of the model, which scenarios may override.
-pub const MODEL_KEYS: [&str; 5] = ["pools", "arrivals", "pathways", "cohort", "payment"];
+pub const MODEL_KEYS: [&str; 7] =
+    ["pools", "arrivals", "pathways", "cohort", "payment", "calendar", "self_funded_placements"];
 
 /// One problem in a config, located.
 #[derive(Clone, Debug, PartialEq, Eq)]

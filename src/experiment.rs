@@ -22,7 +22,7 @@ use crate::payment::PaymentError;
 use crate::payment::spec::PaymentCalibration;
 use crate::record::RunKey;
 use crate::summary::area::RunEconomy;
-use crate::summary::calibration::{Measure, ReportRow, measures};
+use crate::summary::calibration::{Measure, ReportRow, all_measures};
 use crate::summary::digest::RunDigest;
 use gate::CalibrationGate;
 use settle::window_days;
@@ -231,13 +231,6 @@ pub fn calibration_report(
     if model.cohort.is_none() {
         return Ok(Vec::new());
     }
-    let acute: Vec<u16> = model
-        .pools
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| p.setting == crate::capacity::Setting::Acute)
-        .map(|(i, _)| i as u16)
-        .collect();
     let settings = plan.run_settings(false);
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).stack_size(RUN_STACK_BYTES).build()?;
     let per_run: Vec<Vec<Measure>> = pool.install(|| {
@@ -246,7 +239,7 @@ pub fn calibration_report(
             .map(|replication| {
                 let out =
                     crate::flow::run(model, settings, crate::record::RunKey { scenario: 0, sample: 0, replication })?;
-                Ok(measures(&out, &acute))
+                Ok(all_measures(&out, &model.pools))
             })
             .collect::<Result<_, crate::flow::Deadlock>>()
     })?;

@@ -315,6 +315,9 @@ impl<'m> Replication<'m> {
         if let Some(params) = &model.cohort {
             rep.start_cohort(params);
         }
+        if let Some(sf) = &model.self_funded {
+            rep.start_self_funded(sf);
+        }
         rep
     }
 
@@ -480,8 +483,55 @@ impl<'m> Replication<'m> {
         if model.pool(pool).setting == crate::capacity::Setting::Acute && p.acute_since.is_none() {
             self.patients[id.0 as usize].acute_since = Some(now);
         }
+        let mut end = now + stay;
+        // Fewer discharges at weekends (see `crate::calendar`): overnight acute stays only
+        // (ASSUMPTION: same-day stays, in assessment units and day-case lists, are not
+        // held over a weekend).
+        if let Some(cal) = model.calendar.as_ref()
+            && cal.moves_weekend_discharges()
+            && stay >= crate::time::SimDuration::from_days(1)
+            && cal.is_weekend(end)
+            && model.pool(pool).setting == crate::capacity::Setting::Acute
+        {
+            let u: f64 = self.patients[id.0 as usize].rng.random();
+            end = cal.discharge_time(end, u);
+        }
         let generation = self.patients[id.0 as usize].generation;
-        self.queue.schedule(now + stay, FlowEvent::StayEnd { patient: id, generation });
+        self.queue.schedule(end, FlowEvent::StayEnd { patient: id, generation });
+    }
+
+    /// Residents of self-funded care home placements at the start of the run, in the
+    /// steady state of their arrival stream (see [`crate::self_funded`]): each takes a
+    /// place while one is free and keeps it for the time left of a stay in progress.
+    fn start_self_funded(&mut self, sf: &crate::self_funded::SelfFundedSpec) {
+        let model = self.model;
+        let now = self.now();
+        let pathway = model.pathway(sf.pathway);
+        let first = pathway.step(pathway.start);
+        let mut rng = StreamKey {
+            master_seed: self.settings.master_seed,
+            sample: self.key.sample,
+            replication: self.key.replication,
+            purpose: Purpose::Arrivals,
+            entity: (1 << 32) | sf.stream as u64,
+        }
+        .rng();
+        for (k, stay) in sf.initial_stays(&first.stay, &mut rng).into_iter().enumerate() {
+            if !self.pools[first.pool.0 as usize].has_room() {
+                break;
+            }
+            // Keys apart from the stream's arrivals (which count up from 0).
+            let key = ((sf.stream as u64) << PATIENT_KEY_STREAM_SHIFT) | (1 << 39) | k as u64;
+            let patient = Patient::new(&self.patient_streams, key, pathway, sf.pathway, now, None);
+            let id = self.alloc_patient(patient);
+            let generation = self.patients[id.0 as usize].generation;
+            if self.pools[first.pool.0 as usize].request(now, id, generation, first.priority) == Admission::Admitted {
+                let p = &mut self.patients[id.0 as usize];
+                p.held = Some(first.pool);
+                p.held_units = p.want_units;
+                self.queue.schedule(now + stay, FlowEvent::StayEnd { patient: id, generation });
+            }
+        }
     }
 
     fn on_stay_end(&mut self, id: PatientId) {

@@ -122,6 +122,7 @@ macro_rules! named_enum {
 }
 
 pub mod arrivals;
+pub mod calendar;
 pub mod capacity;
 pub mod cohort;
 pub mod config;
@@ -132,8 +133,11 @@ pub mod flow;
 pub mod money;
 pub mod pathway;
 pub mod payment;
+#[cfg(test)]
+mod pressure_tests;
 pub mod record;
 pub mod rng;
+pub mod self_funded;
 pub mod stats;
 pub mod summary;
 pub mod time;

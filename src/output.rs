@@ -94,8 +94,8 @@ pub struct ParquetSink {
     metadata: Vec<(String, String)>,
     scenario_names: Vec<String>,
     pool_names: Vec<Vec<String>>,
-    /// Per scenario: the acute pools (whose blocked days are delayed transfers of care).
-    acute_pools: Vec<Vec<u16>>,
+    /// Per scenario: the pools (for the calibration rows on delays and occupancy).
+    pools: Vec<Vec<crate::capacity::PoolSpec>>,
     /// Target half-width of the `runs_needed` estimates, relative to the mean.
     target_relative_half_width: f64,
     /// Per scenario: the organisations, when the model has `[payment]`.
@@ -150,19 +150,7 @@ impl ParquetSink {
             metadata,
             scenario_names: plan.scenarios.iter().map(|s| s.name.clone()).collect(),
             pool_names: plan.scenarios.iter().map(|s| s.model.pools.iter().map(|p| p.name.clone()).collect()).collect(),
-            acute_pools: plan
-                .scenarios
-                .iter()
-                .map(|s| {
-                    s.model
-                        .pools
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, p)| p.setting == crate::capacity::Setting::Acute)
-                        .map(|(i, _)| i as u16)
-                        .collect()
-                })
-                .collect(),
+            pools: plan.scenarios.iter().map(|s| s.model.pools.clone()).collect(),
             target_relative_half_width: plan.target_relative_half_width,
             registries: plan
                 .scenarios

@@ -190,6 +190,8 @@ mod tests {
             arrivals: Vec::new(),
             cohort: None,
             payment: None,
+            calendar: None,
+            self_funded: None,
         }
     }
 

@@ -25,6 +25,10 @@ pub struct RawModel {
     pub cohort: Option<crate::cohort::raw::RawCohort>,
     /// Who pays whom (absent: resource cost only). Needs `cohort`.
     pub payment: Option<crate::payment::raw::RawPayment>,
+    /// The calendar: seasonality, weekday electives, weekend discharges.
+    pub calendar: Option<crate::calendar::RawCalendarSection>,
+    /// Self-funded care home placements filling most care home places.
+    pub self_funded_placements: Option<crate::self_funded::RawSelfFunded>,
 }
 
 /// `[pools.NAME]`.

@@ -251,7 +251,18 @@ pub fn model(p: &mut Problems, raw: &RawModel, solved: &mut crate::cohort::Solve
             arrivals.push(ArrivalStream { name: aname.clone(), rate_per_day: raw_a.rate_per_day, calendar, pathway });
         }
     }
-    let partial = Model { pools, pathways, arrivals, cohort: None, payment: None };
+    // Self-funded care home placements: one more arrival stream, after those written.
+    let self_funded = raw.self_funded_placements.as_ref().and_then(|raw_sf| {
+        if pathways.len() != pathway_names.len() {
+            return None;
+        }
+        let (spec, stream) =
+            crate::self_funded::validate(p, raw_sf, &pathway_names, &pathways, &pools, arrivals.len())?;
+        arrivals.push(stream);
+        Some(spec)
+    });
+    let calendar = raw.calendar.as_ref().and_then(|c| crate::calendar::validate(p, c));
+    let partial = Model { pools, pathways, arrivals, cohort: None, payment: None, calendar, self_funded };
     let cohort = raw.cohort.as_ref().and_then(|c| super::cohort::validate(p, c, Some(&partial), solved));
     let payment = raw.payment.as_ref().and_then(|pay| {
         if raw.cohort.is_none() {

@@ -249,15 +249,21 @@ impl<'m> Replication<'m> {
             hazards::emergency_rate(&params.emergency, person, &c.norms, state.last_discharge, now);
         let lever = c.recorder.as_ref().filter(|p| p.is_enrolled(i)).map_or(1.0, |p| p.hazard_ratio);
         let age = person.age_years(now);
-        let rates = hazards::rates(
+        // With a calendar, candidate admissions come at the peak rates and are thinned
+        // when drawn (below).
+        let model = self.model;
+        let calendar = model.calendar.as_ref();
+        let (seasonal_peak, elective_factor) = calendar.map_or((1.0, 1.0), |cal| (cal.emergency_peak(), cal.elective_rate_factor()));
+        let mut rates = hazards::rates(
             params,
             person,
             age,
             state.onset_per_year,
             state.active.is_some(),
             state.holding_of[2].is_some(),
-            emergency_per_year * lever,
+            emergency_per_year * lever * seasonal_peak,
         );
+        rates.elective_per_year *= elective_factor;
         let risk = 1.0 - (-emergency_per_year).exp();
         let window = params.emergency.readmission_window;
         let c = self.cohort();
@@ -293,7 +299,23 @@ impl<'m> Replication<'m> {
         };
         let (at, event) = match death_at {
             Some(d) if d <= candidate && d <= review => (d, PersonEvent::Death),
-            _ if candidate < review => (candidate, rates.choose(u * total)),
+            _ if candidate < review => {
+                let (mut chosen, within) = rates.choose_within(u * total);
+                // Thinning by the calendar: a candidate admission the month's factor or
+                // the weekend does not keep becomes a review (the person's next event is
+                // drawn afresh then).
+                if let Some(cal) = calendar {
+                    let kept = match chosen {
+                        PersonEvent::Emergency => cal.keep_emergency(candidate, within),
+                        PersonEvent::Elective => cal.keep_elective(candidate),
+                        _ => true,
+                    };
+                    if !kept {
+                        chosen = PersonEvent::Review;
+                    }
+                }
+                (candidate, chosen)
+            }
             _ => (review, PersonEvent::Review),
         };
         if at <= self.horizon {

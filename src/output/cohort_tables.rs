@@ -97,7 +97,7 @@ impl ParquetSink {
         let person_year = frame("person_year", keyed(p.len()), columns)?;
         self.write("person_year", k.scenario, &file, person_year)?;
 
-        let measures = crate::summary::calibration::measures(out, &self.acute_pools[k.scenario as usize]);
+        let measures = crate::summary::calibration::all_measures(out, &self.pools[k.scenario as usize]);
         let calibration = frame(
             "calibration",
             keyed(measures.len()),

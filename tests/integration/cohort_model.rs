@@ -146,7 +146,13 @@ fn constant_hazard_gives_poisson_counts() {
 /// transfer day: the pool integrals equal the person-year sums (to float rounding).
 #[test]
 fn bed_days_and_delays_in_pools_equal_the_person_years() {
-    let plan = small(&["arrivals.out_of_area.rate_per_day=0", "warmup_days=0", "horizon_days=500"]);
+    // Self-funded care home residents are background patients, not people of the cohort.
+    let plan = small(&[
+        "arrivals.out_of_area.rate_per_day=0",
+        "self_funded_placements.occupied_share=0",
+        "warmup_days=0",
+        "horizon_days=500",
+    ]);
     let model = &plan.scenarios[0].model;
     let out = run_one(&plan, 0, 0);
     let py = &out.person_year;
