@@ -4,7 +4,7 @@
 
 use crate::calendar::DAYS_IN_MONTH;
 use crate::config::{ExperimentPlan, Overrides, load_resolved};
-use crate::flow::RunSettings;
+use crate::config::RunSettings;
 use crate::flow::RunOutput;
 use crate::record::RunKey;
 use crate::time::{MINUTES_PER_DAY, SimTime};
@@ -207,7 +207,7 @@ fn months_make_a_year() {
 }
 
 /// Delayed days in beds (acute and intermediate care) of one run, per year.
-fn bed_delayed_days(out: &RunOutput, model: &crate::model::Model) -> f64 {
+fn bed_delayed_days(out: &RunOutput, model: &crate::config::Model) -> f64 {
     let d = &out.delays;
     let days: f64 = (0..d.held_pool.len())
         .filter(|i| {
