@@ -3,8 +3,8 @@
 The committed artefacts are the .ipynb files, without outputs; this script is their
 readable source. Edit the cells here, then regenerate and check:
 
-    .venv/bin/python notebooks/build_notebooks.py
-    .venv/bin/python notebooks/strip_outputs.py --check notebooks/*.ipynb
+    target/venv/bin/python notebooks/build_notebooks.py
+    target/venv/bin/python notebooks/strip_outputs.py --check notebooks/*.ipynb
 
 Cell ids are fixed (not random) so regenerating gives the same bytes.
 """
@@ -221,9 +221,9 @@ To produce the results it reads, from the repository root:
 
 ```sh
 cargo build
-./target/debug/caresim run configs/small.toml --out target/nb/small --force
-.venv/bin/pip install jupyterlab      # not pinned: only to open the notebooks interactively
-CARESIM_RESULTS=$PWD/target/nb/small .venv/bin/jupyter lab notebooks/   # or edit RESULTS below
+target/release/caresim run configs/small.toml --out target/nb/small --force   # or: bash notebooks/run_all.sh
+target/venv/bin/pip install jupyterlab   # not pinned: only to open the notebooks interactively
+CARESIM_RESULTS=$PWD/target/nb/small target/venv/bin/jupyter lab notebooks/   # or edit RESULTS below
 ```
 
 Without `CARESIM_RESULTS` the notebook reads `../target/nb/small` (relative to `notebooks/`).
@@ -329,21 +329,19 @@ save(fig, "occupancy_over_time")'''),
 
 A patient blocked in an acute bed, waiting for a place downstream, is a delayed transfer of care.
 The `delays` table has the blocked place-days per run by pool held and pool waited for, with
-the delay reason and the responsible organisation of the pool waited for. Runs with no delay
-of a kind have no row, so the grid of runs x categories is completed with zeros before
-averaging. Days are scaled to a year of the measured window (horizon minus warm-up).'''),
+the delay reason and the responsible organisation of the pool waited for. The table is
+dense: every run has a row, zero or not, for every pair of pools the model can delay a
+patient between, so a mean over runs needs no grid of zeros first. Days are scaled to a year
+of the measured window (horizon minus warm-up).'''),
     new_code_cell('''acute_pools = [p for p, c in cfg.get("pools", {}).items() if c.get("setting") == "acute"]
 window_years = (float(MANIFEST["horizon_days"]) - warmup) / 365.0
 delays = table("delays").filter(pl.col("held_pool").is_in(acute_pools)).collect()
-all_runs = runs.select("scenario", *RUN_KEYS)
 
 
 def dtoc_by(key: str) -> pl.DataFrame:
-    per_run = delays.group_by("scenario", *RUN_KEYS, key).agg(pl.col("delayed_days").sum())
-    cats = pl.DataFrame({key: sorted(delays[key].unique().to_list())}) if delays.height else pl.DataFrame({key: ["none"]})
-    grid = all_runs.join(cats, how="cross").join(per_run, on=["scenario", *RUN_KEYS, key], how="left")
-    grid = grid.with_columns((pl.col("delayed_days").fill_null(0.0) / window_years).alias("dtoc_days_per_year"))
-    return (grid.group_by("scenario", key).agg(interval("dtoc_days_per_year"))
+    per_run = (delays.group_by("scenario", *RUN_KEYS, key).agg(pl.col("delayed_days").sum())
+               .with_columns((pl.col("delayed_days") / window_years).alias("dtoc_days_per_year")))
+    return (per_run.group_by("scenario", key).agg(interval("dtoc_days_per_year"))
             .sort(pl.col("scenario").replace_strict({s: i for i, s in enumerate(SCENARIOS)}, default=99), key))
 
 
@@ -622,7 +620,7 @@ def paired_metric(metric: str, scale: float = 1.0) -> pl.DataFrame:
     lo, hi = pl.col("ci_low") * scale, pl.col("ci_high") * scale
     # (+ 0.0 turns the -0.0 of a negated zero into 0.0)
     d = d.select("scenario", "n", (pl.col("mean") * scale + 0.0).alias("mean"),
-                 (pl.min_horizontal(lo, hi) + 0.0).alias("low"), (pl.max_horizontal(lo, hi) + 0.0).alias("high"), pl.col("p_below_zero").alias("p_diff_below_zero"))
+                 (pl.min_horizontal(lo, hi) + 0.0).alias("low"), (pl.max_horizontal(lo, hi) + 0.0).alias("high"), pl.col("share_below_zero"))
     return pl.DataFrame({"scenario": OTHER_SCENARIOS}).join(d, on="scenario", how="left")
 
 
@@ -632,7 +630,7 @@ def paired_table(metrics: dict, digits: int = 2) -> pl.DataFrame:
                       for m, (scale, label) in metrics.items()]).select(
         "measure", "scenario", "n",
         pl.format("{} [{}, {}]", *[pl.col(c).round(digits) for c in ("mean", "low", "high")]).alias("mean [95% interval]"),
-        "p_diff_below_zero")
+        "share_below_zero")
 
 
 print(f"area metrics in the paired table: {paired_area['metric'].n_unique()}, "
@@ -644,7 +642,7 @@ NB02_ACTIVITY = '''ACTIVITY_AVOIDED = {"emergency_admissions_per_year": (-1.0, "
                     "dtoc_days_per_year": (-1.0, "delayed transfer (DToC) days avoided per year")}
 UNITS = {"emergency_admissions_per_year": "admissions", "bed_days_per_year": "bed-days",
          "dtoc_days_per_year": "DToC days"}
-print("Activity avoided (baseline minus scenario, whole area, per year); p_diff_below_zero is the "
+print("Activity avoided (baseline minus scenario, whole area, per year); share_below_zero is the "
       "share of pairs where the scenario has less activity than the baseline")
 display(paired_table(ACTIVITY_AVOIDED, 1))
 
@@ -733,7 +731,7 @@ NB02_SAVINGS = '''SAVINGS = {"savings_pct": (1.0, "saving, % of baseline public 
            "transfer_savings_pct": (1.0, "of which transfers, %"),
            "national_saving_pence_per_year": (1e-11, "national equivalent, £bn per year")}
 print("Savings (positive = the scenario spends less), mean [95% interval] over pairs; "
-      "p_diff_below_zero: share of pairs with a saving below zero")
+      "share_below_zero: share of pairs with a saving below zero")
 display(paired_table(SAVINGS, 3))
 total, resource, transfer = (paired_metric(m) for m in ("savings_pct", "resource_savings_pct", "transfer_savings_pct"))
 split_gap = np.nanmax(np.abs(np.nan_to_num(resource["mean"].to_numpy() + transfer["mean"].to_numpy()
@@ -874,7 +872,7 @@ surplus.'''),
 
 Paired differences from caresim's `paired` table (area rows), turned round so that a positive
 value is activity the scenario avoided: emergency admissions, bed-days and delayed transfer of
-care days per year, whole area. `p_diff_below_zero` is caresim's share of pairs in which the
+care days per year, whole area. `share_below_zero` is caresim's share of pairs in which the
 scenario's value is below the baseline's.'''),
     new_code_cell(NB02_PAIRED_AREA),
     new_code_cell(NB02_ACTIVITY),
@@ -982,7 +980,7 @@ save(fig, "waterfall")'''),
     new_code_cell('''display(paired_all.filter((pl.col("pool") != "area")
                           & pl.col("metric").is_in(["admitted", "mean_occupied", "blocked_days"]))
         .select("scenario", "pool", "metric", "n", pl.col("mean").round(3), pl.col("ci_low").round(3),
-                pl.col("ci_high").round(3), "p_below_zero")
+                pl.col("ci_high").round(3), "share_below_zero")
         .sort(order, "metric", "pool").collect())'''),
 ]
 

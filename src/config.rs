@@ -2,7 +2,13 @@
 //!
 //! Two layers: a serde mirror of the file ([`raw`], unknown keys rejected) and a
 //! validated, typed [`ExperimentPlan`] ([`validate`]). Every problem is reported with the
-//! file it came from, the dotted key, the bad value and the reason, all at once.
+//! file it came from, the dotted key, the bad value and the reason, all at once: one
+//! [`validate::Problem`] type and one set of range checks ([`validate::probability`],
+//! [`validate::non_negative`], [`validate::pence`], ...) serve every section, whose
+//! validators live here too: the model ([`validate`], into a [`Model`]), [`cohort`],
+//! [`payment`], parameter distributions and sweeps ([`psa`]), and the run [`settings`].
+//! Keys are written out whole (`"payment.tariff.mret_rate"`), so a key can be found by
+//! searching for it. The rules receive validated parameters and do not check them again.
 //!
 //! A file may build on another with `extends = "other.toml"` (a path relative to the
 //! file); its tables are merged key by key over the other's. Scenarios are
@@ -10,6 +16,9 @@
 //! model keys (`pools`, `arrivals`, `pathways`, `cohort`, `payment`), merged over the base
 //! model. A table with a `dist` key (a distribution) or a `calendar` is replaced whole,
 //! not merged; arrays (e.g. `[[payment.blocks]]`) are replaced whole too.
+//! So a file that extends another and has `[[scenarios]]` replaces the whole list of
+//! scenarios; loading returns a [`ConfigWarning`] when that leaves scenarios out or
+//! changes the baseline.
 
 pub mod cohort;
 pub mod delays;
@@ -79,6 +88,61 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+/// Something in a valid config that probably does not do what its author meant; loading
+/// returns these with the plan ([`ExperimentPlan::warnings`]) and never prints them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigWarning {
+    /// The file it is about.
+    pub file: PathBuf,
+    /// Dotted key.
+    pub key: String,
+    /// What happens, and what to do if that is not what was meant.
+    pub message: String,
+}
+
+impl fmt::Display for ConfigWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}: {}", self.file.display(), self.key, self.message)
+    }
+}
+
+/// The names of a `[[scenarios]]` array, in order (entries without a string `name` are
+/// left out: validation reports them).
+fn scenario_names(scenarios: &toml::Value) -> Vec<String> {
+    scenarios
+        .as_array()
+        .map(|a| a.iter().filter_map(|s| s.get("name")?.as_str().map(str::to_string)).collect())
+        .unwrap_or_default()
+}
+
+/// The warning when `file`, which extends `parent`, replaces the parent's scenarios
+/// `old` with `new` (an array is replaced whole): given when the new list leaves some of
+/// the parent's scenarios out or starts with another baseline; `None` when it repeats
+/// them all with the same baseline first (as `configs/small.toml` does).
+fn scenarios_replaced(file: &Path, parent: &Path, old: &[String], new: &[String]) -> Option<ConfigWarning> {
+    let left_out: Vec<&str> = old.iter().filter(|o| !new.contains(o)).map(String::as_str).collect();
+    let baseline_changed = old.first() != new.first();
+    if left_out.is_empty() && !baseline_changed {
+        return None;
+    }
+    let mut message = format!(
+        "replaces the {} scenario(s) of {} with this file's {} (a file that extends another and has [[scenarios]] \
+         replaces the whole list; nothing is merged by name)",
+        old.len(),
+        parent.display(),
+        new.len()
+    );
+    if baseline_changed {
+        let name = |n: Option<&String>| n.map_or_else(|| "none".to_string(), |n| format!("{n:?}"));
+        message.push_str(&format!("; the baseline is now {} instead of {}", name(new.first()), name(old.first())));
+    }
+    if !left_out.is_empty() {
+        message.push_str(&format!("; left out: {}", left_out.join(", ")));
+    }
+    message.push_str("; repeat the scenarios to keep, the baseline first, if that is not what you meant");
+    Some(ConfigWarning { file: file.to_path_buf(), key: "scenarios".into(), message })
+}
+
 /// A validated scenario: a name and the model it simulates.
 #[derive(Clone, Debug)]
 pub struct Scenario {
@@ -119,6 +183,8 @@ pub struct ExperimentPlan {
     /// `sample_models[sample][scenario]` when parameters vary; empty otherwise (every
     /// sample then runs `scenarios[i].model`).
     pub sample_models: Vec<Vec<Model>>,
+    /// What in the files probably does not do what was meant (for the caller to show).
+    pub warnings: Vec<ConfigWarning>,
 }
 
 impl ExperimentPlan {
@@ -183,7 +249,12 @@ fn issue(file: &Path, key: impl Into<String>, value: impl Into<String>, reason: 
 }
 
 /// Reads a file and everything it extends, merged; records which file set which key.
-fn load_table(path: &Path, chain: &mut Vec<PathBuf>, origins: &mut Origins) -> Result<toml::Table, ConfigError> {
+fn load_table(
+    path: &Path,
+    chain: &mut Vec<PathBuf>,
+    origins: &mut Origins,
+    warnings: &mut Vec<ConfigWarning>,
+) -> Result<toml::Table, ConfigError> {
     let one = |key: &str, reason: String| ConfigError { issues: vec![issue(path, key, "", reason)] };
     let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
     if chain.contains(&canonical) {
@@ -214,7 +285,11 @@ fn load_table(path: &Path, chain: &mut Vec<PathBuf>, origins: &mut Origins) -> R
                     )],
                 });
             }
-            load_table(&parent_path, chain, origins)?
+            let merged = load_table(&parent_path, chain, origins, warnings)?;
+            if let (Some(old), Some(new)) = (merged.get("scenarios"), table.get("scenarios")) {
+                warnings.extend(scenarios_replaced(path, &parent_path, &scenario_names(old), &scenario_names(new)));
+            }
+            merged
         }
         Some(other) => {
             return Err(ConfigError {
@@ -330,7 +405,8 @@ pub fn fnv1a_hex(text: &str) -> String {
 /// Loads, merges, overrides and validates an experiment file.
 pub fn load(path: &Path, overrides: &Overrides) -> Result<ExperimentPlan, ConfigError> {
     let mut origins = Origins::default();
-    let mut doc = load_table(path, &mut Vec::new(), &mut origins)?;
+    let mut warnings = Vec::new();
+    let mut doc = load_table(path, &mut Vec::new(), &mut origins, &mut warnings)?;
     let mut issues = Vec::new();
     for s in &overrides.set {
         match apply_set(&mut doc, s) {
@@ -338,7 +414,9 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<ExperimentPlan, Config
             Err(e) => issues.push(e),
         }
     }
-    psa::load_sampled(path, doc, &origins, issues)
+    let mut plan = psa::load_sampled(path, doc, &origins, issues)?;
+    plan.warnings = warnings;
+    Ok(plan)
 }
 
 /// Loads a fully resolved config (as stored in an output manifest: no `extends`, no
@@ -432,8 +510,11 @@ fn plan_from_doc(
             }
         },
     };
-    let warmup_days =
-        float(&mut p, "warmup_days", Some(0.0)).filter(|w| validate::check_non_negative(&mut p, "warmup_days", *w));
+    let warmup_days = float(&mut p, "warmup_days", Some(0.0)).filter(|w| {
+        validate::passes(&mut p, |p| {
+            validate::non_negative(p, "warmup_days", *w);
+        })
+    });
     if let (Some(h), Some(w)) = (horizon_days, warmup_days)
         && w >= h
     {
@@ -570,6 +651,7 @@ fn plan_from_doc(
         target_relative_half_width,
         parameters: psa::Parameters::default(),
         sample_models: Vec::new(),
+        warnings: Vec::new(),
     })
 }
 

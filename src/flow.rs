@@ -127,9 +127,6 @@ impl FlowEvent {
     }
 }
 
-/// Bits of the patient key below the stream index.
-const PATIENT_KEY_STREAM_SHIFT: u32 = 40;
-
 /// One patient's live state.
 #[derive(Clone, Debug)]
 struct Patient {
@@ -402,7 +399,7 @@ impl<'m> Replication<'m> {
         let stream = &self.model.arrivals[s];
         let n = self.arrivals_so_far[s];
         self.arrivals_so_far[s] += 1;
-        let key = ((s as u64) << PATIENT_KEY_STREAM_SHIFT) | n;
+        let key = crate::record::PatientOrigin::Arrival { stream: s as u16, arrival: n }.key();
         let pathway = stream.pathway;
         let now = self.now();
         let patient = Patient::new(&self.patient_streams, key, self.model.pathway(pathway), pathway, now, None);
@@ -521,7 +518,7 @@ impl<'m> Replication<'m> {
                 break;
             }
             // Keys apart from the stream's arrivals (which count up from 0).
-            let key = ((sf.stream as u64) << PATIENT_KEY_STREAM_SHIFT) | (1 << 39) | k as u64;
+            let key = crate::record::PatientOrigin::Arrival { stream: sf.stream as u16, arrival: (1 << 39) | k as u64 }.key();
             let patient = Patient::new(&self.patient_streams, key, pathway, sf.pathway, now, None);
             let id = self.alloc_patient(patient);
             let generation = self.patients[id.0 as usize].generation;

@@ -2,15 +2,19 @@
 //! `DIR/<table>/scenario=<name>/part-s<sample>-r<replication>.parquet`, plus
 //! `DIR/summary/scenario=<name>/summary.parquet` and `DIR/manifest.toml`.
 //!
-//! Every row carries its run key (`scenario`, `sample`, `replication`); units are in the
-//! column names. Every file is written under a temporary name (ending `.tmp`) and
-//! renamed when complete, so a reader never sees a partial `.parquet` file. Files hold
-//! no wall-clock time: the same config and seed give the same bytes.
+//! The scenario is the hive partition key: it names the folder (`scenario=<name>`) and is
+//! not a column of the files, so every hive-aware reader (polars, duckdb, pyarrow,
+//! pandas, R arrow) gives it as a column without a clash. Every per-run row carries the
+//! rest of its run key (`sample`, `replication`); units are in the column names. Files
+//! are written with signed integers and plain UTF-8 strings (see `output/readable.rs`). Every file is
+//! written under a temporary name (ending `.tmp`) and renamed when complete, so a reader
+//! never sees a partial `.parquet` file. Files hold no wall-clock time: the same config
+//! and seed give the same bytes. `docs/outputs.md` documents every table and column.
 
 use crate::config::ExperimentPlan;
 use crate::flow::RunOutput;
-use crate::record::RunKey;
-use crate::summary::compare::PairedRow;
+use crate::record::{PatientOrigin, RunKey};
+use crate::summary::compare::{PairedRow, metric_bound};
 use crate::summary::digest::SummaryRow;
 use polars::io::parquet::write::KeyValueMetadata;
 use polars::prelude::*;
@@ -20,6 +24,7 @@ use std::path::{Path, PathBuf};
 mod cohort_tables;
 pub mod merge;
 mod payment_tables;
+mod readable;
 pub use cohort_tables::AGE_BAND_NAMES;
 
 /// Name of the provenance file at the top of an output directory.
@@ -94,6 +99,13 @@ pub struct ParquetSink {
     metadata: Vec<(String, String)>,
     scenario_names: Vec<String>,
     pool_names: Vec<Vec<String>>,
+    /// Per scenario: the names of the background arrival streams, in model order.
+    arrival_names: Vec<Vec<String>>,
+    /// Per scenario: every (pool held, pool waited for) pair the model can delay a
+    /// patient between, in index order (the rows of a dense `delays` table).
+    delay_pairs: Vec<Vec<(u16, u16)>>,
+    /// Per scenario and pool: the delay reason and responsible organisation's names.
+    pool_meta: Vec<Vec<(crate::capacity::DelayReason, crate::capacity::Responsible)>>,
     /// Per scenario: the pools (for the calibration rows on delays and occupancy).
     pools: Vec<Vec<crate::capacity::PoolSpec>>,
     /// Target half-width of the `runs_needed` estimates, relative to the mean.
@@ -149,7 +161,18 @@ impl ParquetSink {
             dir: dir.to_path_buf(),
             metadata,
             scenario_names: plan.scenarios.iter().map(|s| s.name.clone()).collect(),
+            arrival_names: plan
+                .scenarios
+                .iter()
+                .map(|s| s.model.arrivals.iter().map(|a| a.name.clone()).collect())
+                .collect(),
+            delay_pairs: plan.scenarios.iter().map(|s| cohort_tables::delay_pairs(&s.model)).collect(),
             pool_names: plan.scenarios.iter().map(|s| s.model.pools.iter().map(|p| p.name.clone()).collect()).collect(),
+            pool_meta: plan
+                .scenarios
+                .iter()
+                .map(|s| s.model.pools.iter().map(|p| (p.delay_reason, p.responsible)).collect())
+                .collect(),
             pools: plan.scenarios.iter().map(|s| s.model.pools.clone()).collect(),
             target_relative_half_width: plan.target_relative_half_width,
             registries: plan
@@ -169,28 +192,32 @@ impl ParquetSink {
         self.dir.join(table).join(format!("scenario={}", self.scenario_names[scenario as usize])).join(file)
     }
 
-    fn write(&self, table: &'static str, scenario: u16, file: &str, mut df: DataFrame) -> Result<(), OutputError> {
+    fn write(&self, table: &'static str, scenario: u16, file: &str, df: DataFrame) -> Result<(), OutputError> {
         let path = self.path(table, scenario, file);
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent).map_err(io("creating", parent))?;
         }
         let tmp = path.with_extension("parquet.tmp");
         let polars_err = |source| OutputError::Polars { table, path: path.clone(), source };
+        let mut df = readable::with_signed_integers(df).map_err(polars_err)?;
+        let mut metadata = self.metadata.clone();
+        if let Some(schema) = readable::arrow_schema_metadata(&df) {
+            metadata.insert(0, ("ARROW:schema".to_string(), schema));
+        }
         let file_handle = fs::File::create(&tmp).map_err(io("creating", &tmp))?;
         ParquetWriter::new(file_handle)
             .with_compression(ParquetCompression::Zstd(None))
-            .with_key_value_metadata(Some(KeyValueMetadata::from_static(self.metadata.clone())))
+            .with_key_value_metadata(Some(KeyValueMetadata::from_static(metadata)))
             .finish(&mut df)
             .map_err(polars_err)?;
         fs::rename(&tmp, &path).map_err(io("renaming", &tmp))
     }
 
-    /// The key columns (`scenario`, `sample`, `replication`) of `n` rows of run `k`.
+    /// The key columns (`sample`, `replication`) of `n` rows of run `k`; the scenario is
+    /// the hive partition key, in the folder name, not in the file.
     fn key_columns(&self, k: RunKey, n: usize) -> Vec<Column> {
-        let scenario = self.scenario_names[k.scenario as usize].as_str();
         // Constant columns: stored once, not materialised row by row.
         vec![
-            Column::new_scalar("scenario".into(), Scalar::from(PlSmallStr::from(scenario)), n),
             Column::new_scalar("sample".into(), Scalar::from(k.sample), n),
             Column::new_scalar("replication".into(), Scalar::from(k.replication), n),
         ]
@@ -267,11 +294,36 @@ impl ParquetSink {
         self.write_payment_tables(out)?;
 
         if let Some(e) = &out.episodes {
+            let arrivals = &self.arrival_names[k.scenario as usize];
             let episodes = frame(
                 "episodes",
                 keyed(e.len()),
                 vec![
-                    Column::new("patient".into(), e.patient.as_slice()),
+                    // The key's 64 bits as a signed integer: cohort journeys, whose top bit is
+                    // set, are negative (see docs/outputs.md); decoded beside it.
+                    Column::new("patient".into(), e.patient.iter().map(|key| *key as i64).collect::<Vec<_>>()),
+                    Column::new(
+                        "person".into(),
+                        e.patient
+                            .iter()
+                            .map(|key| match PatientOrigin::of_key(*key) {
+                                PatientOrigin::Journey { person, .. } => Some(person),
+                                PatientOrigin::Arrival { .. } => None,
+                            })
+                            .collect::<Vec<_>>(),
+                    ),
+                    Column::new(
+                        "arrival_stream".into(),
+                        e.patient
+                            .iter()
+                            .map(|key| match PatientOrigin::of_key(*key) {
+                                PatientOrigin::Arrival { stream, .. } => {
+                                    Some(arrivals.get(stream as usize).map_or("unknown", String::as_str))
+                                }
+                                PatientOrigin::Journey { .. } => None,
+                            })
+                            .collect::<Vec<_>>(),
+                    ),
                     Column::new("pool".into(), e.pool.iter().map(|i| pools[*i as usize].as_str()).collect::<Vec<_>>()),
                     Column::new("requested_day".into(), e.requested_day.as_slice()),
                     Column::new("admitted_day".into(), e.admitted_day.as_slice()),
@@ -305,18 +357,19 @@ impl ParquetSink {
 
     /// Writes the across-replication summary, one file per scenario.
     pub fn write_summary(&self, rows: &[SummaryRow]) -> Result<(), OutputError> {
-        for (s, name) in self.scenario_names.iter().enumerate() {
+        for s in 0..self.scenario_names.len() {
             let r: Vec<&SummaryRow> = rows.iter().filter(|r| r.scenario as usize == s).collect();
             let nan_to_null = |v: f64| (!v.is_nan()).then_some(v);
+            let intervals: Vec<(f64, f64)> = r.iter().map(|x| x.summary.interval(metric_bound(x.metric))).collect();
             let cols = vec![
-                Column::new("scenario".into(), vec![name.as_str(); r.len()]),
                 Column::new("pool".into(), r.iter().map(|x| x.pool.as_str()).collect::<Vec<_>>()),
                 Column::new("metric".into(), r.iter().map(|x| x.metric).collect::<Vec<_>>()),
                 Column::new("n".into(), r.iter().map(|x| x.summary.n as u32).collect::<Vec<_>>()),
                 Column::new("mean".into(), r.iter().map(|x| nan_to_null(x.summary.mean)).collect::<Vec<_>>()),
                 Column::new("sd".into(), r.iter().map(|x| nan_to_null(x.summary.sd)).collect::<Vec<_>>()),
-                Column::new("ci_low".into(), r.iter().map(|x| nan_to_null(x.summary.low())).collect::<Vec<_>>()),
-                Column::new("ci_high".into(), r.iter().map(|x| nan_to_null(x.summary.high())).collect::<Vec<_>>()),
+                Column::new("ci_low".into(), intervals.iter().map(|i| nan_to_null(i.0)).collect::<Vec<_>>()),
+                Column::new("ci_high".into(), intervals.iter().map(|i| nan_to_null(i.1)).collect::<Vec<_>>()),
+                Column::new("ci_method".into(), r.iter().map(|x| metric_bound(x.metric).method()).collect::<Vec<_>>()),
                 Column::new(
                     "runs_needed".into(),
                     r.iter()
@@ -449,11 +502,10 @@ impl ParquetSink {
     /// `paired/scenario=<name>/paired.parquet`.
     pub fn write_paired(&self, rows: &[PairedRow]) -> Result<(), OutputError> {
         let baseline = self.scenario_names.first().map_or("", String::as_str);
-        for (s, name) in self.scenario_names.iter().enumerate().skip(1) {
+        for s in 1..self.scenario_names.len() {
             let r: Vec<&PairedRow> = rows.iter().filter(|r| r.scenario as usize == s).collect();
             let nan_to_null = |v: f64| (!v.is_nan()).then_some(v);
             let cols = vec![
-                Column::new("scenario".into(), vec![name.as_str(); r.len()]),
                 Column::new("baseline".into(), vec![baseline; r.len()]),
                 Column::new("pool".into(), r.iter().map(|x| x.pool.as_str()).collect::<Vec<_>>()),
                 Column::new("metric".into(), r.iter().map(|x| x.metric).collect::<Vec<_>>()),
@@ -462,7 +514,10 @@ impl ParquetSink {
                 Column::new("sd".into(), r.iter().map(|x| nan_to_null(x.summary.sd)).collect::<Vec<_>>()),
                 Column::new("ci_low".into(), r.iter().map(|x| nan_to_null(x.summary.low())).collect::<Vec<_>>()),
                 Column::new("ci_high".into(), r.iter().map(|x| nan_to_null(x.summary.high())).collect::<Vec<_>>()),
-                Column::new("p_below_zero".into(), r.iter().map(|x| nan_to_null(x.p_below_zero)).collect::<Vec<_>>()),
+                Column::new(
+                    "share_below_zero".into(),
+                    r.iter().map(|x| nan_to_null(x.share_below_zero)).collect::<Vec<_>>(),
+                ),
                 Column::new(
                     "runs_needed".into(),
                     r.iter()
@@ -487,7 +542,7 @@ impl ParquetSink {
         if p.is_empty() {
             return Ok(());
         }
-        for (s, name) in self.scenario_names.iter().enumerate() {
+        for s in 0..self.scenario_names.len() {
             let applies = p.applies.get(s).map_or(&[][..], Vec::as_slice);
             let (mut sample, mut key, mut dist, mut value) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
             for (si, row) in p.values.iter().enumerate() {
@@ -499,7 +554,6 @@ impl ParquetSink {
                 }
             }
             let cols = vec![
-                Column::new("scenario".into(), vec![name.as_str(); sample.len()]),
                 Column::new("sample".into(), sample),
                 Column::new("parameter".into(), key),
                 Column::new("dist".into(), dist),

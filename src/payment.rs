@@ -18,6 +18,9 @@
 //! | [`ledger`] | double-entry ledger in integer pence, resource cost, surplus and public spend | §7.5 |
 //! | [`finances`] | people's savings, home and income for the means test, drawn per person | §2.3 |
 //! | [`spec`] | the validated `[payment]` section and the regime of one run | §7.6 |
+//! | [`activity`] | the vocabulary of paid-for activity, its resource cost (the one place), the activity log of a run | §5 |
+//! | [`settle`] | one year settled: route and price each activity, then the year-end passes | §2, §7.5 |
+//! | [`run`] | a whole run settled year by year, client finances drawn, calibration from pilots | §7.6 |
 //! | [`raw`] | the `[payment]` TOML tables (validated, with defaults, by [`crate::config::payment`]) | §7.6 |
 //!
 //! Every function is pure: inputs are small activity records and parameter structs, and

@@ -96,10 +96,66 @@ pub struct CapacityTable {
     pub blocked: Vec<f64>,
 }
 
+/// Where a patient comes from, as its key ([`PatientOrigin::key`]) encodes it. Keys are
+/// stable across scenarios: the same origin is the same patient in every scenario of a
+/// pair (its own random stream is keyed by it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PatientOrigin {
+    /// The `arrival`-th arrival (0-based) of background arrival stream `stream`.
+    Arrival {
+        /// Index of the `[arrivals.*]` stream in the model.
+        stream: u16,
+        /// Arrivals of that stream before this one (below 2^40).
+        arrival: u64,
+    },
+    /// The `journey`-th journey (0-based, wrapping at 2^16) of a person of the cohort.
+    Journey {
+        /// Person index.
+        person: u32,
+        /// Journeys of that person before this one.
+        journey: u16,
+    },
+}
+
+/// Bits of an arrival key below the stream index.
+const ARRIVAL_STREAM_SHIFT: u32 = 40;
+/// The top bit marks a cohort journey.
+const JOURNEY_FLAG: u64 = 1 << 63;
+/// Bits of a journey key below the person index.
+const JOURNEY_PERSON_SHIFT: u32 = 16;
+
+impl PatientOrigin {
+    /// The patient key: `stream × 2^40 + arrival` for an arrival, `2^63 + person × 2^16 +
+    /// journey` for a cohort journey.
+    pub fn key(self) -> u64 {
+        match self {
+            PatientOrigin::Arrival { stream, arrival } => ((stream as u64) << ARRIVAL_STREAM_SHIFT) | arrival,
+            PatientOrigin::Journey { person, journey } => {
+                JOURNEY_FLAG | ((person as u64) << JOURNEY_PERSON_SHIFT) | journey as u64
+            }
+        }
+    }
+
+    /// The origin a key encodes (the inverse of [`PatientOrigin::key`]).
+    pub fn of_key(key: u64) -> PatientOrigin {
+        if key & JOURNEY_FLAG != 0 {
+            PatientOrigin::Journey {
+                person: ((key & !JOURNEY_FLAG) >> JOURNEY_PERSON_SHIFT) as u32,
+                journey: key as u16,
+            }
+        } else {
+            PatientOrigin::Arrival {
+                stream: (key >> ARRIVAL_STREAM_SHIFT) as u16,
+                arrival: key & ((1 << ARRIVAL_STREAM_SHIFT) - 1),
+            }
+        }
+    }
+}
+
 /// One row per completed stay (struct of columns); recorded only on request.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EpisodeTable {
-    /// The patient's key (stable across scenarios: stream index << 40 | arrival number).
+    /// The patient's key (stable across scenarios; see [`PatientOrigin`]).
     pub patient: Vec<u64>,
     /// Pool index.
     pub pool: Vec<u16>,
@@ -324,5 +380,24 @@ impl EventTable {
     /// True when empty.
     pub fn is_empty(&self) -> bool {
         self.minute.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patient_keys_decode_to_their_origin() {
+        for origin in [
+            PatientOrigin::Arrival { stream: 0, arrival: 0 },
+            PatientOrigin::Arrival { stream: 3, arrival: (1 << 40) - 1 },
+            PatientOrigin::Journey { person: 0, journey: 0 },
+            PatientOrigin::Journey { person: 274_999, journey: u16::MAX },
+        ] {
+            assert_eq!(PatientOrigin::of_key(origin.key()), origin);
+        }
+        assert_eq!(PatientOrigin::Arrival { stream: 2, arrival: 5 }.key(), 2 * (1 << 40) + 5);
+        assert_eq!(PatientOrigin::Journey { person: 7, journey: 1 }.key(), (1 << 63) + 7 * (1 << 16) + 1);
     }
 }

@@ -1,5 +1,6 @@
 //! Small statistics for summaries across replications: mean, standard deviation and a
-//! Student-t 95% confidence interval; the number of runs a target precision needs; and
+//! 95% confidence interval (Student's t, or one that respects the bound of a quantity that
+//! cannot be negative or is a probability: [`Bound`]); the number of runs a target precision needs; and
 //! [`mser`], MSER-5 for choosing a warm-up length.
 
 pub mod mser;
@@ -69,6 +70,75 @@ impl Summary {
     }
 }
 
+/// The values a quantity can take, which decide how its 95% interval is made (see
+/// [`Summary::interval`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bound {
+    /// Any real value (a difference, a surplus): Student's t interval.
+    Any,
+    /// Never below zero (a count, a mean of counts, days, occupancy, a rate, a cost): the
+    /// t interval on the log scale, which never goes below zero.
+    NonNegative,
+    /// A probability or share, in [0, 1]: Wilson's score interval, which stays in [0, 1].
+    Probability,
+}
+
+impl Bound {
+    /// The name of the interval method, as the `ci_method` column and the console say it.
+    pub fn method(self) -> &'static str {
+        match self {
+            Bound::Any => "t",
+            Bound::NonNegative => "log_t",
+            Bound::Probability => "wilson_t",
+        }
+    }
+}
+
+impl Summary {
+    /// The 95% interval of the mean of a quantity with `bound`, as `(low, high)`; NaN
+    /// ends when `n < 2`. Deterministic in the values, and inside the bound:
+    ///
+    /// - [`Bound::Any`]: mean ± t(n-1) · se, se = sd / √n (as [`Summary::low`] and
+    ///   [`Summary::high`]).
+    /// - [`Bound::NonNegative`]: mean · exp(∓ t(n-1) · se / mean), the t interval of the
+    ///   log of the mean by the delta method; `[0, 0]` when every value is 0 (and the t
+    ///   interval when the mean is not positive, which only values outside the bound give).
+    /// - [`Bound::Probability`]: Wilson's score interval with t(n-1) for z and the
+    ///   effective number of trials n' = mean (1 - mean) / se², the binomial sample size
+    ///   whose standard error is se; `[mean, mean]` when se = 0. Near the middle of
+    ///   [0, 1] with a small se it is close to the t interval; near 0 or 1 it stays inside.
+    pub fn interval(&self, bound: Bound) -> (f64, f64) {
+        if self.n < 2 {
+            return (f64::NAN, f64::NAN);
+        }
+        let t = self.t_interval();
+        let se = self.sd / (self.n as f64).sqrt();
+        let z = t_quantile_975(self.n - 1);
+        let m = self.mean;
+        match bound {
+            Bound::Any => t,
+            Bound::NonNegative if m > 0.0 => {
+                let f = (z * se / m).exp();
+                (m / f, m * f)
+            }
+            Bound::NonNegative => t,
+            Bound::Probability if se == 0.0 => (m, m),
+            Bound::Probability if m > 0.0 && m < 1.0 => {
+                let n_eff = m * (1.0 - m) / (se * se);
+                let z2n = z * z / n_eff;
+                let centre = (m + z2n / 2.0) / (1.0 + z2n);
+                let half = z / (1.0 + z2n) * (se * se + z2n / (4.0 * n_eff)).sqrt();
+                ((centre - half).max(0.0), (centre + half).min(1.0))
+            }
+            Bound::Probability => (t.0.max(0.0), t.1.min(1.0)),
+        }
+    }
+
+    fn t_interval(&self) -> (f64, f64) {
+        (self.low(), self.high())
+    }
+}
+
 /// Smallest number of runs `n >= 2` whose 95% Student-t half-width `t(n-1) sd / sqrt(n)`
 /// is at most `half_width`, given the standard deviation `sd`; `None` when it cannot be
 /// estimated (sd undefined, target not positive) or exceeds 10^12.
@@ -132,5 +202,42 @@ mod tests {
         let (five, ten) = (runs_needed_relative(&s, 0.05), runs_needed_relative(&s, 0.10));
         assert!(ten.expect("estimable") < five.expect("estimable"));
         assert_eq!(runs_needed_relative(&s, 0.05), runs_needed(s.sd, 0.05 * s.mean));
+    }
+
+    #[test]
+    fn bounded_intervals_stay_inside_their_bounds_and_contain_the_mean() {
+        // One run in four waited: the t interval goes below 0, Wilson's does not.
+        let p = Summary::of(&[0.0, 0.0, 0.0, 1.0]);
+        assert!(p.low() < 0.0);
+        let (lo, hi) = p.interval(Bound::Probability);
+        assert!((0.0..=p.mean).contains(&lo) && (p.mean..=1.0).contains(&hi), "{lo} {hi}");
+        // Mostly ones: the t interval goes above 1, Wilson's does not.
+        let q = Summary::of(&[1.0, 1.0, 1.0, 0.2]);
+        let (lo, hi) = q.interval(Bound::Probability);
+        assert!(q.high() > 1.0 && hi <= 1.0 && lo <= q.mean && lo >= 0.0, "{lo} {hi}");
+        // A skewed non-negative quantity: the t interval goes below 0, the log one does not.
+        let d = Summary::of(&[0.0, 0.0, 12.0]);
+        assert!(d.low() < 0.0);
+        let (lo, hi) = d.interval(Bound::NonNegative);
+        assert!(lo > 0.0 && lo < d.mean && hi > d.mean, "{lo} {hi}");
+        // Every run 0: the interval is [0, 0]; a constant share: [p, p].
+        assert_eq!(Summary::of(&[0.0, 0.0, 0.0]).interval(Bound::NonNegative), (0.0, 0.0));
+        assert_eq!(Summary::of(&[0.3, 0.3]).interval(Bound::Probability), (0.3, 0.3));
+        // Any: the t interval itself; fewer than two values: no interval.
+        assert_eq!(d.interval(Bound::Any), (d.low(), d.high()));
+        assert!(Summary::of(&[0.5]).interval(Bound::Probability).0.is_nan());
+    }
+
+    #[test]
+    fn bounded_intervals_approach_the_t_interval_when_it_is_far_from_the_bound() {
+        // Many runs, small spread, mean far from the bounds: the methods agree to first order
+        // (the log and Wilson intervals differ from the t one by O(se^2)).
+        let values: Vec<f64> = (0..200).map(|i| 0.5 + 0.01 * ((i % 7) as f64 - 3.0)).collect();
+        let s = Summary::of(&values);
+        let half = s.half_width;
+        for bound in [Bound::NonNegative, Bound::Probability] {
+            let (lo, hi) = s.interval(bound);
+            assert!((lo - s.low()).abs() < 0.01 * half && (hi - s.high()).abs() < 0.01 * half, "{bound:?}: {lo} {hi}");
+        }
     }
 }

@@ -438,7 +438,7 @@ impl<'m> Replication<'m> {
         let c = self.cohort();
         let n = c.people[i].state.journeys;
         c.people[i].state.journeys = n.wrapping_add(1);
-        let key = (1u64 << 63) | ((i as u64) << 16) | n as u64;
+        let key = crate::record::PatientOrigin::Journey { person: i as u32, journey: n }.key();
         let patient = Patient::new(
             &self.patient_streams,
             key,

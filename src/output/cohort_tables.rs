@@ -1,10 +1,76 @@
 //! The cohort's tables: `person_year` (one row per person per simulated year),
 //! `calibration` (each calibration target and the run's value) and `delays` (blocked
-//! place-days by pool held, pool waited for, reason and responsible organisation).
+//! place-days by pool held, pool waited for, reason and responsible organisation, with
+//! a row, zero or not, for every pair of pools the model can delay a patient between).
 
 use super::{OutputError, ParquetSink, run_file_name};
+use crate::capacity::{DelayReason, Places, Responsible, WhenFull};
+use crate::config::Model;
 use crate::flow::RunOutput;
+use crate::pathway::Next;
+use crate::record::DelayTable;
 use polars::prelude::*;
+use std::collections::BTreeMap;
+
+/// Every (pool held, pool waited for) pair, by pool index, between which `model` can
+/// delay a patient: a pathway step in one pool with a route of positive probability (by
+/// frailty or not) to a step in another pool that queues when full and has a limited
+/// number of places. Sorted, without repeats.
+pub(super) fn delay_pairs(model: &Model) -> Vec<(u16, u16)> {
+    let mut pairs = Vec::new();
+    for pathway in &model.pathways {
+        for step in &pathway.steps {
+            let routes = std::iter::once(&step.route).chain(step.route_by_frailty.iter().flatten());
+            for next in routes.flat_map(|r| r.destinations()) {
+                let Next::Step(to) = next else { continue };
+                let target = pathway.step(to).pool;
+                let spec = &model.pools[target.0 as usize];
+                let can_block = spec.when_full == WhenFull::Queue && matches!(spec.places, Places::Limited(_));
+                if target != step.pool && can_block {
+                    pairs.push((step.pool.0, target.0));
+                }
+            }
+        }
+    }
+    pairs.sort_unstable();
+    pairs.dedup();
+    pairs
+}
+
+/// `delays` with a row for every pair of `pairs` (zero where the run had no delay there,
+/// under the reason and responsible organisation `meta` gives the pool waited for) and
+/// every row it already has, in (pool held, pool waited for, reason, responsible) order:
+/// a dense table, so that a mean over runs needs no grid of zeros first.
+pub(super) fn dense_delays(
+    delays: &DelayTable,
+    pairs: &[(u16, u16)],
+    meta: &[(DelayReason, Responsible)],
+) -> DelayTable {
+    type Key = (u16, Option<u16>, DelayReason, Responsible);
+    let mut rows: BTreeMap<Key, (f64, u64)> = pairs
+        .iter()
+        .map(|&(held, to)| {
+            let (reason, responsible) = meta[to as usize];
+            ((held, Some(to), reason, responsible), (0.0, 0))
+        })
+        .collect();
+    for i in 0..delays.held_pool.len() {
+        rows.insert(
+            (delays.held_pool[i], delays.waiting_for_pool[i], delays.reason[i], delays.responsible[i]),
+            (delays.delayed_days[i], delays.delayed_transfers[i]),
+        );
+    }
+    let mut dense = DelayTable::default();
+    for ((held, waiting_for, reason, responsible), (days, transfers)) in rows {
+        dense.held_pool.push(held);
+        dense.waiting_for_pool.push(waiting_for);
+        dense.reason.push(reason);
+        dense.responsible.push(responsible);
+        dense.delayed_days.push(days);
+        dense.delayed_transfers.push(transfers);
+    }
+    dense
+}
 
 impl ParquetSink {
     /// Writes the `delays` table of a run, and its `person_year` table when the model has
@@ -16,7 +82,11 @@ impl ParquetSink {
         let keyed = |n: usize| self.key_columns(k, n);
         let frame = |table: &'static str, cols: Vec<Column>, rest: Vec<Column>| self.keyed_frame(table, k, cols, rest);
 
-        let d = &out.delays;
+        let d = dense_delays(
+            &out.delays,
+            &self.delay_pairs[k.scenario as usize],
+            &self.pool_meta[k.scenario as usize],
+        );
         let name = |i: &u16| pools[*i as usize].as_str();
         let delays = frame(
             "delays",

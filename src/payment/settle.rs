@@ -231,7 +231,7 @@ impl Book {
 /// A year-end pass: reads the book of the passes before it and posts to its ledger.
 pub type Pass = fn(&mut Book, &Year<'_>) -> Result<(), PaymentError>;
 
-/// The year-end passes, in the order they run after the per-activity pass ([`price`]):
+/// The year-end passes, in the order they run after the per-activity pass (`price`):
 /// MRET (R6), block instalments, estate recovery, year-of-care capitation and corridor,
 /// and pools last, once every flow they pay is known. A new pass is a module with a
 /// [`Pass`] function, added here in its place.
@@ -244,13 +244,14 @@ pub const YEAR_END_PASSES: [(&str, Pass); 6] = [
     ("pools", pools::pass),
 ];
 
-/// Settles one financial year of activity under `regime` in `area`.
+/// Settles one financial year of activity under `regime` in `area`. The regime is
+/// trusted: it is built from a validated [`PaymentSpec`](super::spec::PaymentSpec),
+/// whose validation (`crate::config::payment`) includes each rule's own checks, so no
+/// rule is checked again here.
 pub fn settle<A>(inputs: &YearInputs<'_, A>, regime: &Regime, area: &TypicalArea) -> Result<Settlement, PaymentError>
 where
     A: IntoIterator<Item = Activity> + Clone,
 {
-    regime.tariff.validate()?;
-    regime.charging.validate()?;
     let year = Year {
         regime,
         area,

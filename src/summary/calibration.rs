@@ -20,6 +20,16 @@ pub struct Measure {
     pub value: Option<f64>,
 }
 
+impl Measure {
+    /// The values the measure can take, for its interval across replications: every
+    /// calibration measure is a count, a rate, a mean length or a share, never negative;
+    /// those whose accepted range lies within [0, 1] are shares (of admissions, spells,
+    /// discharges, delayed days, people), in [0, 1].
+    pub fn bound(&self) -> crate::stats::Bound {
+        if self.tolerance.1 <= 1.0 { crate::stats::Bound::Probability } else { crate::stats::Bound::NonNegative }
+    }
+}
+
 fn ratio(num: f64, den: f64) -> Option<f64> {
     (den > 0.0).then(|| num / den)
 }

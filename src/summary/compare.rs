@@ -10,7 +10,7 @@
 
 use crate::config::ExperimentPlan;
 use crate::record::RunKey;
-use crate::stats::Summary;
+use crate::stats::{Bound, Summary};
 use crate::summary::area::{AREA, ECONOMY_METRICS, RunEconomy, SAVINGS_METRICS, savings};
 use crate::summary::digest::{POOL_METRICS, RunDigest, SummaryRow};
 use std::collections::BTreeMap;
@@ -52,8 +52,44 @@ pub struct PairedRow {
     /// Mean, sd and 95% interval of the differences (pairs where the metric is defined
     /// in both runs).
     pub summary: Summary,
-    /// Share of pairs whose difference is below zero (NaN when there are none).
-    pub p_below_zero: f64,
+    /// Share of pairs whose difference is below zero (NaN when there are none); not a
+    /// p-value.
+    pub share_below_zero: f64,
+}
+
+/// The values a summarised metric can take, which decide the method of its interval
+/// ([`Summary::interval`]): shares and probabilities (`p_*`) are in [0, 1]; counts, means
+/// of counts, days, occupancy, throughput, activity, resource cost, client contributions,
+/// enrolment and ledger transactions cannot be negative; money that is net of receipts
+/// (spend, transfers, surpluses) and everything else may take any sign. Paired
+/// differences are always [`Bound::Any`].
+pub fn metric_bound(metric: &str) -> Bound {
+    const NON_NEGATIVE: [&str; 17] = [
+        "arrivals",
+        "admitted",
+        "turned_away",
+        "mean_occupied",
+        "mean_waiting",
+        "mean_wait_days",
+        "blocked_days",
+        "mean_sojourn_days",
+        "throughput_per_day",
+        "emergency_admissions_per_year",
+        "bed_days_per_year",
+        "dtoc_days_per_year",
+        "resource_cost_pence_per_year",
+        "client_contributions_pence_per_year",
+        "enrolled_people",
+        "ledger_transactions",
+        "delayed_days",
+    ];
+    if metric.starts_with("p_") {
+        Bound::Probability
+    } else if NON_NEGATIVE.contains(&metric) {
+        Bound::NonNegative
+    } else {
+        Bound::Any
+    }
 }
 
 fn in_key_order(metrics: &[RunMetrics]) -> Vec<&RunMetrics> {
@@ -103,7 +139,7 @@ fn paired_row(scenario: u16, pool: &str, metric: &'static str, diffs: Vec<f64>) 
         pool: pool.to_string(),
         metric,
         summary: Summary::of(&diffs),
-        p_below_zero: if diffs.is_empty() { f64::NAN } else { below as f64 / diffs.len() as f64 },
+        share_below_zero: if diffs.is_empty() { f64::NAN } else { below as f64 / diffs.len() as f64 },
     }
 }
 
@@ -149,4 +185,28 @@ pub fn paired(plan: &ExperimentPlan, metrics: &[RunMetrics]) -> Vec<PairedRow> {
         }
     }
     rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_pool_metric_has_the_bound_of_what_it_counts() {
+        // Every pool metric is a share (p_*) or cannot be negative: check the bound
+        // against values the metric can take.
+        for (metric, _) in POOL_METRICS {
+            let bound = metric_bound(metric);
+            if metric.starts_with("p_") {
+                assert_eq!(bound, Bound::Probability, "{metric}");
+            } else {
+                assert_eq!(bound, Bound::NonNegative, "{metric}");
+            }
+        }
+        // Money net of receipts can be negative; activity and resource cost cannot.
+        assert_eq!(metric_bound("surplus_acute_trust_pence_per_year"), Bound::Any);
+        assert_eq!(metric_bound("transfers_pence_per_year"), Bound::Any);
+        assert_eq!(metric_bound("dtoc_days_per_year"), Bound::NonNegative);
+        assert_eq!(metric_bound("resource_cost_pence_per_year"), Bound::NonNegative);
+    }
 }

@@ -139,8 +139,8 @@ fn paired_differences_are_exactly_zero_for_identical_scenarios() {
     assert!(same.height() > 0);
     let mean = same.column("mean").expect("mean").f64().expect("f64").clone();
     let sd = same.column("sd").expect("sd").f64().expect("f64").clone();
-    let p = same.column("p_below_zero").expect("p").f64().expect("f64").clone();
-    let n = same.column("n").expect("n").u32().expect("u32").clone();
+    let p = same.column("share_below_zero").expect("p").f64().expect("f64").clone();
+    let n = same.column("n").expect("n").i64().expect("i64").clone();
     for i in 0..same.height() {
         if n.get(i).unwrap_or(0) > 0 {
             assert_eq!(mean.get(i), Some(0.0), "row {i}");

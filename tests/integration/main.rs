@@ -7,9 +7,12 @@ mod cohort_model;
 mod common;
 mod flow_invariants;
 mod layers;
+mod payment_config;
 mod payments;
 mod queueing_theory;
 
+#[cfg(feature = "parquet")]
+mod analyst;
 #[cfg(feature = "parquet")]
 mod cli;
 #[cfg(feature = "parquet")]

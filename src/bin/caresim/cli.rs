@@ -6,7 +6,7 @@ use caresim::experiment::shard::Shard;
 use caresim::output::ParquetSink;
 use caresim::output::merge;
 use caresim::record::RunKey;
-use caresim::stats::Summary;
+use caresim::stats::{Bound, Summary};
 use caresim::summary::compare::{self, RunMetrics};
 use caresim::summary::digest::SummaryRow;
 use clap::{Parser, Subcommand};
@@ -137,7 +137,7 @@ pub fn main() -> Result<(), BoxError> {
                 set.push(format!("replications={r}"));
             }
             let shard = Shard::new(shard_index, shard_count)?;
-            let plan = config::load(&config, &Overrides { set })?;
+            let plan = with_warnings(config::load(&config, &Overrides { set })?);
             let out = out.unwrap_or_else(|| default_out(&config));
             let record = Record { episodes, events };
             run(&plan, &out, threads, record, force, shard)
@@ -164,18 +164,18 @@ pub fn main() -> Result<(), BoxError> {
             if let Some(r) = replications {
                 set.push(format!("replications={r}"));
             }
-            let plan = config::load(&config, &Overrides { set })?;
+            let plan = with_warnings(config::load(&config, &Overrides { set })?);
             crate::warmup::run(&plan, scenario.as_deref(), threads)
         }
         Command::Calibrate { config, replications, threads, mut set } => {
             if let Some(r) = replications {
                 set.push(format!("replications={r}"));
             }
-            let plan = config::load(&config, &Overrides { set })?;
+            let plan = with_warnings(config::load(&config, &Overrides { set })?);
             calibrate(&plan, threads)
         }
         Command::Validate { config, set } => {
-            let plan = config::load(&config, &Overrides { set })?;
+            let plan = with_warnings(config::load(&config, &Overrides { set })?);
             describe(&plan);
             Ok(())
         }
@@ -188,7 +188,8 @@ fn calibrate(plan: &ExperimentPlan, threads: usize) -> Result<(), BoxError> {
         return Err(format!("{}: calibration needs a model with a [cohort]", plan.source.display()).into());
     }
     println!(
-        "calibration of scenario {} over {} replication(s) (mean [95% interval]; targets from the domain brief §7.9)",
+        "calibration of scenario {} over {} replication(s): mean [95% interval] (Wilson (t) for shares, log-t for \
+         counts and rates: docs/outputs.md#intervals); targets and their source keys: docs/calibration.md, docs/sources.md",
         plan.scenarios[0].name, plan.replications
     );
     println!("{:<56} {:>12} {:>22} {:>34} {:>8}", "target", "expected", "tolerance", "simulated", "status");
@@ -196,13 +197,7 @@ fn calibrate(plan: &ExperimentPlan, threads: usize) -> Result<(), BoxError> {
     for r in &rows {
         let m = &r.measure;
         let s = &r.summary;
-        let simulated = if s.n == 0 {
-            "-".to_string()
-        } else if s.half_width.is_nan() {
-            format!("{:.4}", s.mean)
-        } else {
-            format!("{:.4} [{:.4}, {:.4}]", s.mean, s.low(), s.high())
-        };
+        let simulated = format_interval(s, m.bound(), 4, 1.0);
         let status = if s.n == 0 {
             "n/a"
         } else if r.inside() {
@@ -223,6 +218,14 @@ fn calibrate(plan: &ExperimentPlan, threads: usize) -> Result<(), BoxError> {
     }
     println!("{inside} of {} targets inside tolerance", rows.len());
     Ok(())
+}
+
+/// Prints the config's warnings on stderr and hands the plan on.
+fn with_warnings(plan: ExperimentPlan) -> ExperimentPlan {
+    for w in &plan.warnings {
+        eprintln!("warning: {w}");
+    }
+    plan
 }
 
 fn default_out(config: &Path) -> PathBuf {
@@ -373,41 +376,51 @@ fn run(
 fn summary_cell(rows: &[SummaryRow], scenario: usize, pool: &str, metric: &str, digits: usize) -> String {
     rows.iter()
         .find(|r| r.scenario as usize == scenario && r.pool == pool && r.metric == metric)
-        .map_or_else(|| "-".into(), |r| format_summary(&r.summary, digits))
+        .map_or_else(|| "-".into(), |r| format_interval(&r.summary, compare::metric_bound(metric), digits, 1.0))
 }
 
-fn format_summary(s: &Summary, digits: usize) -> String {
-    format_scaled(s, digits, 1.0)
-}
-
-/// `mean [low, high]` of a summary times `scale` (e.g. pence to pounds); `-` when empty.
-fn format_scaled(s: &Summary, digits: usize, scale: f64) -> String {
+/// `mean [low, high]` of a summary with the interval for `bound`, times `scale` (e.g.
+/// pence to pounds, or -1 to turn a saving into a change); `-` when empty, the mean
+/// alone when there is no interval (one run).
+fn format_interval(s: &Summary, bound: Bound, digits: usize, scale: f64) -> String {
     if s.n == 0 {
         return "-".into();
     }
-    if s.half_width.is_nan() {
-        return format!("{:.*}", digits, s.mean * scale);
+    // (+ 0.0 turns the -0.0 of a scaled zero into 0.0)
+    let mean = s.mean * scale + 0.0;
+    let (low, high) = s.interval(bound);
+    if low.is_nan() || high.is_nan() {
+        return format!("{mean:.digits$}");
     }
-    format!("{:.*} [{:.*}, {:.*}]", digits, s.mean * scale, digits, s.low() * scale, digits, s.high() * scale)
+    let (a, b) = (low * scale + 0.0, high * scale + 0.0);
+    format!("{mean:.digits$} [{:.digits$}, {:.digits$}]", a.min(b), a.max(b))
+}
+
+/// Width of a name column: the longest name, and at least the header.
+fn name_width<'a>(header: &str, names: impl Iterator<Item = &'a str>) -> usize {
+    names.map(|n| n.chars().count()).chain([header.len()]).max().unwrap_or(0)
 }
 
 /// The end-of-run tables: per scenario and pool, then paired differences.
 fn print_tables(plan: &ExperimentPlan, metrics: &[RunMetrics]) {
     let rows = compare::summarise(plan, metrics);
     let samples = if plan.samples > 1 { format!(" x {} parameter sample(s)", plan.samples) } else { String::new() };
+    let sw = name_width("scenario", plan.scenarios.iter().map(|s| s.name.as_str()));
+    let pw = name_width("pool", plan.scenarios.iter().flat_map(|s| s.model.pools.iter().map(|p| p.name.as_str())));
     println!(
-        "mean [95% interval] over {} replication(s){samples}, after {} warm-up days",
+        "mean [95% interval] over {} replication(s){samples}, after {} warm-up days; intervals respect the bounds: \
+         log-t for quantities that cannot be negative, Wilson (t) for the probability P(wait) (docs/outputs.md#intervals)",
         plan.replications, plan.warmup_days
     );
     println!(
-        "{:<20} {:<20} {:>26} {:>26} {:>26} {:>26}",
+        "{:<sw$} {:<pw$} {:>26} {:>26} {:>26} {:>28}",
         "scenario", "pool", "mean occupied", "mean wait (days)", "P(wait)", "blocked (place-days)"
     );
     for (s, scenario) in plan.scenarios.iter().enumerate() {
         for pool in &scenario.model.pools {
             let p = pool.name.as_str();
             println!(
-                "{:<20} {:<20} {:>26} {:>26} {:>26} {:>26}",
+                "{:<sw$} {:<pw$} {:>26} {:>26} {:>26} {:>28}",
                 scenario.name,
                 pool.name,
                 summary_cell(&rows, s, p, "mean_occupied", 2),
@@ -422,19 +435,22 @@ fn print_tables(plan: &ExperimentPlan, metrics: &[RunMetrics]) {
         return;
     }
     let baseline = plan.scenarios.first().map_or("", |s| s.name.as_str());
-    println!("\npaired difference from {baseline} (scenario - {baseline}): mean [95% interval], P(difference < 0)");
-    println!("{:<20} {:<20} {:>34} {:>34}", "scenario", "pool", "mean occupied", "blocked (place-days)");
+    println!(
+        "\npaired differences, scenario - {baseline} (negative: less than in {baseline}): mean [95% t interval] over \
+         the pairs of runs with common random numbers; share<0 is the share of pairs below zero (not a p-value)"
+    );
+    println!("{:<sw$} {:<pw$} {:>42} {:>42}", "scenario", "pool", "mean occupied", "blocked (place-days)");
     let cell = |s: usize, pool: &str, metric: &str, digits: usize| -> String {
-        paired
-            .iter()
-            .find(|r| r.scenario as usize == s && r.pool == pool && r.metric == metric)
-            .map_or_else(|| "-".into(), |r| format!("{} P={:.2}", format_summary(&r.summary, digits), r.p_below_zero))
+        paired.iter().find(|r| r.scenario as usize == s && r.pool == pool && r.metric == metric).map_or_else(
+            || "-".into(),
+            |r| format!("{} share<0 {:.2}", format_interval(&r.summary, Bound::Any, digits, 1.0), r.share_below_zero),
+        )
     };
     for (s, scenario) in plan.scenarios.iter().enumerate().skip(1) {
         for pool in &scenario.model.pools {
             let p = pool.name.as_str();
             println!(
-                "{:<20} {:<20} {:>34} {:>34}",
+                "{:<sw$} {:<pw$} {:>42} {:>42}",
                 scenario.name,
                 pool.name,
                 cell(s, p, "mean_occupied", 2),
@@ -446,38 +462,47 @@ fn print_tables(plan: &ExperimentPlan, metrics: &[RunMetrics]) {
 }
 
 /// The area-level paired comparison, when runs were settled: activity, public spend and
-/// the savings split, with the national equivalent of the saving.
+/// its change split into resource change and transfers, with the national equivalent,
+/// all as scenario - baseline (the `paired` table's savings are baseline - scenario, so
+/// they are printed negated).
 fn print_money(plan: &ExperimentPlan, paired: &[compare::PairedRow]) {
     let area = caresim::summary::area::AREA;
     if !paired.iter().any(|r| r.pool == area && r.metric == "savings_pct") {
         return;
     }
-    // Mean [interval] of an area metric, scaled (e.g. pence to pounds).
+    // Mean [interval] of an area metric, scaled (e.g. pence to pounds, -1 for a saving).
     let cell = |s: usize, metric: &str, scale: f64, digits: usize| -> String {
         paired
             .iter()
             .find(|r| r.scenario as usize == s && r.pool == area && r.metric == metric)
-            .map_or_else(|| "-".into(), |r| format_scaled(&r.summary, digits, scale))
+            .map_or_else(|| "-".into(), |r| format_interval(&r.summary, Bound::Any, digits, scale))
     };
-    println!("\narea, paired with the baseline: mean [95% interval] per year");
+    let baseline = plan.scenarios.first().map_or("", |s| s.name.as_str());
+    let sw = name_width("scenario", plan.scenarios.iter().skip(1).map(|s| s.name.as_str()));
     println!(
-        "{:<28} {:>24} {:>26} {:>22} {:>22} {:>26}",
+        "\narea, scenario - {baseline} per year (negative: less than in {baseline}), mean [95% t interval] over the \
+         pairs; the change in public spend is its resource change plus transfers, in % of {baseline}'s public spend"
+    );
+    println!(
+        "{:<sw$} {:>24} {:>26} {:>24} {:>24} {:>24} {:>26}",
         "scenario",
         "emergency admissions",
         "public spend (£/resident)",
-        "savings (%)",
+        "public spend (%)",
         "of which resource (%)",
+        "of which transfers (%)",
         "national equivalent (£bn)"
     );
     for (s, scenario) in plan.scenarios.iter().enumerate().skip(1) {
         println!(
-            "{:<28} {:>24} {:>26} {:>22} {:>22} {:>26}",
+            "{:<sw$} {:>24} {:>26} {:>24} {:>24} {:>24} {:>26}",
             scenario.name,
             cell(s, "emergency_admissions_per_year", 1.0, 0),
             cell(s, "public_spend_pence_per_resident", 0.01, 2),
-            cell(s, "savings_pct", 1.0, 2),
-            cell(s, "resource_savings_pct", 1.0, 2),
-            cell(s, "national_saving_pence_per_year", 1e-11, 2),
+            cell(s, "savings_pct", -1.0, 2),
+            cell(s, "resource_savings_pct", -1.0, 2),
+            cell(s, "transfer_savings_pct", -1.0, 2),
+            cell(s, "national_saving_pence_per_year", -1e-11, 2),
         );
     }
 }

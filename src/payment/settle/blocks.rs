@@ -7,7 +7,6 @@ use crate::payment::{MonthIndex, PaymentError};
 /// Blocks: 12 instalments.
 pub(super) fn pass(book: &mut Book, year: &Year<'_>) -> Result<(), PaymentError> {
     for b in &year.regime.blocks {
-        b.contract.validate()?;
         for m in year.first.0..=year.last.0 {
             book.ledger.post(b.contract.monthly_transaction(MonthIndex(m)));
         }

@@ -14,8 +14,6 @@ pub(super) fn pass(book: &mut Book, year: &Year<'_>) -> Result<(), PaymentError>
     let Some(y) = &year.regime.year_of_care else {
         return Ok(());
     };
-    y.holder.validate()?;
-    y.corridor.validate()?;
     let mut capitation_by_person: HashMap<u32, Pence> = HashMap::new();
     for e in &y.enrolments {
         for pm in person_months(e, year.first, year.last) {

@@ -10,7 +10,6 @@ use crate::payment::{MonthIndex, PaymentError};
 /// Pools: contributions, then the year-end risk share.
 pub(super) fn pass(book: &mut Book, year: &Year<'_>) -> Result<(), PaymentError> {
     for p in &year.regime.pools {
-        p.validate()?;
         for m in year.first.0..=year.last.0 {
             book.ledger.extend(p.contribution_transactions(MonthIndex(m)));
         }
