@@ -745,6 +745,10 @@ impl<'m> Replication<'m> {
 
     fn finish(mut self) -> RunOutput {
         let horizon = self.horizon;
+        // The last year's person-years first: a patient still delayed at the horizon
+        // accrues their delayed days while their delay segment is open (closing it
+        // first would drop those days from the person-years but not from the pools).
+        let (person_year, calibration, population, mut activity) = self.finish_cohort();
         // Patients still delayed at the horizon count their delay so far.
         self.close_segments_at_horizon();
         let mut delays = DelayTable::default();
@@ -756,7 +760,6 @@ impl<'m> Replication<'m> {
             delays.delayed_days.push(row.minutes as f64 / MINUTES_PER_DAY as f64);
             delays.delayed_transfers.push(row.transfers);
         }
-        let (person_year, calibration, population, mut activity) = self.finish_cohort();
         if let Some(log) = activity.as_mut() {
             log.reimbursable_delay_days = std::mem::take(&mut self.reimbursable_days);
         }
