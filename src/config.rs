@@ -20,12 +20,14 @@
 //! scenarios; loading returns a [`ConfigWarning`] when that leaves scenarios out or
 //! changes the baseline.
 
+pub mod calendar;
 pub mod cohort;
 pub mod delays;
 pub mod model;
 pub mod payment;
 pub mod psa;
 pub mod raw;
+pub mod self_funded;
 pub mod settings;
 pub mod validate;
 

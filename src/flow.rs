@@ -23,6 +23,8 @@ mod holding;
 mod output;
 mod person;
 mod person_year;
+#[cfg(test)]
+mod pressure_tests;
 mod recorder;
 
 pub use output::RunOutput;
@@ -481,7 +483,7 @@ impl<'m> Replication<'m> {
             self.patients[id.0 as usize].acute_since = Some(now);
         }
         let mut end = now + stay;
-        // Fewer discharges at weekends (see `crate::calendar`): overnight acute stays only
+        // Fewer discharges at weekends (see `crate::config::calendar`): overnight acute stays only
         // (ASSUMPTION: same-day stays, in assessment units and day-case lists, are not
         // held over a weekend).
         if let Some(cal) = model.calendar.as_ref()
@@ -498,9 +500,9 @@ impl<'m> Replication<'m> {
     }
 
     /// Residents of self-funded care home placements at the start of the run, in the
-    /// steady state of their arrival stream (see [`crate::self_funded`]): each takes a
+    /// steady state of their arrival stream (see [`crate::config::self_funded`]): each takes a
     /// place while one is free and keeps it for the time left of a stay in progress.
-    fn start_self_funded(&mut self, sf: &crate::self_funded::SelfFundedSpec) {
+    fn start_self_funded(&mut self, sf: &crate::config::self_funded::SelfFundedSpec) {
         let model = self.model;
         let now = self.now();
         let pathway = model.pathway(sf.pathway);
@@ -518,7 +520,8 @@ impl<'m> Replication<'m> {
                 break;
             }
             // Keys apart from the stream's arrivals (which count up from 0).
-            let key = crate::record::PatientOrigin::Arrival { stream: sf.stream as u16, arrival: (1 << 39) | k as u64 }.key();
+            let key =
+                crate::record::PatientOrigin::Arrival { stream: sf.stream as u16, arrival: (1 << 39) | k as u64 }.key();
             let patient = Patient::new(&self.patient_streams, key, pathway, sf.pathway, now, None);
             let id = self.alloc_patient(patient);
             let generation = self.patients[id.0 as usize].generation;

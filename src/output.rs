@@ -101,11 +101,9 @@ pub struct ParquetSink {
     pool_names: Vec<Vec<String>>,
     /// Per scenario: the names of the background arrival streams, in model order.
     arrival_names: Vec<Vec<String>>,
-    /// Per scenario: every (pool held, pool waited for) pair the model can delay a
-    /// patient between, in index order (the rows of a dense `delays` table).
-    delay_pairs: Vec<Vec<(u16, u16)>>,
-    /// Per scenario and pool: the delay reason and responsible organisation's names.
-    pool_meta: Vec<Vec<(crate::capacity::DelayReason, crate::capacity::Responsible)>>,
+    /// Per scenario: every row the model can put in the `delays` table (pool held, pool
+    /// waited for, reason, responsible), in order (the rows of a dense `delays` table).
+    delay_pairs: Vec<Vec<cohort_tables::DelayRowKey>>,
     /// Per scenario: the pools (for the calibration rows on delays and occupancy).
     pools: Vec<Vec<crate::capacity::PoolSpec>>,
     /// Target half-width of the `runs_needed` estimates, relative to the mean.
@@ -168,11 +166,6 @@ impl ParquetSink {
                 .collect(),
             delay_pairs: plan.scenarios.iter().map(|s| cohort_tables::delay_pairs(&s.model)).collect(),
             pool_names: plan.scenarios.iter().map(|s| s.model.pools.iter().map(|p| p.name.clone()).collect()).collect(),
-            pool_meta: plan
-                .scenarios
-                .iter()
-                .map(|s| s.model.pools.iter().map(|p| (p.delay_reason, p.responsible)).collect())
-                .collect(),
             pools: plan.scenarios.iter().map(|s| s.model.pools.clone()).collect(),
             target_relative_half_width: plan.target_relative_half_width,
             registries: plan

@@ -4,7 +4,7 @@
 //! cycle, for a pool that waits for A), nobody can ever move again.
 //!
 //! Two checks:
-//! - [`queue_cycles`], before a run: the cycles of finite place pools that queue when
+//! - [`queue_cycles`](crate::config::delays::queue_cycles), before a run: the cycles of finite place pools that queue when
 //!   full and that pathways route between (the pools that blocking *can* lock), for
 //!   `validate` to warn about.
 //! - [`BlockedGraph`], during a run: counts of blocked patients by the pool they hold
@@ -17,63 +17,10 @@
 //! occupants are packages held at home and its capacity is not a count of patients.
 
 use super::{CapacityUnit, Places, PoolId, PoolSpec, WhenFull};
-use crate::config::Model;
 
 /// True for a pool that blocking can fill: finite places that queue when full.
-fn lockable(pool: &PoolSpec) -> bool {
+pub fn lockable(pool: &PoolSpec) -> bool {
     matches!(pool.places, Places::Limited(_)) && pool.when_full == WhenFull::Queue && pool.unit == CapacityUnit::Places
-}
-
-/// The sets of lockable pools that pathways route round in a cycle (strongly connected
-/// sets of two pools or more in the graph "a step in A may be followed by a step in B"),
-/// each sorted by id, in order of their first pool. A move to a step in the same pool
-/// keeps the place and is not an edge.
-pub fn queue_cycles(model: &Model) -> Vec<Vec<PoolId>> {
-    let n = model.pools.len();
-    let mut edges = vec![Vec::new(); n];
-    for pathway in &model.pathways {
-        for step in &pathway.steps {
-            let from = step.pool.0 as usize;
-            if !lockable(&model.pools[from]) {
-                continue;
-            }
-            let routes = std::iter::once(&step.route).chain(step.route_by_frailty.iter().flatten());
-            for next in routes.flat_map(|r| r.destinations()) {
-                if let crate::pathway::Next::Step(s) = next {
-                    let to = pathway.step(s).pool.0 as usize;
-                    if to != from && lockable(&model.pools[to]) && !edges[from].contains(&to) {
-                        edges[from].push(to);
-                    }
-                }
-            }
-        }
-    }
-    let reach: Vec<Vec<bool>> = (0..n)
-        .map(|start| {
-            let mut seen = vec![false; n];
-            let mut stack = edges[start].clone();
-            while let Some(v) = stack.pop() {
-                if !seen[v] {
-                    seen[v] = true;
-                    stack.extend(&edges[v]);
-                }
-            }
-            seen
-        })
-        .collect();
-    let mut assigned = vec![false; n];
-    let mut cycles = Vec::new();
-    for i in 0..n {
-        if assigned[i] || !reach[i][i] {
-            continue;
-        }
-        let members: Vec<usize> = (i..n).filter(|&j| reach[i][j] && reach[j][i]).collect();
-        if members.len() >= 2 {
-            members.iter().for_each(|&j| assigned[j] = true);
-            cycles.push(members.into_iter().map(|j| PoolId(j as u16)).collect());
-        }
-    }
-    cycles
 }
 
 /// Blocked patients by the pool they hold and the pool they wait for, with a deadlock
@@ -153,6 +100,8 @@ impl BlockedGraph {
 mod tests {
     use super::*;
     use crate::capacity::{DelayReason, Responsible, Setting};
+    use crate::config::Model;
+    use crate::config::delays::queue_cycles;
     use crate::dist::DurationDist;
     use crate::pathway::{Hold, Next, Pathway, Route, Step, StepId};
 
@@ -265,7 +214,7 @@ mod shipped {
         for file in ["configs/default.toml", "configs/small.toml"] {
             let plan = crate::config::load(&root.join(file), &Default::default()).expect("valid shipped config");
             for s in &plan.scenarios {
-                assert!(super::queue_cycles(&s.model).is_empty(), "{file} scenario {}", s.name);
+                assert!(crate::config::delays::queue_cycles(&s.model).is_empty(), "{file} scenario {}", s.name);
             }
         }
     }

@@ -84,7 +84,7 @@ impl Rates {
     /// [`Rates::choose`], with where `target` falls within the chosen event's share of
     /// the total, `(target - before) / rate` (uniform on `[0, 1)` and independent of the
     /// event and the time when `target` is uniform; 0 for [`PersonEvent::Review`]). The
-    /// calendar thins candidate admissions with it (see [`crate::calendar`]).
+    /// calendar thins candidate admissions with it (see [`crate::config::calendar`]).
     #[inline]
     pub fn choose_within(&self, target: f64) -> (PersonEvent, f64) {
         let mut acc = 0.0;

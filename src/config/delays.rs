@@ -4,9 +4,63 @@
 
 use super::raw::{RawPool, RawProcessDelay, RawStep};
 use super::validate::{Problems, duration};
-use crate::capacity::{CapacityUnit, PackageHours};
+use crate::capacity::deadlock::lockable;
+use crate::capacity::{CapacityUnit, PackageHours, PoolId};
+use crate::config::Model;
 use crate::pathway::{DelayLevers, Next, ProcessDelay, StepId};
 use crate::time::SimDuration;
+
+/// The sets of lockable pools that pathways route round in a cycle (strongly connected
+/// sets of two pools or more in the graph "a step in A may be followed by a step in B"),
+/// each sorted by id, in order of their first pool. A move to a step in the same pool
+/// keeps the place and is not an edge.
+pub fn queue_cycles(model: &Model) -> Vec<Vec<PoolId>> {
+    let n = model.pools.len();
+    let mut edges = vec![Vec::new(); n];
+    for pathway in &model.pathways {
+        for step in &pathway.steps {
+            let from = step.pool.0 as usize;
+            if !lockable(&model.pools[from]) {
+                continue;
+            }
+            let routes = std::iter::once(&step.route).chain(step.route_by_frailty.iter().flatten());
+            for next in routes.flat_map(|r| r.destinations()) {
+                if let Next::Step(s) = next {
+                    let to = pathway.step(s).pool.0 as usize;
+                    if to != from && lockable(&model.pools[to]) && !edges[from].contains(&to) {
+                        edges[from].push(to);
+                    }
+                }
+            }
+        }
+    }
+    let reach: Vec<Vec<bool>> = (0..n)
+        .map(|start| {
+            let mut seen = vec![false; n];
+            let mut stack = edges[start].clone();
+            while let Some(v) = stack.pop() {
+                if !seen[v] {
+                    seen[v] = true;
+                    stack.extend(&edges[v]);
+                }
+            }
+            seen
+        })
+        .collect();
+    let mut assigned = vec![false; n];
+    let mut cycles = Vec::new();
+    for i in 0..n {
+        if assigned[i] || !reach[i][i] {
+            continue;
+        }
+        let members: Vec<usize> = (i..n).filter(|&j| reach[i][j] && reach[j][i]).collect();
+        if members.len() >= 2 {
+            members.iter().for_each(|&j| assigned[j] = true);
+            cycles.push(members.into_iter().map(|j| PoolId(j as u16)).collect());
+        }
+    }
+    cycles
+}
 
 /// A pool's unit and, for a pool of carer hours, its package size.
 pub fn pool_unit(p: &mut Problems, key: &str, pool: &RawPool) -> (CapacityUnit, Option<PackageHours>) {

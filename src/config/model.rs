@@ -20,10 +20,10 @@ pub struct Model {
     pub payment: Option<crate::payment::spec::PaymentSpec>,
     /// The calendar (`[calendar]`): seasonality, weekday electives, weekend discharges.
     /// Absent: none of them.
-    pub calendar: Option<crate::calendar::CalendarSpec>,
+    pub calendar: Option<crate::config::calendar::CalendarSpec>,
     /// Self-funded care home placements (`[self_funded_placements]`); their arrival
     /// stream is one of `arrivals`.
-    pub self_funded: Option<crate::self_funded::SelfFundedSpec>,
+    pub self_funded: Option<crate::config::self_funded::SelfFundedSpec>,
 }
 
 impl Model {

@@ -26,9 +26,9 @@ pub struct RawModel {
     /// Who pays whom (absent: resource cost only). Needs `cohort`.
     pub payment: Option<crate::payment::raw::RawPayment>,
     /// The calendar: seasonality, weekday electives, weekend discharges.
-    pub calendar: Option<crate::calendar::RawCalendarSection>,
+    pub calendar: Option<crate::config::calendar::RawCalendarSection>,
     /// Self-funded care home placements filling most care home places.
-    pub self_funded_placements: Option<crate::self_funded::RawSelfFunded>,
+    pub self_funded_placements: Option<crate::config::self_funded::RawSelfFunded>,
 }
 
 /// `[pools.NAME]`.

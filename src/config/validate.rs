@@ -303,11 +303,11 @@ pub fn model(p: &mut Problems, raw: &RawModel, solved: &mut crate::cohort::Solve
             return None;
         }
         let (spec, stream) =
-            crate::self_funded::validate(p, raw_sf, &pathway_names, &pathways, &pools, arrivals.len())?;
+            crate::config::self_funded::validate(p, raw_sf, &pathway_names, &pathways, &pools, arrivals.len())?;
         arrivals.push(stream);
         Some(spec)
     });
-    let calendar = raw.calendar.as_ref().and_then(|c| crate::calendar::validate(p, c));
+    let calendar = raw.calendar.as_ref().and_then(|c| crate::config::calendar::validate(p, c));
     let partial = Model { pools, pathways, arrivals, cohort: None, payment: None, calendar, self_funded };
     let cohort = raw.cohort.as_ref().and_then(|c| super::cohort::validate(p, c, Some(&partial), solved));
     let payment = raw.payment.as_ref().and_then(|pay| {

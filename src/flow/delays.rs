@@ -341,11 +341,11 @@ mod tests {
         assert_eq!(err.pools, vec!["a".to_string(), "b".to_string()]);
         assert!(err.day > 0.0 && err.day < 100.0);
         assert!(err.to_string().contains("pools a, b"), "{err}");
-        let cycles = crate::capacity::deadlock::queue_cycles(&plan(&cycle("queue")).scenarios[0].model);
+        let cycles = crate::config::delays::queue_cycles(&plan(&cycle("queue")).scenarios[0].model);
         assert_eq!(cycles.len(), 1);
         // Turning patients away from b breaks the cycle: no lock, and no warning.
         assert!(run_of(&cycle("turn_away"), false).is_ok());
-        assert!(crate::capacity::deadlock::queue_cycles(&plan(&cycle("turn_away")).scenarios[0].model).is_empty());
+        assert!(crate::config::delays::queue_cycles(&plan(&cycle("turn_away")).scenarios[0].model).is_empty());
     }
 
     /// A pool of 1,000 carer hours a week with packages of mean 12.4 hours (sd 7.44):

@@ -253,7 +253,8 @@ impl<'m> Replication<'m> {
         // when drawn (below).
         let model = self.model;
         let calendar = model.calendar.as_ref();
-        let (seasonal_peak, elective_factor) = calendar.map_or((1.0, 1.0), |cal| (cal.emergency_peak(), cal.elective_rate_factor()));
+        let (seasonal_peak, elective_factor) =
+            calendar.map_or((1.0, 1.0), |cal| (cal.emergency_peak(), cal.elective_rate_factor()));
         let mut rates = hazards::rates(
             params,
             person,

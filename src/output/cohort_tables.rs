@@ -4,7 +4,7 @@
 //! a row, zero or not, for every pair of pools the model can delay a patient between).
 
 use super::{OutputError, ParquetSink, run_file_name};
-use crate::capacity::{DelayReason, Places, Responsible, WhenFull};
+use crate::capacity::{DelayReason, Places, Responsible, Setting, WhenFull};
 use crate::config::Model;
 use crate::flow::RunOutput;
 use crate::pathway::Next;
@@ -12,56 +12,62 @@ use crate::record::DelayTable;
 use polars::prelude::*;
 use std::collections::BTreeMap;
 
-/// Every (pool held, pool waited for) pair, by pool index, between which `model` can
-/// delay a patient: a pathway step in one pool with a route of positive probability (by
-/// frailty or not) to a step in another pool that queues when full and has a limited
-/// number of places. Sorted, without repeats.
-pub(super) fn delay_pairs(model: &Model) -> Vec<(u16, u16)> {
-    let mut pairs = Vec::new();
+/// A row of the dense `delays` table: pool held, pool waited for (or bound for during a
+/// process delay; `None`: leaving the modelled system), reason and responsible organisation.
+pub(super) type DelayRowKey = (u16, Option<u16>, DelayReason, Responsible);
+
+/// Every row `model` can put in the `delays` table, by pool index: for a capacity delay, a
+/// pathway step in one pool with a route of positive probability (by frailty or not) to a
+/// step in another pool that queues when full and has a limited number of places, under
+/// that pool's reason and responsible organisation; for a process delay, a step's process
+/// of positive probability with each destination it applies to, under the process's reason
+/// and responsible organisation (assessments the step's discharge-to-assess lever skips in
+/// acute care are left out). Sorted, without repeats.
+pub(super) fn delay_pairs(model: &Model) -> Vec<DelayRowKey> {
+    let mut rows = Vec::new();
     for pathway in &model.pathways {
         for step in &pathway.steps {
+            let in_acute = model.pools[step.pool.0 as usize].setting == Setting::Acute;
             let routes = std::iter::once(&step.route).chain(step.route_by_frailty.iter().flatten());
             for next in routes.flat_map(|r| r.destinations()) {
-                let Next::Step(to) = next else { continue };
-                let target = pathway.step(to).pool;
+                let waited_for = match next {
+                    Next::Step(to) => Some(pathway.step(to).pool),
+                    Next::Exit => None,
+                };
+                for delay in &step.process_delays {
+                    let skipped = delay.reason.is_assessment() && step.levers.discharge_to_assess && in_acute;
+                    let applies = delay.only_to.as_ref().is_none_or(|to| to.contains(&next));
+                    if delay.probability > 0.0 && applies && !skipped {
+                        rows.push((step.pool.0, waited_for.map(|p| p.0), delay.reason, delay.responsible));
+                    }
+                }
+                let Some(target) = waited_for else { continue };
                 let spec = &model.pools[target.0 as usize];
                 let can_block = spec.when_full == WhenFull::Queue && matches!(spec.places, Places::Limited(_));
                 if target != step.pool && can_block {
-                    pairs.push((step.pool.0, target.0));
+                    rows.push((step.pool.0, Some(target.0), spec.delay_reason, spec.responsible));
                 }
             }
         }
     }
-    pairs.sort_unstable();
-    pairs.dedup();
-    pairs
+    rows.sort_unstable();
+    rows.dedup();
+    rows
 }
 
-/// `delays` with a row for every pair of `pairs` (zero where the run had no delay there,
-/// under the reason and responsible organisation `meta` gives the pool waited for) and
-/// every row it already has, in (pool held, pool waited for, reason, responsible) order:
-/// a dense table, so that a mean over runs needs no grid of zeros first.
-pub(super) fn dense_delays(
-    delays: &DelayTable,
-    pairs: &[(u16, u16)],
-    meta: &[(DelayReason, Responsible)],
-) -> DelayTable {
-    type Key = (u16, Option<u16>, DelayReason, Responsible);
-    let mut rows: BTreeMap<Key, (f64, u64)> = pairs
-        .iter()
-        .map(|&(held, to)| {
-            let (reason, responsible) = meta[to as usize];
-            ((held, Some(to), reason, responsible), (0.0, 0))
-        })
-        .collect();
+/// `delays` with a row for every row of `rows` (zero where the run had no delay there)
+/// and every row it already has, in (pool held, pool waited for, reason, responsible)
+/// order: a dense table, so that a mean over runs needs no grid of zeros first.
+pub(super) fn dense_delays(delays: &DelayTable, rows: &[DelayRowKey]) -> DelayTable {
+    let mut dense_rows: BTreeMap<DelayRowKey, (f64, u64)> = rows.iter().map(|k| (*k, (0.0, 0))).collect();
     for i in 0..delays.held_pool.len() {
-        rows.insert(
+        dense_rows.insert(
             (delays.held_pool[i], delays.waiting_for_pool[i], delays.reason[i], delays.responsible[i]),
             (delays.delayed_days[i], delays.delayed_transfers[i]),
         );
     }
     let mut dense = DelayTable::default();
-    for ((held, waiting_for, reason, responsible), (days, transfers)) in rows {
+    for ((held, waiting_for, reason, responsible), (days, transfers)) in dense_rows {
         dense.held_pool.push(held);
         dense.waiting_for_pool.push(waiting_for);
         dense.reason.push(reason);
@@ -82,11 +88,7 @@ impl ParquetSink {
         let keyed = |n: usize| self.key_columns(k, n);
         let frame = |table: &'static str, cols: Vec<Column>, rest: Vec<Column>| self.keyed_frame(table, k, cols, rest);
 
-        let d = dense_delays(
-            &out.delays,
-            &self.delay_pairs[k.scenario as usize],
-            &self.pool_meta[k.scenario as usize],
-        );
+        let d = dense_delays(&out.delays, &self.delay_pairs[k.scenario as usize]);
         let name = |i: &u16| pools[*i as usize].as_str();
         let delays = frame(
             "delays",

@@ -14,9 +14,9 @@
 //! home) is not in a bed and is not counted, as in the national return. The shares and
 //! reasons are over the bed delays counted by the headline row.
 
-use crate::summary::calibration::Measure;
 use crate::capacity::{DelayReason, PoolSpec, Responsible, Setting};
 use crate::flow::RunOutput;
+use crate::summary::calibration::Measure;
 
 /// National delayed days a year per 275,000 people, all beds, 2016/17: DERIVED
 /// 2,254,821 x 275,000 / ~53.9m [DTOC-MONTHLY-DERIVED, brief 10.2].

@@ -249,7 +249,7 @@ fn describe(plan: &ExperimentPlan) {
             m.arrivals.len(),
             if s.description.is_empty() { String::new() } else { format!(" — {}", s.description) }
         );
-        for cycle in caresim::capacity::deadlock::queue_cycles(m) {
+        for cycle in caresim::config::delays::queue_cycles(m) {
             let names: Vec<&str> = cycle.iter().map(|p| m.pool(*p).name.as_str()).collect();
             eprintln!(
                 "warning: scenario {}: pools {} are finite `queue` pools that pathways route between in a cycle; \

@@ -1,10 +1,10 @@
 //! Tests of bed pressure through whole runs: seasonal emergency admissions, weekday
 //! electives, weekend discharges and self-funded care home placements (see
-//! [`crate::calendar`] and [`crate::self_funded`]).
+//! [`crate::config::calendar`] and [`crate::config::self_funded`]).
 
-use crate::calendar::DAYS_IN_MONTH;
-use crate::config::{ExperimentPlan, Overrides, load_resolved};
 use crate::config::RunSettings;
+use crate::config::calendar::DAYS_IN_MONTH;
+use crate::config::{ExperimentPlan, Overrides, load_resolved};
 use crate::flow::RunOutput;
 use crate::record::RunKey;
 use crate::time::{MINUTES_PER_DAY, SimTime};
