@@ -42,7 +42,7 @@ pub struct SelfFundedSpec {
     pub mean_residents: f64,
     /// Arrivals per day that keep `mean_residents` (mean residents / mean stay).
     pub rate_per_day: f64,
-    /// The index of the arrival stream added for them in [`crate::model::Model::arrivals`].
+    /// The index of the arrival stream added for them in [`crate::config::Model::arrivals`].
     pub stream: usize,
 }
 
