@@ -21,10 +21,12 @@ fn default_area_one_year(c: &mut Criterion) {
     let model = &plan.scenarios[0].model;
     let settings = plan.run_settings(false);
     let key = RunKey { scenario: 0, sample: 0, replication: 0 };
-    let events = flow::run(model, settings, key).events;
+    let events = flow::run(model, settings, key).expect("the model does not deadlock").events;
     let mut group = c.benchmark_group("cohort");
     group.sampling_mode(SamplingMode::Flat).sample_size(10).throughput(Throughput::Elements(events));
-    group.bench_function("default_area/365d", |b| b.iter(|| black_box(flow::run(black_box(model), settings, key))));
+    group.bench_function("default_area/365d", |b| {
+        b.iter(|| black_box(flow::run(black_box(model), settings, key).expect("the model does not deadlock")))
+    });
     group.finish();
 }
 

@@ -44,10 +44,10 @@ fn bench_plan(
     let model = &plan.scenarios[0].model;
     let settings = plan.run_settings(false);
     // Every run of the same key processes the same events: count them once.
-    let events = flow::run(model, settings, KEY).events;
+    let events = flow::run(model, settings, KEY).expect("the model does not deadlock").events;
     group.throughput(Throughput::Elements(events));
     group.bench_function(BenchmarkId::new("anchor_flow", label), |b| {
-        b.iter(|| black_box(flow::run(black_box(model), settings, KEY)).events);
+        b.iter(|| black_box(flow::run(black_box(model), settings, KEY).expect("the model does not deadlock")).events);
     });
 }
 

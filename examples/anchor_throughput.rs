@@ -92,7 +92,7 @@ fn run(opts: &Options) -> Result<(), String> {
     let key = RunKey { scenario: 0, sample: 0, replication: 0 };
 
     let t0 = Instant::now();
-    let out = flow::run(model, settings, key);
+    let out = flow::run(model, settings, key).expect("the model does not deadlock");
     let wall = t0.elapsed().as_secs_f64();
 
     let acute = model.pool_id("acute_beds").map(|id| &out.pools[id.0 as usize]);

@@ -33,7 +33,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("generation_s={:.3} population_bytes={}", t.elapsed().as_secs_f64(), pop.memory_bytes());
     }
     let started = Instant::now();
-    let out = caresim::flow::run(model, plan.run_settings(false), RunKey { scenario: 0, sample: 0, replication: 0 });
+    let out = caresim::flow::run(model, plan.run_settings(false), RunKey { scenario: 0, sample: 0, replication: 0 })
+        .expect("the model does not deadlock");
     let wall = started.elapsed().as_secs_f64();
     println!(
         "people={} days={days} events={} person_year_rows={} wall_s={wall:.3} events_per_s={:.0}",

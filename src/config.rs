@@ -20,13 +20,16 @@
 //! scenarios; loading returns a [`ConfigWarning`] when that leaves scenarios out or
 //! changes the baseline.
 
+pub mod calendar;
 pub mod cohort;
 pub mod cycles;
+pub mod delays;
 pub mod model;
 pub mod names;
 pub mod payment;
 pub mod psa;
 pub mod raw;
+pub mod self_funded;
 pub mod settings;
 pub mod validate;
 
@@ -42,7 +45,8 @@ use validate::{Problem, Problems};
 pub const EXPERIMENT_KEYS: [&str; 8] =
     ["extends", "seed", "replications", "horizon_days", "warmup_days", "scenarios", "samples", "target_half_width_pct"];
 /// Keys of the model, which scenarios may override.
-pub const MODEL_KEYS: [&str; 5] = ["pools", "arrivals", "pathways", "cohort", "payment"];
+pub const MODEL_KEYS: [&str; 7] =
+    ["pools", "arrivals", "pathways", "cohort", "payment", "calendar", "self_funded_placements"];
 
 /// One problem in a config, located.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -22,7 +22,7 @@ use crate::payment::PaymentError;
 use crate::payment::spec::PaymentCalibration;
 use crate::record::RunKey;
 use crate::summary::area::RunEconomy;
-use crate::summary::calibration::{Measure, ReportRow, measures};
+use crate::summary::calibration::{Measure, ReportRow, all_measures};
 use crate::summary::digest::RunDigest;
 use gate::CalibrationGate;
 use settle::window_days;
@@ -85,6 +85,18 @@ pub enum RunError<E: std::error::Error + 'static> {
         replication: u32,
         /// What went round, by pathway and step.
         reason: String,
+    },
+    /// A run locked: patients blocked waiting for each other in a cycle of full pools.
+    #[error("scenario {scenario} sample {sample} replication {replication}: {source}")]
+    Deadlock {
+        /// Scenario name.
+        scenario: String,
+        /// Parameter sample index.
+        sample: u32,
+        /// Replication index.
+        replication: u32,
+        /// Which pools and when.
+        source: crate::flow::Deadlock,
     },
     /// The sink failed to store a run.
     #[error("storing the results of scenario {scenario} sample {sample} replication {replication} failed")]
@@ -159,7 +171,12 @@ where
     let one_run = |key: RunKey| -> Result<Option<RunDigest>, RunError<E>> {
         let scenario = || plan.scenarios[key.scenario as usize].name.clone();
         let model = plan.model(key.scenario, key.sample);
-        let mut out = flow::run(model, settings, key);
+        let mut out = flow::run(model, settings, key).map_err(|source| RunError::Deadlock {
+            scenario: scenario(),
+            sample: key.sample,
+            replication: key.replication,
+            source,
+        })?;
         if let Some(reason) = out.stalled.take() {
             return Err(RunError::Stalled {
                 scenario: scenario(),
@@ -225,7 +242,7 @@ where
 pub fn calibration_report(
     plan: &ExperimentPlan,
     threads: usize,
-) -> Result<Vec<ReportRow>, rayon::ThreadPoolBuildError> {
+) -> Result<Vec<ReportRow>, Box<dyn std::error::Error + Send + Sync>> {
     use rayon::prelude::*;
     let Some(scenario) = plan.scenarios.first() else {
         return Ok(Vec::new());
@@ -234,15 +251,6 @@ pub fn calibration_report(
     if model.cohort.is_none() {
         return Ok(Vec::new());
     }
-    let acute: Vec<u16> = model
-        .pools
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| p.setting == crate::capacity::Setting::Acute)
-        .map(|(i, _)| i as u16)
-        .collect();
-    let responsible: Vec<(u16, &'static str)> =
-        model.pools.iter().enumerate().map(|(i, p)| (i as u16, p.responsible.name())).collect();
     let settings = plan.run_settings(false);
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).stack_size(RUN_STACK_BYTES).build()?;
     let per_run: Vec<Vec<Measure>> = pool.install(|| {
@@ -250,11 +258,11 @@ pub fn calibration_report(
             .into_par_iter()
             .map(|replication| {
                 let out =
-                    crate::flow::run(model, settings, crate::record::RunKey { scenario: 0, sample: 0, replication });
-                measures(&out, &acute, &responsible)
+                    crate::flow::run(model, settings, crate::record::RunKey { scenario: 0, sample: 0, replication })?;
+                Ok(all_measures(&out, &model.pools))
             })
-            .collect()
-    });
+            .collect::<Result<_, crate::flow::Deadlock>>()
+    })?;
     let Some(first) = per_run.first() else {
         return Ok(Vec::new());
     };

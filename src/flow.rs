@@ -18,14 +18,21 @@
 //! generate demand from their own hazards and walk the same pathways through the same
 //! pools (the `person`, `holding` and `person_year` submodules).
 
+mod delays;
 mod holding;
 mod output;
 mod person;
 mod person_year;
+#[cfg(test)]
+mod pressure_tests;
 mod recorder;
 
 pub use output::RunOutput;
 
+pub use delays::Deadlock;
+
+use crate::capacity::deadlock::BlockedGraph;
+use crate::capacity::delay_book::{DelayBook, DelayKey};
 use crate::capacity::{Admission, CarePool, PatientId, Places, PoolId, PoolStats};
 use crate::cohort::hazards::PersonEvent;
 use crate::cohort::population::PersonId;
@@ -72,6 +79,20 @@ pub enum FlowEvent {
     },
     /// The end of simulated year `0` (cohort models only): person-year rows are written.
     YearEnd(u16),
+    /// A process delay of a patient (assessment, funding, ...) is complete.
+    ProcessEnd {
+        /// Who.
+        patient: PatientId,
+        /// The patient's generation when the event was scheduled.
+        generation: u32,
+    },
+    /// A patient whose planned admission was cancelled for want of a bed asks again.
+    Rebook {
+        /// Who.
+        patient: PatientId,
+        /// The patient's generation when the event was scheduled.
+        generation: u32,
+    },
 }
 
 const _: () = assert!(std::mem::size_of::<FlowEvent>() <= 12);
@@ -87,6 +108,8 @@ impl FlowEvent {
             FlowEvent::Person { event, .. } => event.name(),
             FlowEvent::HoldingEnd { .. } => "package_end",
             FlowEvent::YearEnd(_) => "year_end",
+            FlowEvent::ProcessEnd { .. } => "process_end",
+            FlowEvent::Rebook { .. } => "rebook",
         }
     }
 
@@ -95,7 +118,9 @@ impl FlowEvent {
     pub fn entity(&self) -> u32 {
         match *self {
             FlowEvent::Arrival(s) => s as u32,
-            FlowEvent::StayEnd { patient, .. } => patient.0,
+            FlowEvent::StayEnd { patient, .. }
+            | FlowEvent::ProcessEnd { patient, .. }
+            | FlowEvent::Rebook { patient, .. } => patient.0,
             FlowEvent::Person { person, .. } => person,
             FlowEvent::HoldingEnd { holding, .. } => holding,
             FlowEvent::YearEnd(y) => y as u32,
@@ -125,6 +150,23 @@ struct Patient {
     accounted_from: SimTime,
     /// When the current acute spell began, while in acute care.
     acute_since: Option<SimTime>,
+    /// Units of the place held (1, or a package's carer hours a week).
+    held_units: u32,
+    /// Units asked of the current step's pool.
+    want_units: u32,
+    /// The package's carer hours a week as drawn, for a pool of carer hours.
+    hours_per_week: f64,
+    /// Where the patient goes once their process delays are complete (`Some` while one
+    /// runs).
+    pending: Option<Next>,
+    /// The next process delay of the step to consider.
+    process_index: u8,
+    /// The delay segment in force (process or capacity), while delayed.
+    segment: Option<DelayKey>,
+    /// Since when.
+    segment_since: SimTime,
+    /// A cancelled planned admission waiting to be booked again (in no waiting list).
+    rebooking: bool,
 }
 
 impl Patient {
@@ -153,6 +195,14 @@ impl Patient {
             person,
             accounted_from: now,
             acute_since: None,
+            held_units: 0,
+            want_units: 1,
+            hours_per_week: 0.0,
+            pending: None,
+            process_index: 0,
+            segment: None,
+            segment_since: now,
+            rebooking: false,
         }
     }
 }
@@ -195,10 +245,15 @@ pub struct Replication<'m> {
     stall: Stall,
     /// Why the run stopped before its horizon (a clock that stood still), if it did.
     stalled: Option<String>,
-    /// Blocked minutes in the window, `[held pool][waited-for pool]`.
-    delay_minutes: Vec<Vec<u128>>,
-    /// Blocked transfers that ended in the window, same indexing.
-    delay_transfers: Vec<Vec<u64>>,
+    /// Delayed time by pool held, pool bound for, reason and responsible organisation.
+    delay_book: DelayBook,
+    /// Blocked patients by pool held and pool waited for (the deadlock check).
+    blocked_graph: BlockedGraph,
+    /// Set when the run locked; the run stops.
+    deadlock: Option<Deadlock>,
+    /// Run days of acute delayed days the council alone is responsible for (one entry
+    /// per patient delayed at midnight), for the Care Act reimbursement.
+    reimbursable_days: Vec<u32>,
     cohort: Option<person::CohortState>,
     event_log: Option<crate::record::EventTable>,
     /// The prefix of every patient's own random stream in this run.
@@ -263,8 +318,10 @@ impl<'m> Replication<'m> {
             events: 0,
             stall: Stall::default(),
             stalled: None,
-            delay_minutes: vec![vec![0; n_pools]; n_pools],
-            delay_transfers: vec![vec![0; n_pools]; n_pools],
+            delay_book: DelayBook::new(warmup),
+            blocked_graph: BlockedGraph::new(&model.pools),
+            deadlock: None,
+            reimbursable_days: Vec::new(),
             cohort: None,
             event_log: settings.record_events.then(crate::record::EventTable::default),
             patient_streams: StreamPrefix::new(settings.master_seed, key.sample, key.replication, Purpose::Patient),
@@ -281,16 +338,21 @@ impl<'m> Replication<'m> {
         if let Some(params) = &model.cohort {
             rep.start_cohort(params);
         }
+        if let Some(sf) = &model.self_funded {
+            rep.start_self_funded(sf);
+        }
         rep
     }
 
-    /// Runs to the horizon and returns the records.
-    pub fn run(mut self) -> RunOutput {
+    /// Runs to the horizon and returns the records, or the deadlock that stopped it.
+    pub fn run(mut self) -> Result<RunOutput, Deadlock> {
         loop {
             let patients = &self.patients;
             let cohort = &self.cohort;
             let Some(item) = self.queue.pop_live(|e| match *e {
-                FlowEvent::StayEnd { patient, generation } => patients[patient.0 as usize].generation == generation,
+                FlowEvent::StayEnd { patient, generation }
+                | FlowEvent::ProcessEnd { patient, generation }
+                | FlowEvent::Rebook { patient, generation } => patients[patient.0 as usize].generation == generation,
                 FlowEvent::Person { person, generation, .. } => {
                     cohort.as_ref().is_some_and(|c| c.people[person as usize].state.generation == generation)
                 }
@@ -350,10 +412,21 @@ impl<'m> Replication<'m> {
                 FlowEvent::Person { person, event, .. } => self.on_person_event(PersonId(person), event),
                 FlowEvent::HoldingEnd { holding, .. } => self.on_holding_end(holding),
                 FlowEvent::YearEnd(year) => self.on_year_end(year),
+                FlowEvent::ProcessEnd { patient, .. } => self.on_process_end(patient),
+                FlowEvent::Rebook { patient, .. } => {
+                    let now = self.now();
+                    let p = &mut self.patients[patient.0 as usize];
+                    p.rebooking = false;
+                    p.requested_at = now;
+                    self.request_first_step(patient);
+                }
+            }
+            if let Some(d) = self.deadlock.take() {
+                return Err(d);
             }
         }
         self.queue.finish_at(self.horizon);
-        self.finish()
+        Ok(self.finish())
     }
 
     #[inline]
@@ -396,12 +469,28 @@ impl<'m> Replication<'m> {
         }
     }
 
-    /// A new patient asks for a place at their pathway's current (first) step.
+    /// A new patient asks for a place at their pathway's current (first) step. A
+    /// planned admission of a pathway that rebooks when full is cancelled when no place
+    /// is free, and asks again after the pathway's rebooking delay.
     fn request_first_step(&mut self, id: PatientId) {
         let now = self.now();
+        let model = self.model;
         let p = &self.patients[id.0 as usize];
-        let step = self.model.pathway(p.pathway).step(p.step);
-        match self.pools[step.pool.0 as usize].request(now, id, p.generation, step.priority) {
+        let pathway = model.pathway(p.pathway);
+        let step = pathway.step(p.step);
+        let units = self.units_for(id, step.pool);
+        let p = &mut self.patients[id.0 as usize];
+        p.want_units = units;
+        let pool = &mut self.pools[step.pool.0 as usize];
+        if let Some(after) = pathway.rebook_when_full
+            && !pool.has_room_for(units)
+        {
+            pool.cancel_request(now);
+            p.rebooking = true;
+            self.queue.schedule(now + after, FlowEvent::Rebook { patient: id, generation: p.generation });
+            return;
+        }
+        match pool.request_units(now, id, p.generation, step.priority, units) {
             Admission::Admitted => self.start_stay(id, step.pool),
             Admission::Queued => {}
             Admission::Rejected => self.end_journey(id),
@@ -414,7 +503,13 @@ impl<'m> Replication<'m> {
         let now = self.now();
         let model = self.model;
         let p = &mut self.patients[id.0 as usize];
+        if p.held.is_none() && now > p.requested_at {
+            let requested_at = p.requested_at;
+            self.note_outside_wait(pool, requested_at);
+        }
+        let p = &mut self.patients[id.0 as usize];
         p.held = Some(pool);
+        p.held_units = p.want_units;
         p.blocked = false;
         p.admitted_at = now;
         p.accounted_from = now;
@@ -431,8 +526,56 @@ impl<'m> Replication<'m> {
         if model.pool(pool).setting == crate::capacity::Setting::Acute && p.acute_since.is_none() {
             self.patients[id.0 as usize].acute_since = Some(now);
         }
+        let mut end = now + stay;
+        // Fewer discharges at weekends (see `crate::config::calendar`): overnight acute stays only
+        // (ASSUMPTION: same-day stays, in assessment units and day-case lists, are not
+        // held over a weekend).
+        if let Some(cal) = model.calendar.as_ref()
+            && cal.moves_weekend_discharges()
+            && stay >= crate::time::SimDuration::from_days(1)
+            && cal.is_weekend(end)
+            && model.pool(pool).setting == crate::capacity::Setting::Acute
+        {
+            let u: f64 = self.patients[id.0 as usize].rng.random();
+            end = cal.discharge_time(end, u);
+        }
         let generation = self.patients[id.0 as usize].generation;
-        self.queue.schedule(now + stay, FlowEvent::StayEnd { patient: id, generation });
+        self.queue.schedule(end, FlowEvent::StayEnd { patient: id, generation });
+    }
+
+    /// Residents of self-funded care home placements at the start of the run, in the
+    /// steady state of their arrival stream (see [`crate::config::self_funded`]): each takes a
+    /// place while one is free and keeps it for the time left of a stay in progress.
+    fn start_self_funded(&mut self, sf: &crate::config::self_funded::SelfFundedSpec) {
+        let model = self.model;
+        let now = self.now();
+        let pathway = model.pathway(sf.pathway);
+        let first = pathway.step(pathway.start);
+        let mut rng = StreamKey {
+            master_seed: self.settings.master_seed,
+            sample: self.key.sample,
+            replication: self.key.replication,
+            purpose: Purpose::Arrivals,
+            entity: (1 << 32) | sf.stream as u64,
+        }
+        .rng();
+        for (k, stay) in sf.initial_stays(&first.stay, &mut rng).into_iter().enumerate() {
+            if !self.pools[first.pool.0 as usize].has_room() {
+                break;
+            }
+            // Keys apart from the stream's arrivals (which count up from 0).
+            let key =
+                crate::record::PatientOrigin::Arrival { stream: sf.stream as u16, arrival: (1 << 39) | k as u64 }.key();
+            let patient = Patient::new(&self.patient_streams, key, pathway, sf.pathway, now, None);
+            let id = self.alloc_patient(patient);
+            let generation = self.patients[id.0 as usize].generation;
+            if self.pools[first.pool.0 as usize].request(now, id, generation, first.priority) == Admission::Admitted {
+                let p = &mut self.patients[id.0 as usize];
+                p.held = Some(first.pool);
+                p.held_units = p.want_units;
+                self.queue.schedule(now + stay, FlowEvent::StayEnd { patient: id, generation });
+            }
+        }
     }
 
     fn on_stay_end(&mut self, id: PatientId) {
@@ -445,20 +588,36 @@ impl<'m> Replication<'m> {
         // scenarios that change routing probabilities.
         let u: f64 = p.rng.random();
         let held = p.held.expect("invariant: a patient whose stay ends holds a place");
-        let (pathway, generation) = (p.pathway, p.generation);
-        let step = model.pathway(pathway).step(p.step);
+        let step = model.pathway(p.pathway).step(p.step);
         let route = match (frailty, &step.route_by_frailty) {
             (Some(f), Some(routes)) => &routes[f as usize],
             _ => &step.route,
         };
         let next = route.choose(u);
+        let has_processes = !step.process_delays.is_empty();
         self.note_ready(id, held, next);
+        if has_processes && self.begin_processes(id, held, next) {
+            return;
+        }
+        self.leave_step(id, held, next);
+    }
+
+    /// Patient `id`, ready and with no process delay left, leaves `held` for `next`:
+    /// out, to a new stay in the same pool, to a free place, or into the waiting list of
+    /// a full pool (blocked in the place they hold).
+    fn leave_step(&mut self, id: PatientId, held: PoolId, next: Next) {
+        let now = self.now();
+        let model = self.model;
+        let (pathway, generation) = {
+            let p = &self.patients[id.0 as usize];
+            (p.pathway, p.generation)
+        };
         match next {
             Next::Exit => {
                 self.record_episode(id, held, person::Leave::Exit);
-                let admitted_at = self.patients[id.0 as usize].admitted_at;
+                let (admitted_at, units) = self.place_of(id);
                 self.end_journey(id);
-                self.release_place(held, admitted_at);
+                self.release_place(held, admitted_at, units);
             }
             Next::Step(step) => {
                 let target = model.pathway(pathway).step(step);
@@ -470,59 +629,76 @@ impl<'m> Replication<'m> {
                     self.start_stay(id, held);
                     return;
                 }
-                match self.pools[target.pool.0 as usize].request(now, id, generation, target.priority) {
+                let units = self.units_for(id, target.pool);
+                self.patients[id.0 as usize].want_units = units;
+                match self.pools[target.pool.0 as usize].request_units(now, id, generation, target.priority, units) {
                     Admission::Admitted => self.transfer(id, held, target.pool),
                     Admission::Queued => {
                         self.patients[id.0 as usize].blocked = true;
                         self.pools[held.0 as usize].block(now);
+                        self.note_blocked(id, held, target.pool);
                     }
                     Admission::Rejected => {
                         self.record_episode(id, held, person::Leave::Exit);
-                        let admitted_at = self.patients[id.0 as usize].admitted_at;
+                        let (admitted_at, units) = self.place_of(id);
                         self.end_journey(id);
-                        self.release_place(held, admitted_at);
+                        self.release_place(held, admitted_at, units);
                     }
                 }
             }
         }
     }
 
+    /// When patient `id` took the place they hold, and its units.
+    #[inline]
+    fn place_of(&self, id: PatientId) -> (SimTime, u32) {
+        let p = &self.patients[id.0 as usize];
+        (p.admitted_at, p.held_units)
+    }
+
     /// Moves a patient who has a place in `to` out of the place they hold in `from`.
     fn transfer(&mut self, id: PatientId, from: PoolId, to: PoolId) {
         self.record_episode(id, from, person::Leave::To(to));
+        let (released_admitted_at, released_units) = self.place_of(id);
         let p = &mut self.patients[id.0 as usize];
-        let released_admitted_at = p.admitted_at;
         p.requested_at = p.ready_at;
         self.start_stay(id, to);
-        self.release_place(from, released_admitted_at);
+        self.release_place(from, released_admitted_at, released_units);
     }
 
-    /// Gives up a place; it passes to the head of the waiting list, and when that was a
-    /// blocked patient, the place they held is released in turn (a cascade).
-    fn release_place(&mut self, mut pool: PoolId, mut admitted_at: SimTime) {
+    /// Gives up `units` of a place; they pass to the waiting list (its head in a place
+    /// pool, first fit in an hours pool), and when a patient served was blocked, the
+    /// place they held is released in turn (a cascade).
+    fn release_place(&mut self, pool: PoolId, admitted_at: SimTime, units: u32) {
         let now = self.now();
-        loop {
-            let patients = &self.patients;
-            let Some(w) = self.pools[pool.0 as usize]
-                .release(now, admitted_at, |w| patients[w.patient.0 as usize].generation == w.generation)
-            else {
-                return;
-            };
-            let p = &self.patients[w.patient.0 as usize];
-            match (p.blocked, p.held) {
-                (true, Some(held)) => {
-                    self.pools[held.0 as usize].unblock(now);
-                    self.record_episode(w.patient, held, person::Leave::To(pool));
-                    let p = &mut self.patients[w.patient.0 as usize];
-                    let held_admitted_at = p.admitted_at;
-                    p.requested_at = p.ready_at;
-                    self.start_stay(w.patient, pool);
-                    pool = held;
-                    admitted_at = held_admitted_at;
-                }
-                _ => {
-                    self.start_stay(w.patient, pool);
-                    return;
+        let mut pending = Some((pool, admitted_at, units));
+        // More than one release is pending only when an hours pool serves several
+        // blocked patients from one release.
+        let mut more: Vec<(PoolId, SimTime, u32)> = Vec::new();
+        while let Some((pool, admitted_at, units)) = pending.take().or_else(|| more.pop()) {
+            self.pools[pool.0 as usize].release_units(now, admitted_at, units);
+            loop {
+                let patients = &self.patients;
+                let Some(w) = self.pools[pool.0 as usize].admit_next(now, |w| {
+                    let p = &patients[w.patient.0 as usize];
+                    (p.generation == w.generation).then_some(p.want_units)
+                }) else {
+                    break;
+                };
+                let p = &self.patients[w.patient.0 as usize];
+                match (p.blocked, p.held) {
+                    (true, Some(held)) => {
+                        self.pools[held.0 as usize].unblock(now);
+                        self.blocked_graph.unblock(held, pool);
+                        self.record_episode(w.patient, held, person::Leave::To(pool));
+                        let (held_admitted_at, held_units) = self.place_of(w.patient);
+                        let p = &mut self.patients[w.patient.0 as usize];
+                        p.requested_at = p.ready_at;
+                        self.start_stay(w.patient, pool);
+                        let freed = (held, held_admitted_at, held_units);
+                        if pending.is_none() { pending = Some(freed) } else { more.push(freed) }
+                    }
+                    _ => self.start_stay(w.patient, pool),
                 }
             }
         }
@@ -555,7 +731,7 @@ impl<'m> Replication<'m> {
         let p = &self.patients[id.0 as usize];
         // NOTE: most stays end unblocked, for a background patient, with no episode table:
         // then there is nothing to record, and the call is skipped.
-        if p.blocked || p.person.is_some() || self.episodes.is_some() {
+        if p.segment.is_some() || p.person.is_some() || self.episodes.is_some() {
             self.record_episode_in_full(id, pool, leave);
         }
     }
@@ -565,24 +741,11 @@ impl<'m> Replication<'m> {
     #[inline(never)]
     fn record_episode_in_full(&mut self, id: PatientId, pool: PoolId, leave: person::Leave) {
         let now = self.queue.now();
-        let p = &self.patients[id.0 as usize];
-        if p.blocked {
-            // Blocked from ready_at until now, waiting for the current step's pool.
-            let target = self.model.pathway(p.pathway).step(p.step).pool;
-            if target != pool {
-                let from = p.ready_at.max(self.warmup);
-                if now > from {
-                    self.delay_minutes[pool.0 as usize][target.0 as usize] += now.since(from).minutes() as u128;
-                }
-                if now >= self.warmup && now > p.ready_at {
-                    self.delay_transfers[pool.0 as usize][target.0 as usize] += 1;
-                }
-            }
-        }
-        if p.person.is_some() {
+        if self.patients[id.0 as usize].person.is_some() {
             self.accrue_patient(id, pool);
             self.note_leaving(id, pool, leave);
         }
+        self.close_segment(id, true);
         let p = &self.patients[id.0 as usize];
         let Some(table) = self.episodes.as_mut() else {
             return;
@@ -654,31 +817,24 @@ impl<'m> Replication<'m> {
 
     fn finish(mut self) -> RunOutput {
         let horizon = self.horizon;
-        // Patients still blocked at the horizon count their delay so far.
-        for i in 0..self.patients.len() {
-            let p = &self.patients[i];
-            if p.blocked
-                && let Some(held) = p.held
-            {
-                let target = self.model.pathway(p.pathway).step(p.step).pool;
-                let from = p.ready_at.max(self.warmup);
-                if horizon > from {
-                    self.delay_minutes[held.0 as usize][target.0 as usize] += horizon.since(from).minutes() as u128;
-                }
-            }
-        }
+        // The last year's person-years first: a patient still delayed at the horizon
+        // accrues their delayed days while their delay segment is open (closing it
+        // first would drop those days from the person-years but not from the pools).
+        let (person_year, calibration, population, mut activity) = self.finish_cohort();
+        // Patients still delayed at the horizon count their delay so far.
+        self.close_segments_at_horizon();
         let mut delays = DelayTable::default();
-        for (h, row) in self.delay_minutes.iter().enumerate() {
-            for (w, minutes) in row.iter().enumerate() {
-                if *minutes > 0 || self.delay_transfers[h][w] > 0 {
-                    delays.held_pool.push(h as u16);
-                    delays.waiting_for_pool.push(w as u16);
-                    delays.delayed_days.push(*minutes as f64 / MINUTES_PER_DAY as f64);
-                    delays.delayed_transfers.push(self.delay_transfers[h][w]);
-                }
-            }
+        for (k, row) in self.delay_book.rows() {
+            delays.held_pool.push(k.held.0);
+            delays.waiting_for_pool.push(k.waited_for.map(|p| p.0));
+            delays.reason.push(k.reason);
+            delays.responsible.push(k.responsible);
+            delays.delayed_days.push(row.minutes as f64 / MINUTES_PER_DAY as f64);
+            delays.delayed_transfers.push(row.transfers);
         }
-        let (person_year, calibration, population, activity) = self.finish_cohort();
+        if let Some(log) = activity.as_mut() {
+            log.reimbursable_delay_days = std::mem::take(&mut self.reimbursable_days);
+        }
         let window_days = horizon
             .since(SimTime(0) + crate::time::SimDuration::from_days_f64(self.settings.warmup_days))
             .as_days_f64();
@@ -720,6 +876,10 @@ impl<'m> Replication<'m> {
 }
 
 /// Runs one replication of `model` to the horizon.
-pub fn run(model: &Model, settings: RunSettings, key: RunKey) -> RunOutput {
+///
+/// # Errors
+/// [`Deadlock`] when every place of a set of pools came to be held by patients blocked
+/// waiting for each other (the run cannot go on).
+pub fn run(model: &Model, settings: RunSettings, key: RunKey) -> Result<RunOutput, Deadlock> {
     Replication::new(model, settings, key).run()
 }

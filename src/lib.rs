@@ -64,7 +64,7 @@
 //! | flow rules | [`dist`], [`capacity`], [`pathway`], [`arrivals`] | distributions, pools, pathways, arrival streams: pure, no event loop |
 //! | record | [`record`] | a run's key and tables: what the model measured, before any file format |
 //! | care and money rules | [`cohort`], [`payment`] | the cohort's population and hazards; the payment rules, the vocabulary of paid-for activity and its resource cost ([`payment::activity`]) and the settlement pass: pure, no event loop |
-//! | config | [`config`] | raw TOML to validated models and run settings, with every problem reported by key |
+//! | config | [`config`] | raw TOML to validated models and run settings, with every problem reported by key (with the calendar's and self-funded placements' rules, [`config::calendar`] and [`config::self_funded`]) |
 //! | model | [`flow`] | event handlers and one replication (the cohort's included); records activity |
 //! | summary | [`summary`] | run digests, area metrics, summaries across replications, paired comparisons, calibration measures |
 //! | experiment | [`experiment`], [`estimate`] | the runner, payment calibration pilots, each run's settlement, shards; the estimate of an experiment's events and memory, checked before it runs |

@@ -115,13 +115,11 @@ pub struct ParquetSink {
     pool_names: Vec<Vec<String>>,
     /// Per scenario: the names of the background arrival streams, in model order.
     arrival_names: Vec<Vec<String>>,
-    /// Per scenario: every (pool held, pool waited for) pair the model can delay a
-    /// patient between, in index order (the rows of a dense `delays` table).
-    delay_pairs: Vec<Vec<(u16, u16)>>,
-    /// Per scenario and pool: the delay reason and responsible organisation's names.
-    pool_meta: Vec<Vec<(&'static str, &'static str)>>,
-    /// Per scenario: the acute pools (whose blocked days are delayed transfers of care).
-    acute_pools: Vec<Vec<u16>>,
+    /// Per scenario: every row the model can put in the `delays` table (pool held, pool
+    /// waited for, reason, responsible), in order (the rows of a dense `delays` table).
+    delay_pairs: Vec<Vec<cohort_tables::DelayRowKey>>,
+    /// Per scenario: the pools (for the calibration rows on delays and occupancy).
+    pools: Vec<Vec<crate::capacity::PoolSpec>>,
     /// Target half-width of the `runs_needed` estimates, relative to the mean.
     target_relative_half_width: f64,
     /// Per scenario: the organisations, when the model has `[payment]`.
@@ -201,24 +199,7 @@ impl ParquetSink {
                 .collect(),
             delay_pairs: plan.scenarios.iter().map(|s| cohort_tables::delay_pairs(&s.model)).collect(),
             pool_names: plan.scenarios.iter().map(|s| s.model.pools.iter().map(|p| p.name.clone()).collect()).collect(),
-            pool_meta: plan
-                .scenarios
-                .iter()
-                .map(|s| s.model.pools.iter().map(|p| (p.delay_reason.name(), p.responsible.name())).collect())
-                .collect(),
-            acute_pools: plan
-                .scenarios
-                .iter()
-                .map(|s| {
-                    s.model
-                        .pools
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, p)| p.setting == crate::capacity::Setting::Acute)
-                        .map(|(i, _)| i as u16)
-                        .collect()
-                })
-                .collect(),
+            pools: plan.scenarios.iter().map(|s| s.model.pools.clone()).collect(),
             target_relative_half_width: plan.target_relative_half_width,
             registries: plan
                 .scenarios
@@ -342,6 +323,9 @@ impl ParquetSink {
                 Column::new("mean_sojourn_days".into(), p.iter().map(|s| s.mean_sojourn_days()).collect::<Vec<_>>()),
                 Column::new("throughput_per_day".into(), p.iter().map(|s| s.throughput_per_day()).collect::<Vec<_>>()),
                 Column::new("window_days".into(), p.iter().map(|s| s.window_days).collect::<Vec<_>>()),
+                Column::new("waits_over_4h".into(), p.iter().map(|s| s.stats.waits_over_4h).collect::<Vec<_>>()),
+                Column::new("waits_over_12h".into(), p.iter().map(|s| s.stats.waits_over_12h).collect::<Vec<_>>()),
+                Column::new("cancelled".into(), p.iter().map(|s| s.stats.cancelled).collect::<Vec<_>>()),
             ],
         )?;
         let mut files: Vec<(String, FileDigest)> = Vec::new();

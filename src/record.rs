@@ -308,14 +308,21 @@ impl PersonYearTable {
     }
 }
 
-/// Place-days spent blocked, by the pool held and the pool waited for, over the
+/// Place-days spent delayed (between medically ready and leaving), by the pool held,
+/// the pool waited for, the reason in force and the responsible organisation, over the
 /// measurement window (struct of columns).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DelayTable {
     /// Pool where the place was held (for acute pools: delayed transfers of care).
     pub held_pool: Vec<u16>,
-    /// Pool waited for.
-    pub waiting_for_pool: Vec<u16>,
+    /// Pool waited for, or bound for during a process delay (`None`: leaving the
+    /// modelled system).
+    pub waiting_for_pool: Vec<Option<u16>>,
+    /// The reason in force (the pool's for a capacity delay, the process's for a
+    /// process delay).
+    pub reason: Vec<crate::capacity::DelayReason>,
+    /// The organisation responsible.
+    pub responsible: Vec<crate::capacity::Responsible>,
     /// Place-days blocked.
     pub delayed_days: Vec<f64>,
     /// Delays that ended in the window (transfers that had been blocked).

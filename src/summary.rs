@@ -6,4 +6,5 @@
 pub mod area;
 pub mod calibration;
 pub mod compare;
+pub mod delay_calibration;
 pub mod digest;

@@ -78,14 +78,23 @@ impl Rates {
     /// when none does, as rounding may leave for a target at the very top).
     #[inline]
     pub fn choose(&self, target: f64) -> PersonEvent {
+        self.choose_within(target).0
+    }
+
+    /// [`Rates::choose`], with where `target` falls within the chosen event's share of
+    /// the total, `(target - before) / rate` (uniform on `[0, 1)` and independent of the
+    /// event and the time when `target` is uniform; 0 for [`PersonEvent::Review`]). The
+    /// calendar thins candidate admissions with it (see [`crate::config::calendar`]).
+    #[inline]
+    pub fn choose_within(&self, target: f64) -> (PersonEvent, f64) {
         let mut acc = 0.0;
-        self.by_event()
-            .into_iter()
-            .find(|(_, r)| {
-                acc += *r;
-                target < acc
-            })
-            .map_or(PersonEvent::Review, |(event, _)| event)
+        for (event, r) in self.by_event() {
+            if target < acc + r {
+                return (event, (target - acc) / r);
+            }
+            acc += r;
+        }
+        (PersonEvent::Review, 0.0)
     }
 }
 

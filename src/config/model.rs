@@ -18,6 +18,12 @@ pub struct Model {
     pub cohort: Option<crate::cohort::CohortParams>,
     /// Who pays whom (`[payment]`; cohort models only). Absent: resource cost only.
     pub payment: Option<crate::payment::spec::PaymentSpec>,
+    /// The calendar (`[calendar]`): seasonality, weekday electives, weekend discharges.
+    /// Absent: none of them.
+    pub calendar: Option<crate::config::calendar::CalendarSpec>,
+    /// Self-funded care home placements (`[self_funded_placements]`); their arrival
+    /// stream is one of `arrivals`.
+    pub self_funded: Option<crate::config::self_funded::SelfFundedSpec>,
 }
 
 impl Model {

@@ -187,10 +187,21 @@ pub fn validate(p: &mut Problems, raw: &RawPayment) -> Option<PaymentSpec> {
     let charging = social_care::charging(p, &raw.social_care);
     let finances = social_care::finances(p, &raw.finances);
     let year_of_care = year_of_care::year_of_care(p, &raw.year_of_care, &area);
+    let delay_reimbursement = delay_reimbursement(p, &raw.delay_reimbursement);
     if p.0.len() != before {
         return None;
     }
-    let spec = PaymentSpec { area, tariff, blocks, charging, finances, pool, year_of_care, pilot_replications };
+    let spec = PaymentSpec {
+        area,
+        tariff,
+        blocks,
+        charging,
+        finances,
+        pool,
+        year_of_care,
+        pilot_replications,
+        delay_reimbursement,
+    };
     // The rules' own checks; the checks above cover them, so a problem here means
     // they have drifted apart. Reported, never ignored.
     for e in rule_checks(&spec) {
@@ -249,6 +260,27 @@ fn pool(p: &mut Problems, raw: &RawPayment) -> PoolSpec {
     }
 }
 
+/// `[payment.delay_reimbursement]`: off unless `enabled`; then `pence_per_day` > 0.
+fn delay_reimbursement(
+    p: &mut Problems,
+    raw: &crate::payment::raw::RawDelayReimbursement,
+) -> Option<crate::payment::settle::delay_reimbursement::DelayReimbursement> {
+    let key = "payment.delay_reimbursement.pence_per_day";
+    match (raw.enabled, raw.pence_per_day) {
+        (_, Some(n)) if n <= 0 => {
+            p.push(key, n, "must be a whole number of pence above 0 (e.g. 13000 for the reported 130 pounds a day)");
+            None
+        }
+        (true, None) => {
+            p.push(key, "", "is required when the reimbursement is enabled");
+            None
+        }
+        (true, Some(n)) => {
+            Some(crate::payment::settle::delay_reimbursement::DelayReimbursement { pence_per_day: Pence(n) })
+        }
+        (false, _) => None,
+    }
+}
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,7 +2,7 @@
 //! errors. Numbers stay as written (signed, float) so the validation layer can say
 //! *why* a value is wrong instead of "expected u32".
 
-use crate::capacity::{DelayReason, Responsible, Setting, WhenFull};
+use crate::capacity::{CapacityUnit, DelayReason, Responsible, Setting, WhenFull};
 use crate::pathway::Hold;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -25,6 +25,10 @@ pub struct RawModel {
     pub cohort: Option<crate::cohort::raw::RawCohort>,
     /// Who pays whom (absent: resource cost only). Needs `cohort`.
     pub payment: Option<crate::payment::raw::RawPayment>,
+    /// The calendar: seasonality, weekday electives, weekend discharges.
+    pub calendar: Option<crate::config::calendar::RawCalendarSection>,
+    /// Self-funded care home placements filling most care home places.
+    pub self_funded_placements: Option<crate::config::self_funded::RawSelfFunded>,
 }
 
 /// `[pools.NAME]`.
@@ -45,6 +49,37 @@ pub struct RawPool {
     /// The organisation responsible for such a delay.
     #[serde(default)]
     pub responsible: Responsible,
+    /// What `capacity` counts: `"places"` (default) or `"carer_hours_per_week"`.
+    #[serde(default)]
+    pub capacity_unit: CapacityUnit,
+    /// For a pool of carer hours: the size of a package (gamma, hours a week).
+    pub package_hours_per_week: Option<RawPackageHours>,
+}
+
+/// `package_hours_per_week = { mean = .., sd = .. }`.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawPackageHours {
+    /// Mean carer hours a week.
+    pub mean: f64,
+    /// Standard deviation, hours a week.
+    pub sd: f64,
+}
+
+/// One entry of `process_delays`.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawProcessDelay {
+    /// The reason recorded while the process runs.
+    pub reason: DelayReason,
+    /// The organisation responsible.
+    pub responsible: Responsible,
+    /// Probability that it applies.
+    pub p: f64,
+    /// How long it takes.
+    pub duration: RawDist,
+    /// Destinations (step names or `"exit"`) it applies to; absent: all.
+    pub to: Option<Vec<String>>,
 }
 
 /// `[arrivals.NAME]`.
@@ -77,6 +112,9 @@ pub struct RawPathway {
     pub start: String,
     /// Steps by name.
     pub steps: BTreeMap<String, RawStep>,
+    /// Planned admissions: cancel when the first pool is full and ask again this many
+    /// days later (absent: wait for a place).
+    pub rebook_when_full_days: Option<f64>,
 }
 
 /// `[pathways.NAME.steps.STEP]`.
@@ -101,6 +139,19 @@ pub struct RawStep {
     /// care) or `"until_death"` (a care home placement).
     #[serde(default)]
     pub hold: Hold,
+    /// Processes between medically ready and leaving, in order.
+    #[serde(default)]
+    pub process_delays: Vec<RawProcessDelay>,
+    /// Discharge to assess: assessments of this (acute) step happen after discharge.
+    #[serde(default)]
+    pub discharge_to_assess: bool,
+    /// Multiplier on assessment durations (a trusted assessor); 1 = none.
+    #[serde(default = "one")]
+    pub assessment_multiplier: f64,
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 /// One routing choice.

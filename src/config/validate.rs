@@ -182,9 +182,12 @@ pub fn model(p: &mut Problems, raw: &RawModel, solved: &mut crate::cohort::Solve
         .iter()
         .filter_map(|(name, pool)| {
             let places = pool_places(p, &format!("pools.{name}.capacity"), pool)?;
+            let (unit, package_hours_per_week) = super::delays::pool_unit(p, &format!("pools.{name}"), pool);
             Some(PoolSpec {
                 name: name.clone(),
                 places,
+                unit,
+                package_hours_per_week,
                 when_full: pool.when_full,
                 setting: pool.setting,
                 delay_reason: pool.delay_reason,
@@ -248,13 +251,27 @@ pub fn model(p: &mut Problems, raw: &RawModel, solved: &mut crate::cohort::Solve
                 routes.try_into().ok()
             });
             let hold = raw_step.hold;
+            let process_delays = super::delays::process_delays(p, &skey, &raw_step.process_delays, &step_id);
+            let levers = super::delays::levers(p, &skey, raw_step);
             if let (Some(pool), Some(stay)) = (pool, stay) {
                 let priority = raw_step.priority.clamp(0, MAX_PRIORITY as i64) as u8;
-                steps.push(Step { name: sname.clone(), pool, stay, priority, route, route_by_frailty, hold });
+                steps.push(Step {
+                    name: sname.clone(),
+                    pool,
+                    stay,
+                    priority,
+                    route,
+                    route_by_frailty,
+                    hold,
+                    process_delays,
+                    levers,
+                });
             }
         }
         if let Some(start) = start {
-            pathways.push(Pathway { name: pname.clone(), start, steps });
+            let rebook_when_full =
+                super::delays::rebook(p, &format!("{base}.rebook_when_full_days"), raw_pw.rebook_when_full_days);
+            pathways.push(Pathway { name: pname.clone(), start, steps, rebook_when_full });
         }
     }
 
@@ -280,7 +297,18 @@ pub fn model(p: &mut Problems, raw: &RawModel, solved: &mut crate::cohort::Solve
             arrivals.push(ArrivalStream { name: aname.clone(), rate_per_day: raw_a.rate_per_day, calendar, pathway });
         }
     }
-    let partial = Model { pools, pathways, arrivals, cohort: None, payment: None };
+    // Self-funded care home placements: one more arrival stream, after those written.
+    let self_funded = raw.self_funded_placements.as_ref().and_then(|raw_sf| {
+        if pathways.len() != pathway_names.len() {
+            return None;
+        }
+        let (spec, stream) =
+            crate::config::self_funded::validate(p, raw_sf, &pathway_names, &pathways, &pools, arrivals.len())?;
+        arrivals.push(stream);
+        Some(spec)
+    });
+    let calendar = raw.calendar.as_ref().and_then(|c| crate::config::calendar::validate(p, c));
+    let partial = Model { pools, pathways, arrivals, cohort: None, payment: None, calendar, self_funded };
     let cohort = raw.cohort.as_ref().and_then(|c| super::cohort::validate(p, c, Some(&partial), solved));
     let payment = raw.payment.as_ref().and_then(|pay| {
         if raw.cohort.is_none() {

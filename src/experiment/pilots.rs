@@ -159,8 +159,10 @@ impl<'a> PilotPass<'a> {
         let (g, r) = self.jobs[job];
         let settings = RunSettings { record_episodes: false, record_events: false, ..self.settings };
         let key = RunKey { scenario: 0, sample: 0, replication: PILOT_REPLICATION_BASE - r };
-        let run = flow::run(&self.models[g], settings, key);
-        (run.activity.unwrap_or_default(), window_days(self.settings), key)
+        // A pilot that deadlocks calibrates from no activity; the scenario's own runs,
+        // of the same model, report the deadlock (blocking locks a model, not a draw).
+        let activity = flow::run(&self.models[g], settings, key).ok().and_then(|run| run.activity);
+        (activity.unwrap_or_default(), window_days(self.settings), key)
     }
 
     /// Calibrates every served scenario from `pilots`, the output of [`PilotPass::run`]

@@ -20,6 +20,8 @@ pub(super) struct Holding {
     pub(super) admitted_at: SimTime,
     pub(super) accounted_from: SimTime,
     pub(super) hours_per_week: f64,
+    /// Units of the pool held (1, or the package's whole carer hours a week).
+    pub(super) units: u32,
     pub(super) generation: u32,
 }
 
@@ -33,19 +35,41 @@ pub(super) fn slot_of(setting: Setting) -> usize {
 }
 
 impl<'m> Replication<'m> {
-    pub(super) fn add_holding(&mut self, person: u32, pool: PoolId, setting: Setting, ends_after: Option<SimDuration>) {
+    /// Person `person` holds a place of `pool` at home (a package) or for life (a
+    /// placement). `package` is the package's (hours a week, units) when the pool counts
+    /// carer hours (drawn when the place was asked for); otherwise a home care package's
+    /// hours are drawn here.
+    pub(super) fn add_holding(
+        &mut self,
+        person: u32,
+        pool: PoolId,
+        setting: Setting,
+        ends_after: Option<SimDuration>,
+        package: Option<(f64, u32)>,
+    ) {
         let now = self.now();
         let params = self.params();
         let c = self.cohort();
-        let hours_per_week = if setting == Setting::HomeCare {
+        let units = package.map_or(1, |(_, u)| u);
+        let hours_per_week = if let Some((hours, _)) = package {
+            hours
+        } else if setting == Setting::HomeCare {
             let (mean, sd) = params.home_care_hours_per_week;
             let shape = (mean / sd).powi(2);
             Gamma::new(shape, sd * sd / mean).map_or(mean, |g| g.sample(&mut c.people[person as usize].state.rng))
         } else {
             0.0
         };
-        let holding =
-            Holding { person, pool, setting, admitted_at: now, accounted_from: now, hours_per_week, generation: 0 };
+        let holding = Holding {
+            person,
+            pool,
+            setting,
+            admitted_at: now,
+            accounted_from: now,
+            hours_per_week,
+            units,
+            generation: 0,
+        };
         let h = match c.free_holdings.pop() {
             Some(h) => {
                 let generation = c.holdings[h as usize].generation.wrapping_add(1);
@@ -100,7 +124,11 @@ impl<'m> Replication<'m> {
             }
         }
         let ends_after = (hold == Hold::Package).then_some(stay);
-        self.add_holding(i as u32, pool, setting, ends_after);
+        let package = (self.model.pool(pool).unit == crate::capacity::CapacityUnit::CarerHoursPerWeek).then(|| {
+            let p = &self.patients[id.0 as usize];
+            (p.hours_per_week, p.held_units)
+        });
+        self.add_holding(i as u32, pool, setting, ends_after, package);
         self.end_journey(id);
     }
 
@@ -139,7 +167,7 @@ impl<'m> Replication<'m> {
         c.holdings[h as usize].generation = holding.generation.wrapping_add(1);
         c.people[holding.person as usize].state.holding_of[slot_of(holding.setting)] = None;
         c.free_holdings.push(h);
-        self.release_place(holding.pool, holding.admitted_at);
+        self.release_place(holding.pool, holding.admitted_at, holding.units);
     }
 
     /// A package held at home ends.

@@ -189,7 +189,7 @@ impl<'m> Replication<'m> {
                 // at most capacity x occupancy residents were chosen).
                 if pool.has_room() {
                     pool.request(now, PatientId(u32::MAX), 0, 0);
-                    self.add_holding(i as u32, care_home_pool, Setting::CareHome, None);
+                    self.add_holding(i as u32, care_home_pool, Setting::CareHome, None, None);
                 } else {
                     self.cohort().people[i].person.care_home = false;
                 }
@@ -249,15 +249,22 @@ impl<'m> Replication<'m> {
             hazards::emergency_rate(&params.emergency, person, &c.norms, state.last_discharge, now);
         let lever = c.recorder.as_ref().filter(|p| p.is_enrolled(i)).map_or(1.0, |p| p.hazard_ratio);
         let age = person.age_years(now);
-        let rates = hazards::rates(
+        // With a calendar, candidate admissions come at the peak rates and are thinned
+        // when drawn (below).
+        let model = self.model;
+        let calendar = model.calendar.as_ref();
+        let (seasonal_peak, elective_factor) =
+            calendar.map_or((1.0, 1.0), |cal| (cal.emergency_peak(), cal.elective_rate_factor()));
+        let mut rates = hazards::rates(
             params,
             person,
             age,
             state.onset_per_year,
             state.active.is_some(),
             state.holding_of[2].is_some(),
-            emergency_per_year * lever,
+            emergency_per_year * lever * seasonal_peak,
         );
+        rates.elective_per_year *= elective_factor;
         let risk = 1.0 - (-emergency_per_year).exp();
         let window = params.emergency.readmission_window;
         let c = self.cohort();
@@ -293,7 +300,23 @@ impl<'m> Replication<'m> {
         };
         let (at, event) = match death_at {
             Some(d) if d <= candidate && d <= review => (d, PersonEvent::Death),
-            _ if candidate < review => (candidate, rates.choose(u * total)),
+            _ if candidate < review => {
+                let (mut chosen, within) = rates.choose_within(u * total);
+                // Thinning by the calendar: a candidate admission the month's factor or
+                // the weekend does not keep becomes a review (the person's next event is
+                // drawn afresh then).
+                if let Some(cal) = calendar {
+                    let kept = match chosen {
+                        PersonEvent::Emergency => cal.keep_emergency(candidate, within),
+                        PersonEvent::Elective => cal.keep_elective(candidate),
+                        _ => true,
+                    };
+                    if !kept {
+                        chosen = PersonEvent::Review;
+                    }
+                }
+                (candidate, chosen)
+            }
             _ => (review, PersonEvent::Review),
         };
         if at <= self.horizon {
@@ -455,15 +478,21 @@ impl<'m> Replication<'m> {
             let target = self.model.pathway(p.pathway).step(p.step).pool;
             match p.held {
                 Some(held) => {
-                    let (blocked, admitted_at) = (p.blocked, p.admitted_at);
+                    let (blocked, in_process, admitted_at, units) =
+                        (p.blocked, p.pending.is_some(), p.admitted_at, p.held_units);
                     if blocked {
                         self.pools[target.0 as usize].cancel_waiting(now);
+                        self.pools[held.0 as usize].unblock(now);
+                        self.blocked_graph.unblock(held, target);
+                    } else if in_process {
                         self.pools[held.0 as usize].unblock(now);
                     }
                     self.record_episode(id, held, Leave::Death);
                     self.free_slot(id);
-                    self.release_place(held, admitted_at);
+                    self.release_place(held, admitted_at, units);
                 }
+                // Waiting to be booked again: in no waiting list.
+                None if p.rebooking => self.free_slot(id),
                 None => {
                     self.pools[target.0 as usize].cancel_waiting(now);
                     self.free_slot(id);

@@ -57,7 +57,8 @@ impl<'m> Replication<'m> {
             return;
         };
         let minutes = now.since(p.accounted_from).minutes();
-        let blocked = if p.blocked { now.since(p.ready_at.max(p.accounted_from)).minutes() } else { 0 };
+        // Delayed (a process delay or blocked) from ready_at: a delayed transfer of care.
+        let blocked = if p.segment.is_some() { now.since(p.ready_at.max(p.accounted_from)).minutes() } else { 0 };
         let from = p.accounted_from;
         p.accounted_from = now;
         let acc = &mut self.cohort.as_mut().expect("invariant: cohort").acc[person.0 as usize];

@@ -4,7 +4,7 @@
 //! a row, zero or not, for every pair of pools the model can delay a patient between).
 
 use super::{OutputError, ParquetSink, run_file_name};
-use crate::capacity::{Places, WhenFull};
+use crate::capacity::{DelayReason, Places, Responsible, Setting, WhenFull};
 use crate::config::Model;
 use crate::flow::RunOutput;
 use crate::output::durable::FileDigest;
@@ -13,46 +13,66 @@ use crate::record::DelayTable;
 use polars::prelude::*;
 use std::collections::BTreeMap;
 
-/// Every (pool held, pool waited for) pair, by pool index, between which `model` can
-/// delay a patient: a pathway step in one pool with a route of positive probability (by
-/// frailty or not) to a step in another pool that queues when full and has a limited
-/// number of places. Sorted, without repeats.
-pub(super) fn delay_pairs(model: &Model) -> Vec<(u16, u16)> {
-    let mut pairs = Vec::new();
+/// A row of the dense `delays` table: pool held, pool waited for (or bound for during a
+/// process delay; `None`: leaving the modelled system), reason and responsible organisation.
+pub(super) type DelayRowKey = (u16, Option<u16>, DelayReason, Responsible);
+
+/// Every row `model` can put in the `delays` table, by pool index: for a capacity delay, a
+/// pathway step in one pool with a route of positive probability (by frailty or not) to a
+/// step in another pool that queues when full and has a limited number of places, under
+/// that pool's reason and responsible organisation; for a process delay, a step's process
+/// of positive probability with each destination it applies to, under the process's reason
+/// and responsible organisation (assessments the step's discharge-to-assess lever skips in
+/// acute care are left out). Sorted, without repeats.
+pub(super) fn delay_pairs(model: &Model) -> Vec<DelayRowKey> {
+    let mut rows = Vec::new();
     for pathway in &model.pathways {
         for step in &pathway.steps {
+            let in_acute = model.pools[step.pool.0 as usize].setting == Setting::Acute;
             let routes = std::iter::once(&step.route).chain(step.route_by_frailty.iter().flatten());
             for next in routes.flat_map(|r| r.destinations()) {
-                let Next::Step(to) = next else { continue };
-                let target = pathway.step(to).pool;
+                let waited_for = match next {
+                    Next::Step(to) => Some(pathway.step(to).pool),
+                    Next::Exit => None,
+                };
+                for delay in &step.process_delays {
+                    let skipped = delay.reason.is_assessment() && step.levers.discharge_to_assess && in_acute;
+                    let applies = delay.only_to.as_ref().is_none_or(|to| to.contains(&next));
+                    if delay.probability > 0.0 && applies && !skipped {
+                        rows.push((step.pool.0, waited_for.map(|p| p.0), delay.reason, delay.responsible));
+                    }
+                }
+                let Some(target) = waited_for else { continue };
                 let spec = &model.pools[target.0 as usize];
                 let can_block = spec.when_full == WhenFull::Queue && matches!(spec.places, Places::Limited(_));
                 if target != step.pool && can_block {
-                    pairs.push((step.pool.0, target.0));
+                    rows.push((step.pool.0, Some(target.0), spec.delay_reason, spec.responsible));
                 }
             }
         }
     }
-    pairs.sort_unstable();
-    pairs.dedup();
-    pairs
+    rows.sort_unstable();
+    rows.dedup();
+    rows
 }
 
-/// `delays` with a row for every pair of `pairs` (zero where the run had no delay there)
-/// and every row it already has, in (pool held, pool waited for) order: a dense table,
-/// so that a mean over runs needs no grid of zeros first.
-pub(super) fn dense_delays(delays: &DelayTable, pairs: &[(u16, u16)]) -> DelayTable {
-    let mut rows: BTreeMap<(u16, u16), (f64, u64)> = pairs.iter().map(|p| (*p, (0.0, 0))).collect();
+/// `delays` with a row for every row of `rows` (zero where the run had no delay there)
+/// and every row it already has, in (pool held, pool waited for, reason, responsible)
+/// order: a dense table, so that a mean over runs needs no grid of zeros first.
+pub(super) fn dense_delays(delays: &DelayTable, rows: &[DelayRowKey]) -> DelayTable {
+    let mut dense_rows: BTreeMap<DelayRowKey, (f64, u64)> = rows.iter().map(|k| (*k, (0.0, 0))).collect();
     for i in 0..delays.held_pool.len() {
-        rows.insert(
-            (delays.held_pool[i], delays.waiting_for_pool[i]),
+        dense_rows.insert(
+            (delays.held_pool[i], delays.waiting_for_pool[i], delays.reason[i], delays.responsible[i]),
             (delays.delayed_days[i], delays.delayed_transfers[i]),
         );
     }
     let mut dense = DelayTable::default();
-    for ((held, waiting_for), (days, transfers)) in rows {
+    for ((held, waiting_for, reason, responsible), (days, transfers)) in dense_rows {
         dense.held_pool.push(held);
         dense.waiting_for_pool.push(waiting_for);
+        dense.reason.push(reason);
+        dense.responsible.push(responsible);
         dense.delayed_days.push(days);
         dense.delayed_transfers.push(transfers);
     }
@@ -70,7 +90,6 @@ impl ParquetSink {
         let k = out.key;
         let file = run_file_name(k);
         let pools = &self.pool_names[k.scenario as usize];
-        let meta = &self.pool_meta[k.scenario as usize];
         let keyed = |n: usize| self.key_columns(k, n);
         let frame = |table: &'static str, cols: Vec<Column>, rest: Vec<Column>| self.keyed_frame(table, k, cols, rest);
 
@@ -81,15 +100,12 @@ impl ParquetSink {
             keyed(d.held_pool.len()),
             vec![
                 Column::new("held_pool".into(), d.held_pool.iter().map(name).collect::<Vec<_>>()),
-                Column::new("waiting_for_pool".into(), d.waiting_for_pool.iter().map(name).collect::<Vec<_>>()),
                 Column::new(
-                    "reason".into(),
-                    d.waiting_for_pool.iter().map(|i| meta[*i as usize].0).collect::<Vec<_>>(),
+                    "waiting_for_pool".into(),
+                    d.waiting_for_pool.iter().map(|w| w.as_ref().map(name)).collect::<Vec<_>>(),
                 ),
-                Column::new(
-                    "responsible".into(),
-                    d.waiting_for_pool.iter().map(|i| meta[*i as usize].1).collect::<Vec<_>>(),
-                ),
+                Column::new("reason".into(), d.reason.iter().map(|r| r.name()).collect::<Vec<_>>()),
+                Column::new("responsible".into(), d.responsible.iter().map(|r| r.name()).collect::<Vec<_>>()),
                 Column::new("delayed_days".into(), d.delayed_days.as_slice()),
                 Column::new("delayed_transfers".into(), d.delayed_transfers.as_slice()),
             ],
@@ -158,8 +174,7 @@ impl ParquetSink {
         let person_year = frame("person_year", keyed(p.len()), columns)?;
         files.push(("person_year".into(), self.write("person_year", k.scenario, &file, person_year)?));
 
-        let responsible: Vec<(u16, &'static str)> = meta.iter().enumerate().map(|(i, m)| (i as u16, m.1)).collect();
-        let measures = crate::summary::calibration::measures(out, &self.acute_pools[k.scenario as usize], &responsible);
+        let measures = crate::summary::calibration::all_measures(out, &self.pools[k.scenario as usize]);
         let calibration = frame(
             "calibration",
             keyed(measures.len()),

@@ -182,6 +182,9 @@ pub struct ActivityLog {
     pub enrolments: Vec<Enrolment>,
     /// Each person's age at the start of the run, days (for client finances).
     pub age0_days: Vec<u32>,
+    /// Run days of acute delayed days the council alone is responsible for, one per
+    /// patient delayed at midnight (for the Care Act reimbursement).
+    pub reimbursable_delay_days: Vec<u32>,
 }
 
 /// One admitted spell of an [`ActivityLog`].

@@ -43,11 +43,14 @@ pub enum Account {
     ClientContribution = 11,
     /// Social care costs recovered from estates.
     EstateRecovery = 12,
+    /// Reimbursement by the council to the acute trust for delayed days it is
+    /// responsible for (Care Act 2014).
+    DelayReimbursement = 13,
 }
 
 impl Account {
     /// Every account, in code order.
-    pub const ALL: [Account; 13] = [
+    pub const ALL: [Account; 14] = [
         Account::Income,
         Account::Block,
         Account::MretWithheld,
@@ -61,6 +64,7 @@ impl Account {
         Account::PoolRiskShare,
         Account::ClientContribution,
         Account::EstateRecovery,
+        Account::DelayReimbursement,
     ];
 
     /// Snake-case name (stable; for tables).
@@ -79,6 +83,7 @@ impl Account {
             Account::PoolRiskShare => "pool_risk_share",
             Account::ClientContribution => "client_contribution",
             Account::EstateRecovery => "estate_recovery",
+            Account::DelayReimbursement => "delay_reimbursement",
         }
     }
 }
@@ -127,6 +132,8 @@ pub enum Reason {
     Death = 9,
     /// Activity delivered under a sub-contract.
     SubContractedActivity = 10,
+    /// A delayed day (a patient delayed at midnight).
+    DelayedDay = 11,
 }
 
 /// One payment: `amount` from `payer` to `payee` (debit payer, credit payee).

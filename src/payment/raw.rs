@@ -36,6 +36,20 @@ pub struct RawPayment {
     /// `[payment.year_of_care]`: year-of-care capitation.
     #[serde(default)]
     pub year_of_care: RawYearOfCare,
+    /// `[payment.delay_reimbursement]`: Care Act reimbursement of delayed days.
+    #[serde(default)]
+    pub delay_reimbursement: RawDelayReimbursement,
+}
+
+/// `[payment.delay_reimbursement]`.
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawDelayReimbursement {
+    /// On or off (default off).
+    #[serde(default)]
+    pub enabled: bool,
+    /// Amount per delayed day, pence (required when enabled).
+    pub pence_per_day: Option<i64>,
 }
 
 /// `[payment.tariff]`: one HRG group priced at the reference-cost averages, and the

@@ -135,7 +135,14 @@ fn settle_years(run: &RunToSettle<'_>) -> Result<Vec<(u16, Settlement)>, Payment
                 Death { person, day, estate_pence: f.savings_pence + f.home_value_pence }
             })
             .collect();
-        let inputs = YearInputs { year, activity: log.in_year(year), finances: &finances, deaths: &deaths, costs };
+        let inputs = YearInputs {
+            year,
+            activity: log.in_year(year),
+            finances: &finances,
+            deaths: &deaths,
+            costs,
+            delayed_days: &log.reimbursable_delay_days,
+        };
         out.push((year, settle(&inputs, &regime, &spec.area)?));
     }
     Ok(out)

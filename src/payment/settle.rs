@@ -42,6 +42,7 @@ use std::collections::{BTreeMap, HashMap};
 
 mod blocks;
 mod capitation;
+pub mod delay_reimbursement;
 mod estate_recovery;
 mod mret;
 mod pools;
@@ -107,6 +108,8 @@ pub struct Regime {
     pub pools: Vec<PooledFund>,
     /// Year of care, if in force.
     pub year_of_care: Option<YocRegime>,
+    /// Care Act reimbursement of delayed days, if in force.
+    pub delay_reimbursement: Option<delay_reimbursement::DelayReimbursement>,
 }
 
 /// A death, for estate recovery.
@@ -136,6 +139,8 @@ pub struct YearInputs<'a, A> {
     pub deaths: &'a [Death],
     /// Unit costs (resource cost).
     pub costs: &'a UnitCosts,
+    /// Run days of reimbursable delayed days (see [`Year::delayed_days`]).
+    pub delayed_days: &'a [u32],
 }
 
 /// The result of settling a year.
@@ -184,6 +189,9 @@ pub struct Year<'a> {
     pub first: MonthIndex,
     /// The year's last payment month.
     pub last: MonthIndex,
+    /// Run days of acute delayed days the council alone is responsible for (one entry
+    /// per patient delayed at midnight).
+    pub delayed_days: &'a [u32],
 }
 
 /// What the settlement of a year has built so far: the ledger, and what the passes
@@ -227,10 +235,11 @@ pub type Pass = fn(&mut Book, &Year<'_>) -> Result<(), PaymentError>;
 /// MRET (R6), block instalments, estate recovery, year-of-care capitation and corridor,
 /// and pools last, once every flow they pay is known. A new pass is a module with a
 /// [`Pass`] function, added here in its place.
-pub const YEAR_END_PASSES: [(&str, Pass); 5] = [
+pub const YEAR_END_PASSES: [(&str, Pass); 6] = [
     ("mret", mret::pass),
     ("blocks", blocks::pass),
     ("estate_recovery", estate_recovery::pass),
+    ("delay_reimbursement", delay_reimbursement::pass),
     ("year_of_care", capitation::pass),
     ("pools", pools::pass),
 ];
@@ -249,6 +258,7 @@ where
         deaths: inputs.deaths,
         first: MonthIndex(inputs.year * 12),
         last: MonthIndex(inputs.year * 12 + 11),
+        delayed_days: inputs.delayed_days,
     };
     let mut book = Book::default();
     let enrolments = route::Enrolments::of(regime);
@@ -303,7 +313,7 @@ mod tests {
         deaths: &'a [Death],
         costs: &'a UnitCosts,
     ) -> YearInputs<'a, std::iter::Copied<std::slice::Iter<'a, Activity>>> {
-        YearInputs { year: 0, activity: activity.iter().copied(), finances, deaths, costs }
+        YearInputs { year: 0, activity: activity.iter().copied(), finances, deaths, costs, delayed_days: &[] }
     }
 
     fn random_activity(entity: u64) -> (Vec<Activity>, Vec<ClientFinances>, Vec<Death>) {
@@ -384,6 +394,7 @@ mod tests {
             charging: Charging::default(),
             pools: Vec::new(),
             year_of_care: None,
+            delay_reimbursement: None,
         }
     }
 
@@ -412,6 +423,7 @@ mod tests {
                 basis: SubContractBasis::Price,
                 enrolments,
             }),
+            delay_reimbursement: None,
         }
     }
 

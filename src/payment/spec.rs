@@ -144,6 +144,8 @@ pub struct PaymentSpec {
     pub year_of_care: Option<YocSpec>,
     /// Replications of the baseline pilot used for calibration.
     pub pilot_replications: u32,
+    /// Care Act reimbursement of delayed days (`[payment.delay_reimbursement]`), if on.
+    pub delay_reimbursement: Option<crate::payment::settle::delay_reimbursement::DelayReimbursement>,
 }
 
 /// Values taken from a baseline pilot (the same model with every lever off).
@@ -259,6 +261,13 @@ impl PaymentSpec {
                 enrolments,
             }),
         };
-        Ok(Regime { tariff, blocks, charging: self.charging, pools, year_of_care })
+        Ok(Regime {
+            tariff,
+            blocks,
+            charging: self.charging,
+            pools,
+            year_of_care,
+            delay_reimbursement: self.delay_reimbursement,
+        })
     }
 }

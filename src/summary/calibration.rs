@@ -49,12 +49,11 @@ fn rate(py: &PersonYearTable, keep: impl Fn(usize) -> bool, value: impl Fn(usize
 
 /// The calibration measures of one run of a cohort model.
 ///
-/// `acute_pools` are the pools whose blocked days are delayed transfers of care;
-/// `responsible` names the organisation responsible for delays waiting for each pool.
-pub fn measures(out: &RunOutput, acute_pools: &[u16], responsible: &[(u16, &'static str)]) -> Vec<Measure> {
+/// The rows for delayed transfers of care and bed pressure are
+/// [`crate::summary::delay_calibration::measures`].
+pub fn measures(out: &RunOutput) -> Vec<Measure> {
     let py = &out.person_year;
     let c = &out.calibration;
-    let n = out.population as f64;
     let mut m = Vec::new();
     let mut push = |target, expected, tolerance, source, value| {
         m.push(Measure { target, expected, tolerance, source, value });
@@ -104,34 +103,7 @@ pub fn measures(out: &RunOutput, acute_pools: &[u16], responsible: &[(u16, &'sta
         "PAC-DISCHARGE",
         ratio(c.readmissions_65_plus as f64, c.discharges_65_plus as f64),
     );
-    let window_years = (out.horizon_days - out.warmup_days) / DAYS_PER_YEAR as f64;
-    let dtoc: f64 = (0..out.delays.held_pool.len())
-        .filter(|i| acute_pools.contains(&out.delays.held_pool[*i]))
-        .map(|i| out.delays.delayed_days[i])
-        .sum();
-    let scale = 275_000.0 / n.max(1.0);
-    push(
-        "delayed transfer days per year (per 275,000)",
-        11_700.0,
-        (8_000.0, 16_000.0),
-        "CL-DTOC-2017",
-        ratio(dtoc * scale, window_years),
-    );
-    for (who, expected, tol) in [("nhs", 0.578, (0.45, 0.70)), ("council", 0.344, (0.22, 0.46))] {
-        let days: f64 = (0..out.delays.held_pool.len())
-            .filter(|i| {
-                acute_pools.contains(&out.delays.held_pool[*i])
-                    && responsible.iter().any(|(pool, r)| *pool == out.delays.waiting_for_pool[*i] && *r == who)
-            })
-            .map(|i| out.delays.delayed_days[i])
-            .sum();
-        let name = if who == "nhs" {
-            "share of delayed days the NHS is responsible for"
-        } else {
-            "share of delayed days the council is responsible for"
-        };
-        push(name, expected, tol, "CMM-2016", ratio(days, dtoc));
-    }
+    // Delayed transfers of care and bed pressure: see `crate::summary::delay_calibration`.
     let d2a_total: u64 = c.d2a_65_plus.iter().sum();
     for (k, (name, expected, tol)) in [
         ("D2A pathway 0 (home) share, 65+", 0.50, (0.40, 0.60)),
@@ -185,6 +157,14 @@ pub fn measures(out: &RunOutput, acute_pools: &[u16], responsible: &[(u16, &'sta
     let top: i64 = costs.iter().take(costs.len() / 20).sum();
     push("cost share of the top 5% of people", 0.45, (0.35, 0.55), "NHSIQ-2014", ratio(top as f64, total as f64));
     m
+}
+
+/// Every calibration measure of one run: [`measures`], then the delay and pressure rows
+/// of [`crate::summary::delay_calibration::measures`] (`pools` are the run's model's pools).
+pub fn all_measures(out: &RunOutput, pools: &[crate::capacity::PoolSpec]) -> Vec<Measure> {
+    let mut rows = measures(out);
+    rows.extend(crate::summary::delay_calibration::measures(out, pools));
+    rows
 }
 
 /// True when `value` lies within the measure's tolerance.

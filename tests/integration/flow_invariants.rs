@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 fn anchor_run(days: f64) -> (caresim::config::ExperimentPlan, caresim::flow::RunOutput) {
     let plan = plan(&root().join("configs/validation/anchor_flow.toml"), &[format!("horizon_days={days}")]);
     let settings = RunSettings { record_episodes: true, ..plan.run_settings(true) };
-    let out = flow::run(&plan.scenarios[0].model, settings, RunKey { scenario: 0, sample: 0, replication: 0 });
+    let out = flow::run(&plan.scenarios[0].model, settings, RunKey { scenario: 0, sample: 0, replication: 0 })
+        .expect("the model does not deadlock");
     (plan, out)
 }
 

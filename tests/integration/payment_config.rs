@@ -39,6 +39,7 @@ fn expected_baseline() -> PaymentSpec {
         pool: PoolSpec::Separate,
         year_of_care: None,
         pilot_replications: 2,
+        delay_reimbursement: None,
     }
 }
 

@@ -31,7 +31,8 @@ fn settled(plan: &ExperimentPlan, scenario: &str, replication: u32) -> (RunOutpu
     let settings = plan.run_settings(false);
     let calibration = calibrate_payments::<std::io::Error>(plan, settings, &[s]).expect("pilot");
     let model = &plan.scenarios[s as usize].model;
-    let mut out = flow::run(model, settings, RunKey { scenario: s, sample: 0, replication });
+    let mut out = flow::run(model, settings, RunKey { scenario: s, sample: 0, replication })
+        .expect("the model does not deadlock");
     let log = out.activity.clone().expect("a model with [payment] records activity");
     settle_output(model, &calibration[s as usize], settings, &mut out).expect("settles");
     let payments = out.payments.clone().expect("settled");
@@ -241,7 +242,7 @@ fn runs_settled_beside_the_pilots_get_the_calibration_of_the_pass_run_alone() {
     let alone = calibrate_payments::<std::io::Error>(&plan, settings, &all).expect("pilots");
     for d in &digests {
         let model = plan.model(d.key.scenario, d.key.sample);
-        let mut out = flow::run(model, settings, d.key);
+        let mut out = flow::run(model, settings, d.key).expect("the model does not deadlock");
         settle_output(model, &alone[d.key.scenario as usize], settings, &mut out).expect("settles");
         let economy = caresim::summary::area::RunEconomy::of(&out, model.payment.as_ref().map(|s| &s.area.registry));
         assert_eq!(d.economy, economy, "scenario {}: money as with the stand-alone calibration", d.key.scenario);

@@ -309,6 +309,17 @@ fn describe(plan: &ExperimentPlan) {
             m.arrivals.len(),
             if s.description.is_empty() { String::new() } else { format!(" — {}", s.description) }
         );
+        for cycle in caresim::config::delays::queue_cycles(m) {
+            let names: Vec<&str> = cycle.iter().map(|p| m.pool(*p).name.as_str()).collect();
+            eprintln!(
+                "warning: scenario {}: pools {} are finite `queue` pools that pathways route between in a cycle; \
+                 blocking can lock them (every place held by a patient waiting for another of them), and a run \
+                 that locks stops with an error. Give one of them `when_full = \"turn_away\"` or break the cycle \
+                 if that is not intended",
+                s.name,
+                names.join(", ")
+            );
+        }
     }
 }
 
