@@ -39,6 +39,7 @@ pub mod ledger;
 pub mod organisation;
 pub mod pooled;
 pub mod raw;
+pub mod reinvestment;
 pub mod run;
 pub mod settle;
 pub mod social_care;

@@ -83,6 +83,13 @@ pub struct RawTariff {
     pub outpatient_follow_up_pence: Option<i64>,
     /// R10 CQUIN fraction of contract value.
     pub cquin_fraction: Option<f64>,
+    // --- money that means what it says (issue 15): MRET base year, withheld money ---
+    /// R6 years from the base year of a calibrated baseline to the model year.
+    pub mret_baseline_years_before_model_year: Option<i64>,
+    /// R6 growth of emergency activity value per year between the base and model years.
+    pub mret_baseline_growth_per_year: Option<f64>,
+    /// R6/R7 where withheld money goes: an organisation name (spent there) or `"retained"`.
+    pub withheld_money_to: Option<String>,
 }
 
 /// `[[payment.blocks]]`: one block contract.

@@ -35,7 +35,7 @@ use super::organisation::{OrgId, TypicalArea};
 use super::raw::{RawBlock, RawFinances, RawPayment, RawSocialCare, RawTariff, RawYearOfCare};
 use super::social_care::{Charging, MeansTestParams};
 use super::spec::{BlockSpec, FinancesParams, PaymentSpec, PoolSpec, YocSpec};
-use super::tariff::{HrgGroup, MretParams, ReadmissionRule, TariffParams};
+use super::tariff::{HrgGroup, MretBaseYear, MretParams, ReadmissionRule, TariffParams};
 use super::year_of_care::{
     Band, BudgetHolder, CapitationRates, CapitationUplift, CohortRule, CorridorBand, OutlierParams, RiskCorridor,
     SubContractBasis, scope_in_currency, scope_include_if_possible,
@@ -334,7 +334,25 @@ fn tariff(p: &mut Problems, raw: &RawTariff) -> TariffParams {
         None => None,
         Some(v) => calibrate_or_pence(p, &k("mret_baseline_pence"), v).unwrap_or(None),
     };
-    let mret = MretParams { enabled: raw.mret.unwrap_or(d.mret.enabled), rate: mret_rate, baseline_pence };
+    let base_year = MretBaseYear {
+        years_before_model_year: raw.mret_baseline_years_before_model_year.map_or(
+            d.mret.base_year.years_before_model_year,
+            |v| {
+                if !(0..=50).contains(&v) {
+                    p.push(
+                        k("mret_baseline_years_before_model_year"),
+                        v,
+                        "must be a whole number of years from 0 to 50 (6: the 2008/09 baseline of the 2014/15 rule)",
+                    );
+                }
+                v.clamp(0, 50) as u32
+            },
+        ),
+        growth_per_year: raw
+            .mret_baseline_growth_per_year
+            .map_or(d.mret.base_year.growth_per_year, |v| fraction(p, &k("mret_baseline_growth_per_year"), v)),
+    };
+    let mret = MretParams { enabled: raw.mret.unwrap_or(d.mret.enabled), rate: mret_rate, baseline_pence, base_year };
     let unpaid = raw.readmission_unpaid_fraction.map(|v| fraction(p, &k("readmission_unpaid_fraction"), v));
     let paid_after_non_elective = raw
         .readmission_non_elective_paid_fraction
@@ -432,6 +450,11 @@ fn blocks(p: &mut Problems, raw: Option<&[RawBlock]>, area: &TypicalArea) -> Vec
             };
             if cc.collar > cc.cap {
                 p.push(ck("collar"), cc.collar, format!("must not be above the cap ({})", cc.cap));
+            }
+            if let Some(services) = scope
+                && let Err(reason) = super::block::cap_collar_unit(services)
+            {
+                p.push(format!("{key}.services"), format!("{:?}", b.services), reason);
             }
             cc
         });
@@ -1050,7 +1073,17 @@ mod tests {
             ReadmissionRule::ClinicalReview { unpaid_fraction: 0.2 }
         );
         let tariff = t("mret = false\nmret_baseline_pence = 123\nmff = 1.2\nnon_elective_trimpoint_days = 30");
-        assert_eq!(tariff.mret, MretParams { enabled: false, rate: 0.3, baseline_pence: Some(Pence(123)) });
+        assert_eq!(
+            tariff.mret,
+            MretParams {
+                enabled: false,
+                rate: 0.3,
+                baseline_pence: Some(Pence(123)),
+                base_year: MretBaseYear::default()
+            }
+        );
+        let dated = t("mret_baseline_years_before_model_year = 0\nmret_baseline_growth_per_year = 0.05");
+        assert_eq!(dated.mret.base_year, MretBaseYear { years_before_model_year: 0, growth_per_year: 0.05 });
         assert_eq!((tariff.mff, tariff.groups[0].non_elective_trimpoint_days), (1.2, 30));
 
         let blocks = check(
