@@ -245,7 +245,8 @@ pub fn model(p: &mut Problems, raw: &RawModel, solved: &mut crate::cohort::Solve
                  background arrivals have no person to charge or enrol (add [cohort] or remove [payment])",
             );
         }
-        crate::payment::validate::validate(p, pay)
+        let pool_names: Vec<&str> = partial.pools.iter().map(|x| x.name.as_str()).collect();
+        crate::payment::validate::validate(p, pay, &pool_names)
     });
     (p.0.len() == before).then_some(Model { cohort, payment, ..partial })
 }

@@ -32,9 +32,10 @@
 
 use super::block::CapCollar;
 use super::organisation::{OrgId, TypicalArea};
-use super::raw::{RawBlock, RawFinances, RawPayment, RawSocialCare, RawTariff, RawYearOfCare};
+use super::raw::{RawBlock, RawFinances, RawMoney, RawPayment, RawSocialCare, RawTariff, RawYearOfCare};
+use super::reinvestment::WithheldMoney;
 use super::social_care::{Charging, MeansTestParams};
-use super::spec::{BlockSpec, FinancesParams, PaymentSpec, PoolSpec, YocSpec};
+use super::spec::{BlockSpec, FinancesParams, MoneyRules, PaymentSpec, PoolSpec, YocSpec};
 use super::tariff::{HrgGroup, MretBaseYear, MretParams, ReadmissionRule, TariffParams};
 use super::year_of_care::{
     Band, BudgetHolder, CapitationRates, CapitationUplift, CohortRule, CorridorBand, OutlierParams, RiskCorridor,
@@ -191,9 +192,9 @@ fn quoted(options: &[&str]) -> String {
     options.iter().map(|o| format!("\"{o}\"")).collect::<Vec<_>>().join(", ")
 }
 
-/// Validates `[payment]`; returns the spec when no problem was found. Keys are
-/// reported under `payment.`.
-pub fn validate(p: &mut Problems, raw: &RawPayment) -> Option<PaymentSpec> {
+/// Validates `[payment]` of a model whose pools are `pool_names`; returns the spec when
+/// no problem was found. Keys are reported under `payment.`.
+pub fn validate(p: &mut Problems, raw: &RawPayment, pool_names: &[&str]) -> Option<PaymentSpec> {
     let before = p.0.len();
     let pilot_replications = match raw.pilot_replications {
         None => DEFAULT_PILOT_REPLICATIONS,
@@ -214,10 +215,11 @@ pub fn validate(p: &mut Problems, raw: &RawPayment) -> Option<PaymentSpec> {
     let charging = charging(p, &raw.social_care);
     let finances = finances(p, &raw.finances);
     let year_of_care = year_of_care(p, &raw.year_of_care, &area);
+    let money = money(p, &raw.money, &area, pool_names);
     if p.0.len() != before {
         return None;
     }
-    let spec = PaymentSpec { area, tariff, blocks, charging, finances, pool, year_of_care, pilot_replications };
+    let spec = PaymentSpec { area, tariff, blocks, charging, finances, pool, year_of_care, pilot_replications, money };
     // The rules' own checks; the checks above cover them, so a problem here means
     // they have drifted apart. Reported, never ignored.
     for e in rule_checks(&spec) {
@@ -247,6 +249,42 @@ fn rule_checks(spec: &PaymentSpec) -> Vec<PaymentError> {
         keep(y.corridor.validate());
     }
     out
+}
+
+/// `[payment.money]`: where withheld money goes, what capacity and interventions cost.
+fn money(p: &mut Problems, raw: &RawMoney, area: &TypicalArea, pool_names: &[&str]) -> MoneyRules {
+    let k = |s: &str| format!("payment.money.{s}");
+    let d = MoneyRules::default_for(area);
+    let withheld_money = match raw.withheld_money_to.as_deref() {
+        None => d.withheld_money,
+        Some("retained") => WithheldMoney::Retained,
+        Some(name) => match provider(p, &k("withheld_money_to"), name, area) {
+            Some(provider) => WithheldMoney::SpentBy { provider },
+            None => d.withheld_money,
+        },
+    };
+    let mut empty_place_day_pence = Vec::new();
+    for (name, v) in &raw.empty_place_day_pence {
+        let key = k(&format!("empty_place_day_pence.{name}"));
+        if !pool_names.contains(&name.as_str()) {
+            p.push(&key, format!("{name:?}"), format!("is not a pool of the model ({})", pool_names.join(", ")));
+        }
+        empty_place_day_pence.push((name.clone(), pence(p, &key, *v)));
+    }
+    MoneyRules {
+        withheld_money,
+        integrated_team_cost_per_person_year_pence: raw
+            .integrated_team_cost_per_person_year_pence
+            .map_or(d.integrated_team_cost_per_person_year_pence, |v| {
+                pence(p, &k("integrated_team_cost_per_person_year_pence"), v)
+            }),
+        admission_avoidance_cost_per_referral_pence: raw
+            .admission_avoidance_cost_per_referral_pence
+            .map_or(d.admission_avoidance_cost_per_referral_pence, |v| {
+                pence(p, &k("admission_avoidance_cost_per_referral_pence"), v)
+            }),
+        empty_place_day_pence,
+    }
 }
 
 /// The default area with `providers` overrides applied.
@@ -856,7 +894,8 @@ mod tests {
     fn check(text: &str) -> Result<PaymentSpec, Vec<Problem>> {
         let raw: RawPayment = toml::from_str(text).unwrap_or_else(|e| panic!("not a payment table: {e}"));
         let mut p = Problems::default();
-        let spec = validate(&mut p, &raw);
+        let pools = ["acute_beds", "intermediate_care_beds", "reablement", "community_nursing"];
+        let spec = validate(&mut p, &raw, &pools);
         match spec {
             Some(s) if p.0.is_empty() => Ok(s),
             _ => Err(p.0),
@@ -901,6 +940,14 @@ mod tests {
             pool: PoolSpec::Separate,
             year_of_care: None,
             pilot_replications: 2,
+            money: MoneyRules {
+                empty_place_day_pence: vec![
+                    ("community_nursing".into(), Pence(914)),
+                    ("intermediate_care_beds".into(), Pence(20_000)),
+                    ("reablement".into(), Pence(5_357)),
+                ],
+                ..MoneyRules::default_for(&TypicalArea::new())
+            },
         }
     }
 
@@ -1045,6 +1092,39 @@ mod tests {
         assert_eq!(spec.year_of_care, Some(expected_year_of_care()));
         // No blocks at all.
         assert!(check("blocks = []").expect("valid").blocks.is_empty());
+    }
+
+    #[test]
+    fn money_keys_take_names_of_the_area_and_the_model() {
+        let area = TypicalArea::new();
+        let m = |s: &str| check(&format!("[money]\n{s}")).map(|x| x.money);
+        assert_eq!(m("").unwrap(), MoneyRules::default_for(&area));
+        assert_eq!(m("withheld_money_to = \"retained\"").unwrap().withheld_money, WithheldMoney::Retained);
+        assert_eq!(
+            m("withheld_money_to = \"ico\"").unwrap().withheld_money,
+            WithheldMoney::SpentBy { provider: area.ico }
+        );
+        let costs = m("empty_place_day_pence = { reablement = 5357 }\nintegrated_team_cost_per_person_year_pence = 0")
+            .unwrap();
+        assert_eq!(costs.empty_place_day("reablement"), Pence(5_357));
+        assert_eq!(costs.empty_place_day("acute_beds"), Pence::ZERO);
+        assert_eq!(costs.integrated_team_cost_per_person_year_pence, Pence::ZERO);
+        problem("[money]\nwithheld_money_to = \"ccg\"", "payment.money.withheld_money_to", "not a provider");
+        problem(
+            "[money]\nempty_place_day_pence = { wards = 100 }",
+            "payment.money.empty_place_day_pence.wards",
+            "not a pool of the model",
+        );
+        problem(
+            "[money]\nadmission_avoidance_cost_per_referral_pence = -1",
+            "payment.money.admission_avoidance_cost_per_referral_pence",
+            "at least 0",
+        );
+        problem(
+            "[tariff]\nmret_baseline_years_before_model_year = 80",
+            "payment.tariff.mret_baseline_years_before_model_year",
+            "from 0 to 50",
+        );
     }
 
     #[test]
