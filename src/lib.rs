@@ -83,6 +83,7 @@ pub mod shard;
 pub mod stats;
 pub mod time;
 pub mod warmup;
+pub mod warnings;
 
 #[cfg(feature = "parquet")]
 pub mod merge;

@@ -36,6 +36,7 @@
 pub mod block;
 pub mod finances;
 pub mod ledger;
+pub mod money_targets;
 pub mod organisation;
 pub mod pooled;
 pub mod raw;
