@@ -30,7 +30,7 @@
 //!   £29.47bn: shares 0.42, 0.27, 0.21, 0.10.
 
 use super::Service;
-use crate::calibration::Measure;
+use crate::summary::calibration::Measure;
 
 /// The spend the model leaves out, so that its totals compare with national ones only
 /// on the modelled services (README text).

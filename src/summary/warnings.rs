@@ -8,8 +8,8 @@
 //! warning is raised only when the data say so: a saving and a rise whose means have
 //! those signs, and a waiting list whose growth's 95% interval lies above zero.
 
-use crate::compare::PairedRow;
-use crate::experiment::SummaryRow;
+use super::compare::PairedRow;
+use super::digest::SummaryRow;
 use crate::record::CapacityTable;
 
 /// Area metric: consolidated public spend, pence per year (a paired difference below
@@ -58,7 +58,7 @@ pub fn warnings(scenarios: &[&str], summaries: &[SummaryRow], paired: &[PairedRo
     };
     for (s, name) in scenarios.iter().enumerate().skip(1) {
         let (Some(spend), Some(cost)) =
-            (find(s, crate::economy::AREA, CONSOLIDATED_SPEND), find(s, crate::economy::AREA, RESOURCE_COST))
+            (find(s, super::area::AREA, CONSOLIDATED_SPEND), find(s, super::area::AREA, RESOURCE_COST))
         else {
             continue;
         };
@@ -108,7 +108,7 @@ mod tests {
     fn paired(scenario: u16, metric: &'static str, values: &[f64]) -> PairedRow {
         PairedRow {
             scenario,
-            pool: crate::economy::AREA.into(),
+            pool: crate::summary::area::AREA.into(),
             metric,
             summary: Summary::of(values),
             p_below_zero: 0.0,
