@@ -305,12 +305,17 @@ pub struct AvoidanceParams {
 pub struct UnitCosts {
     /// Price year of every value.
     pub price_year: String,
-    /// Per emergency spell.
+    /// Per emergency spell: the per-spell part; its bed-days cost
+    /// [`UnitCosts::acute_bed_day`] each.
     pub emergency_spell: Pence,
-    /// Per elective spell.
+    /// Per elective (ordinary) spell: the per-spell part; its bed-days cost
+    /// [`UnitCosts::acute_bed_day`] each.
     pub elective_spell: Pence,
-    /// Per delayed acute bed-day.
-    pub delayed_bed_day: Pence,
+    /// Per elective day case, whole (a day case uses no bed overnight).
+    pub day_case: Pence,
+    /// Per acute bed-day of an emergency or elective spell, whether the patient is
+    /// still being treated or waiting to leave (a delayed transfer of care).
+    pub acute_bed_day: Pence,
     /// Per A&E attendance.
     pub ae_attendance: Pence,
     /// Per GP contact.
@@ -325,6 +330,45 @@ pub struct UnitCosts {
     pub care_home_week: Pence,
     /// Per nurse visit.
     pub nursing_visit: Pence,
+}
+
+impl UnitCosts {
+    /// Resource cost of an acute spell of `class` that lasted `stay_days` (fractional
+    /// days in the bed, delayed days included): a per-spell part and a per-bed-day part
+    /// (reference costs: the excess bed-day cost is the per-day figure, brief §5), so a
+    /// zero-day stay costs less than the average spell, a long stay more, and delayed
+    /// bed-days carry their cost. A day case costs its per-case figure whatever its
+    /// (same-day) length.
+    pub fn acute_spell(&self, class: crate::payment::tariff::AdmissionClass, stay_days: f64) -> Pence {
+        use crate::payment::tariff::AdmissionClass;
+        match class {
+            AdmissionClass::DayCase => self.day_case,
+            AdmissionClass::Emergency => self.emergency_spell + self.acute_bed_day.scale(stay_days.max(0.0)),
+            AdmissionClass::Elective => self.elective_spell + self.acute_bed_day.scale(stay_days.max(0.0)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod unit_cost_tests {
+    use super::*;
+    use crate::payment::tariff::AdmissionClass;
+
+    #[test]
+    fn acute_spells_cost_a_spell_part_and_a_bed_day_part() {
+        let c = crate::payment::test_unit_costs();
+        // Default split: £542.60 a spell + £313 a bed-day; a 5.8-day stay costs the
+        // brief's average emergency spell of £2,358 (to the penny of the derivation).
+        assert_eq!(c.acute_spell(AdmissionClass::Emergency, 5.8), Pence(54_260 + 181_540));
+        assert_eq!(c.acute_spell(AdmissionClass::Emergency, 0.0), Pence(54_260));
+        assert!(c.acute_spell(AdmissionClass::Emergency, 30.0) > Pence(235_800 * 3));
+        // A delayed day costs a bed-day, whoever is responsible.
+        let one_more_day =
+            c.acute_spell(AdmissionClass::Elective, 4.5) - c.acute_spell(AdmissionClass::Elective, 3.5);
+        assert_eq!(one_more_day, c.acute_bed_day);
+        assert_eq!(c.acute_spell(AdmissionClass::Elective, 3.5), Pence(249_460 + 109_550));
+        assert_eq!(c.acute_spell(AdmissionClass::DayCase, 0.3), Pence(73_800));
+    }
 }
 
 #[cfg(test)]

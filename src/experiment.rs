@@ -200,12 +200,14 @@ where
 }
 
 /// Runs every replication of the plan's first (baseline) scenario on `threads` threads
-/// and summarises each calibration measure across them. Plans without a cohort give
+/// and summarises each calibration measure across them; with `[payment]`, the runs are
+/// settled (after the payment pilots) and the money targets
+/// ([`crate::payment::money_targets`]) are measured too. Plans without a cohort give
 /// an empty report.
 pub fn calibration_report(
     plan: &ExperimentPlan,
     threads: usize,
-) -> Result<Vec<ReportRow>, rayon::ThreadPoolBuildError> {
+) -> Result<Vec<ReportRow>, Box<dyn std::error::Error + Send + Sync>> {
     use rayon::prelude::*;
     let Some(scenario) = plan.scenarios.first() else {
         return Ok(Vec::new());
@@ -225,16 +227,26 @@ pub fn calibration_report(
         model.pools.iter().enumerate().map(|(i, p)| (i as u16, p.responsible.name())).collect();
     let settings = plan.run_settings(false);
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).stack_size(RUN_STACK_BYTES).build()?;
-    let per_run: Vec<Vec<Measure>> = pool.install(|| {
+    let calibration = match &model.payment {
+        Some(_) => pool.install(|| calibrate_payments::<std::convert::Infallible>(plan, settings, &[0]))?,
+        None => Vec::new(),
+    };
+    let per_run: Vec<Result<Vec<Measure>, crate::payment::PaymentError>> = pool.install(|| {
         (0..plan.replications)
             .into_par_iter()
             .map(|replication| {
-                let out =
+                let mut out =
                     crate::flow::run(model, settings, crate::record::RunKey { scenario: 0, sample: 0, replication });
-                measures(&out, &acute, &responsible)
+                let mut m = measures(&out, &acute, &responsible);
+                if let Some(c) = calibration.first() {
+                    settle_output(model, c, settings, &mut out)?;
+                    m.extend(crate::summary::calibration::money_measures_of(&out, model));
+                }
+                Ok(m)
             })
             .collect()
     });
+    let per_run = per_run.into_iter().collect::<Result<Vec<_>, _>>()?;
     let Some(first) = per_run.first() else {
         return Ok(Vec::new());
     };

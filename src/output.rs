@@ -262,6 +262,7 @@ impl ParquetSink {
                 Column::new("mean_sojourn_days".into(), p.iter().map(|s| s.mean_sojourn_days()).collect::<Vec<_>>()),
                 Column::new("throughput_per_day".into(), p.iter().map(|s| s.throughput_per_day()).collect::<Vec<_>>()),
                 Column::new("window_days".into(), p.iter().map(|s| s.window_days).collect::<Vec<_>>()),
+                Column::new("waiting_growth".into(), p.iter().map(|s| s.waiting_growth).collect::<Vec<_>>()),
             ],
         )?;
         self.write("pool_summary", k.scenario, &file, summary)?;

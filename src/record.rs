@@ -25,6 +25,9 @@ pub struct PoolSummary {
     pub stats: PoolStats,
     /// Window length, days.
     pub window_days: f64,
+    /// Growth of the waiting list through the window
+    /// ([`crate::summary::warnings::waiting_growth`]; `None` for a window too short to tell).
+    pub waiting_growth: Option<f64>,
 }
 
 impl PoolSummary {
@@ -288,6 +291,9 @@ pub struct CalibrationCounts {
     pub care_home_followed: u64,
     /// Of those, alive a year later.
     pub care_home_alive_after_year: u64,
+    /// Emergency admissions diverted to the admission-avoidance pathway in the window
+    /// (one referral each).
+    pub avoidance_referrals: u64,
 }
 
 /// Every event processed, in order (struct of columns); recorded only on request.

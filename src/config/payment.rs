@@ -251,6 +251,20 @@ fn rule_checks(spec: &PaymentSpec) -> Vec<PaymentError> {
     out
 }
 
+/// An outpatient price: rejected, since the simulation records no outpatient
+/// attendances and the price would change nothing (brief §4.3: outpatients are not
+/// simulated per person).
+fn outpatient(p: &mut Problems, key: &str, v: Option<i64>) -> Option<Pence> {
+    let v = v?;
+    p.push(
+        key,
+        v,
+        "is not accepted: the simulation records no outpatient attendances (brief §4.3), so an outpatient price \
+         would change nothing; remove the key",
+    );
+    None
+}
+
 /// `[payment.money]`: where withheld money goes, what capacity and interventions cost.
 fn money(p: &mut Problems, raw: &RawMoney, area: &TypicalArea, pool_names: &[&str]) -> MoneyRules {
     let k = |s: &str| format!("payment.money.{s}");
@@ -405,9 +419,16 @@ fn tariff(p: &mut Problems, raw: &RawTariff) -> TariffParams {
     };
     TariffParams {
         groups: vec![group],
-        specialised_topup: raw
-            .specialised_topup
-            .map_or(d.specialised_topup, |v| non_negative(p, &k("specialised_topup"), v)),
+        specialised_topup: raw.specialised_topup.map_or(d.specialised_topup, |v| {
+            if v != 0.0 {
+                p.push(
+                    k("specialised_topup"),
+                    v,
+                    "must be 0: the simulation records no specialised spells, so an R4 top-up would change nothing",
+                );
+            }
+            v
+        }),
         mff,
         mret,
         readmission,
@@ -415,18 +436,10 @@ fn tariff(p: &mut Problems, raw: &RawTariff) -> TariffParams {
             .readmission_window_days
             .map_or(d.readmission_window_days, |v| days(p, &k("readmission_window_days"), v, 1, 365)),
         ae_attendance_pence: price(p, "ae_attendance_pence", raw.ae_attendance_pence, d.ae_attendance_pence),
-        outpatient_first_pence: price(
-            p,
-            "outpatient_first_pence",
-            raw.outpatient_first_pence,
-            d.outpatient_first_pence,
-        ),
-        outpatient_follow_up_pence: price(
-            p,
-            "outpatient_follow_up_pence",
-            raw.outpatient_follow_up_pence,
-            d.outpatient_follow_up_pence,
-        ),
+        outpatient_first_pence: outpatient(p, &k("outpatient_first_pence"), raw.outpatient_first_pence)
+            .unwrap_or(d.outpatient_first_pence),
+        outpatient_follow_up_pence: outpatient(p, &k("outpatient_follow_up_pence"), raw.outpatient_follow_up_pence)
+            .unwrap_or(d.outpatient_follow_up_pence),
         cquin_fraction: raw.cquin_fraction.map_or(d.cquin_fraction, |v| fraction(p, &k("cquin_fraction"), v)),
     }
 }
@@ -1120,6 +1133,8 @@ mod tests {
             "payment.money.admission_avoidance_cost_per_referral_pence",
             "at least 0",
         );
+        problem("[tariff]\nspecialised_topup = 0.2", "payment.tariff.specialised_topup", "no specialised spells");
+        problem("[tariff]\noutpatient_first_pence = 12000", "payment.tariff.outpatient_first_pence", "no outpatient");
         problem(
             "[tariff]\nmret_baseline_years_before_model_year = 80",
             "payment.tariff.mret_baseline_years_before_model_year",

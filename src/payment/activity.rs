@@ -12,10 +12,13 @@ use crate::money::Pence;
 /// What happened.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum ActivityKind {
-    /// An admitted spell (priced at discharge), with its delayed (DToC) bed-days.
+    /// An admitted spell (priced at discharge, or at the horizon for the part delivered
+    /// when still open), with its length and delayed (DToC) bed-days.
     Spell {
         /// The spell.
         spell: Spell,
+        /// Days in the bed (fractional; delayed days included), for its resource cost.
+        stay_days: f64,
         /// Delayed transfer of care days within the spell.
         delayed_days: f64,
     },
@@ -64,14 +67,11 @@ impl Activity {
 }
 
 /// Resource cost of one activity at unit costs (brief §5); independent of any currency.
-/// Day cases cost an elective spell (ASSUMPTION: `UnitCosts` has no day-case price).
+/// A spell costs its per-spell part and its bed-days ([`UnitCosts::acute_spell`]), a day
+/// case the day-case cost.
 pub fn resource_cost(a: &Activity, costs: &UnitCosts) -> Result<Pence, PaymentError> {
     Ok(match a.kind {
-        ActivityKind::Spell { spell, delayed_days } => {
-            let spell_cost =
-                if spell.class == AdmissionClass::Emergency { costs.emergency_spell } else { costs.elective_spell };
-            spell_cost + costs.delayed_bed_day.scale(delayed_days)
-        }
+        ActivityKind::Spell { spell, stay_days, .. } => costs.acute_spell(spell.class, stay_days),
         ActivityKind::AeAttendance => costs.ae_attendance,
         ActivityKind::Units { service, units } => {
             let unit = match service {
@@ -132,6 +132,8 @@ pub(crate) struct SpellRecord {
     day: u32,
     /// Delayed transfer of care days within the spell.
     delayed_days: f64,
+    /// Days in the bed (fractional, delayed days included).
+    stay_days: f64,
     /// The spell.
     spell: Spell,
 }
@@ -163,8 +165,8 @@ impl ActivityLog {
     pub fn push(&mut self, a: Activity) {
         let Activity { person, day, kind } = a;
         match kind {
-            ActivityKind::Spell { spell, delayed_days } => {
-                self.spells.push(SpellRecord { person, day, delayed_days, spell })
+            ActivityKind::Spell { spell, stay_days, delayed_days } => {
+                self.spells.push(SpellRecord { person, day, delayed_days, stay_days, spell })
             }
             ActivityKind::AeAttendance => self.ae.push((person, day)),
             ActivityKind::Units { service, units } => {
@@ -227,7 +229,7 @@ impl ActivityLog {
         let spells = self.spells.iter().filter(move |r| keep(r.day)).map(|r| Activity {
             person: r.person,
             day: r.day,
-            kind: ActivityKind::Spell { spell: r.spell, delayed_days: r.delayed_days },
+            kind: ActivityKind::Spell { spell: r.spell, stay_days: r.stay_days, delayed_days: r.delayed_days },
         });
         let ae = self.ae.iter().filter(move |r| keep(r.1)).map(|&(person, day)| Activity {
             person,
@@ -281,7 +283,7 @@ mod tests {
         let units =
             |person, day, service, units| Activity { person, day, kind: ActivityKind::Units { service, units } };
         vec![
-            Activity { person: 4, day: 370, kind: ActivityKind::Spell { spell, delayed_days: 1.25 } },
+            Activity { person: 4, day: 370, kind: ActivityKind::Spell { spell, stay_days: 3.5, delayed_days: 1.25 } },
             Activity { person: 2, day: 12, kind: ActivityKind::AeAttendance },
             units(1, 364, Service::HomeCare, 3.5),
             units(1, 365, Service::HomeCare, 0.1 + 0.2),

@@ -29,9 +29,13 @@
 //! on its outlay for the enrolled people: what it paid sub-contractors for their covered
 //! activity, plus its own cost of covered activity it delivered. Covered activity of a
 //! block-funded service stays funded by the block (ASSUMPTION), so the holder pays
-//! nothing for it. CQUIN (R10) and outpatients
-//! (R9) are priced by [`super::tariff`] but not settled here: the simulation records
-//! neither a CQUIN outcome nor outpatient activity yet.
+//! nothing for it. CQUIN (R10) is paid in full at year end on each payer's tariff
+//! income to an acute provider (ASSUMPTION: the simulation records no CQUIN outcome).
+//! Outpatients (R9) are not simulated, so validation rejects their prices.
+//!
+//! At year end, after MRET: CQUIN, then the money withheld under R6 and R7 is spent
+//! ([`super::reinvestment`]), then blocks (12 instalments and the cap and collar on the
+//! year's units of the covered services), estate recovery, year of care and pools.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -40,10 +44,11 @@ use super::block::BlockContract;
 use super::ledger::{Account, Currency, Ledger, Reason, ResourceCost, Transaction};
 use super::organisation::{OrgId, TypicalArea};
 use super::pooled::{PooledFund, payer_of};
+use super::reinvestment::{WithheldMoney, reinvestment_transactions};
 use super::social_care::{
     CareSetting, Charging, ClientFinances, charge_week, estate_recovery, estate_recovery_transaction, week_transactions,
 };
-use super::tariff::{AdmissionClass, TariffParams, ae_attendance_price, mret_monthly, price_spell};
+use super::tariff::{AdmissionClass, TariffParams, ae_attendance_price, cquin, mret_monthly, price_spell};
 use super::year_of_care::{
     BudgetHolder, CapitationRates, EnrolledYear, Enrolment, OutlierParams, RiskCorridor, SubContractBasis,
     YearEndSettlement, person_months, settle_year, settlement_transactions,
@@ -96,6 +101,8 @@ pub struct Regime {
     pub pools: Vec<PooledFund>,
     /// Year of care, if in force.
     pub year_of_care: Option<YocRegime>,
+    /// Where MRET and readmission deductions go.
+    pub withheld_money: WithheldMoney,
 }
 
 /// A death, for estate recovery.
@@ -145,6 +152,9 @@ pub struct Settlement {
     /// pool risk shares are not attributed), their capitation, their client
     /// contributions (payer = people) and estate recovery (a receipt of the council).
     pub by_person: Vec<(u32, OrgId, Pence)>,
+    /// Tariff value of the year's acute activity by service (point of delivery): spells
+    /// after R1-R5 and R7 (before MRET), A&E attendances at R8; whoever paid for them.
+    pub acute_value_by_service: [Pence; Service::COUNT],
 }
 
 fn tx(
@@ -186,6 +196,9 @@ where
     let mut yoc_cost_by_person: HashMap<u32, Pence> = HashMap::new();
     let mut sub_contract = Vec::new();
     let mut by_person: HashMap<(u32, OrgId), Pence> = HashMap::new();
+    let mut acute_value_by_service = [Pence::ZERO; Service::COUNT];
+    // Units of activity counted by each block's cap and collar.
+    let mut block_units = vec![0.0f64; regime.blocks.len()];
     let mut attribute = |person: u32, payer: OrgId, amount: Pence| {
         if amount != Pence::ZERO {
             *by_person.entry((person, payer)).or_default() += amount;
@@ -198,6 +211,20 @@ where
         let month = a.month();
         let cost = resource_cost(&a, inputs.costs)?;
         *resource_costs.entry((provider, service, month)).or_default() += cost;
+        match a.kind {
+            ActivityKind::Spell { spell, .. } => {
+                acute_value_by_service[service.index()] += price_spell(&spell, &regime.tariff)?.paid_pence
+            }
+            ActivityKind::AeAttendance => acute_value_by_service[service.index()] += ae_attendance_price(&regime.tariff),
+            ActivityKind::Units { .. } => {}
+        }
+        if let ActivityKind::Units { units, .. } = a.kind {
+            for (b, counted) in regime.blocks.iter().zip(block_units.iter_mut()) {
+                if b.contract.cap_collar.is_some() && b.contract.provider == provider && b.services.covers(service) {
+                    *counted += units;
+                }
+            }
+        }
 
         let covered_by_yoc =
             regime.year_of_care.as_ref().filter(|y| y.scope.covers(service) && enrolled(a.person, a.day));
@@ -359,12 +386,36 @@ where
         }
     }
 
-    // Blocks: 12 instalments.
-    for b in &regime.blocks {
+    // R10 CQUIN: paid in full at year end (ASSUMPTION, brief §2.1.2), a fraction of each
+    // payer's tariff income to each provider over the year (MRET and R7 applied).
+    let mut tariff_income: BTreeMap<(OrgId, OrgId), Pence> = BTreeMap::new();
+    for t in ledger.transactions() {
+        if t.account == Account::Income && t.currency == Currency::Tariff && !t.is_earmark() {
+            let sign = if area.registry.kind(t.payee)?.is_provider() { 1 } else { -1 };
+            let key = if sign == 1 { (t.payer, t.payee) } else { (t.payee, t.payer) };
+            *tariff_income.entry(key).or_default() += if sign == 1 { t.amount } else { -t.amount };
+        }
+    }
+    for ((payer, provider), income) in tariff_income {
+        if area.services.services_of(provider).any(Service::is_acute) {
+            let amount = cquin(income.max(Pence::ZERO), &regime.tariff);
+            ledger.post(tx(payer, provider, Account::Cquin, last, Currency::Tariff, Reason::YearEnd, amount));
+        }
+    }
+
+    // Withheld money is spent at year end (or kept, by the rule in force).
+    let spent = reinvestment_transactions(&ledger, regime.withheld_money, last).ok_or(
+        PaymentError::InvalidParameter { name: "ledger", reason: "withheld money overflows 64-bit pence".into() },
+    )?;
+    ledger.extend(spent);
+
+    // Blocks: 12 instalments, then the cap and collar on the year's activity.
+    for (b, units) in regime.blocks.iter().zip(&block_units) {
         b.contract.validate()?;
         for m in first.0..=last.0 {
             ledger.post(b.contract.monthly_transaction(MonthIndex(m)));
         }
+        ledger.post(b.contract.year_end_transaction(*units, last));
     }
 
     // Estate recovery under free care.
@@ -437,7 +488,14 @@ where
         .into_iter()
         .map(|((provider, service, month), amount)| ResourceCost { provider, service, month, amount })
         .collect();
-    Ok(Settlement { ledger, resource_costs, year_of_care: yoc_settlement, enrolled_years, by_person })
+    Ok(Settlement {
+        ledger,
+        resource_costs,
+        year_of_care: yoc_settlement,
+        enrolled_years,
+        by_person,
+        acute_value_by_service,
+    })
 }
 
 #[cfg(test)]
@@ -491,7 +549,9 @@ mod tests {
                         specialised: false,
                     };
                     last_discharge.insert(person, IndexSpell { discharge_day: day, elective: class.is_elective() });
-                    ActivityKind::Spell { spell, delayed_days: rng.random_range(0..3u32) as f64 }
+                    let delayed_days = rng.random_range(0..3u32) as f64;
+                    let stay_days = if class == AdmissionClass::DayCase { 0.3 } else { los as f64 + 0.5 };
+                    ActivityKind::Spell { spell, stay_days, delayed_days }
                 }
                 2 => ActivityKind::AeAttendance,
                 k => {
@@ -544,6 +604,7 @@ mod tests {
             charging: Charging::default(),
             pools: Vec::new(),
             year_of_care: None,
+            withheld_money: WithheldMoney::SpentBy { provider: area.community },
         }
     }
 
@@ -572,6 +633,7 @@ mod tests {
                 basis: SubContractBasis::Price,
                 enrolments,
             }),
+            withheld_money: WithheldMoney::SpentBy { provider: area.community },
         }
     }
 
@@ -622,8 +684,46 @@ mod tests {
     }
 
     #[test]
+    fn a_pure_price_change_moves_transfers_never_resource_cost() {
+        // Tariff prices and the MRET baseline change who gets paid what between public
+        // bodies: resource cost and the consolidated spend stay put (to the penny),
+        // while the acute trust's income moves.
+        let area = TypicalArea::new();
+        for entity in 0..5 {
+            let (activity, finances, deaths) = random_activity(entity);
+            let c = costs();
+            let inputs = year0(&activity, &finances, &deaths, &c);
+            let base = separate_budgets(&area);
+            let a = settle(&inputs, &base, &area).unwrap();
+            let mut priced = base.clone();
+            priced.tariff.groups[0].non_elective_pence = Pence(180_000);
+            priced.tariff.groups[0].excess_bed_day_pence = Pence(20_000);
+            priced.tariff.mret.baseline_pence = Some(Pence(1_000_000));
+            priced.tariff.mret.rate = 0.5;
+            let b = settle(&inputs, &priced, &area).unwrap();
+            assert_eq!(a.resource_costs, b.resource_costs);
+            assert_ne!(a.ledger.net_balance(area.acute), b.ledger.net_balance(area.acute));
+            let (ca, cb) = (
+                a.ledger.consolidated(&area.registry, &a.resource_costs).unwrap(),
+                b.ledger.consolidated(&area.registry, &b.resource_costs).unwrap(),
+            );
+            assert_eq!(ca, cb);
+            assert!(ca.check_identity());
+            // A price paid to an independent provider is a transfer: the care home fee
+            // is the council price, so means-tested charging moves transfers only.
+            let mut free = base.clone();
+            free.charging = Charging::FreeAtPointOfNeed { estate_recovery_fraction: 0.0 };
+            let f = settle(&inputs, &free, &area).unwrap();
+            let cf = f.ledger.consolidated(&area.registry, &f.resource_costs).unwrap();
+            assert_eq!(cf.resource_cost_pence, ca.resource_cost_pence);
+            assert!(cf.transfers_pence > ca.transfers_pence, "free care: people pay less, the public more");
+        }
+    }
+
+    #[test]
     fn activity_change_changes_resource_cost() {
-        // One extra emergency spell adds exactly its resource cost (£2,358 + 2 × £313).
+        // One extra 5-day emergency spell adds exactly its resource cost: the per-spell
+        // part and five bed-days (its two delayed days among them), £542.60 + 5 × £313.
         let area = TypicalArea::new();
         let (mut activity, finances, deaths) = random_activity(3);
         let c = costs();
@@ -641,10 +741,56 @@ mod tests {
             exclusion: None,
             specialised: false,
         };
-        activity.push(Activity { person: 0, day: 205, kind: ActivityKind::Spell { spell, delayed_days: 2.0 } });
+        activity.push(Activity { person: 0, day: 205, kind: ActivityKind::Spell { spell, stay_days: 5.0, delayed_days: 2.0 } });
         let after = settle_all(&activity);
         let total = |s: &Settlement| s.resource_costs.iter().map(|r| r.amount).sum::<Pence>();
-        assert_eq!(total(&after) - total(&before), Pence(235_800 + 62_600));
+        assert_eq!(total(&after) - total(&before), Pence(54_260 + 5 * 31_300));
+    }
+
+    #[test]
+    fn a_block_cap_and_collar_settles_on_the_years_activity() {
+        // Nursing on a £100,000 block planned at 1,000 visits, cap 110%, collar 90%,
+        // £32 a visit outside the corridor.
+        let area = TypicalArea::new();
+        let c = costs();
+        let visits = |n: usize| -> Vec<Activity> {
+            (0..n)
+                .map(|k| Activity {
+                    person: k as u32 % 50,
+                    day: (k % 360) as u32,
+                    kind: ActivityKind::Units { service: Service::CommunityNursing, units: 1.0 },
+                })
+                .collect()
+        };
+        let mut regime = separate_budgets(&area);
+        regime.blocks = vec![BlockCover {
+            contract: BlockContract {
+                payer: area.ccg,
+                provider: area.community,
+                annual_value_pence: Pence(10_000_000),
+                cap_collar: Some(super::super::block::CapCollar {
+                    planned_units_per_year: 1_000.0,
+                    cap: 1.1,
+                    collar: 0.9,
+                    marginal_price_pence: Pence(3_200),
+                }),
+            },
+            services: Scope::of(&[Service::CommunityNursing]),
+        }];
+        let block_of = |regime: &Regime, n: usize| {
+            let a = visits(n);
+            let s = settle(&year0(&a, &[], &[], &c), regime, &area).unwrap();
+            s.ledger.check_balanced().unwrap();
+            s.ledger.account_balance(area.community, Account::Block)
+        };
+        // 1,200 visits: 100 above the cap of 1,100 → +£3,200; 700: 200 below the
+        // collar of 900 → −£6,400; 1,000: the block alone.
+        assert_eq!(block_of(&regime, 1_200), Pence(10_000_000 + 320_000));
+        assert_eq!(block_of(&regime, 700), Pence(10_000_000 - 640_000));
+        assert_eq!(block_of(&regime, 1_000), Pence(10_000_000));
+        // Without the cap and collar, activity changes nothing.
+        regime.blocks[0].contract.cap_collar = None;
+        assert_eq!(block_of(&regime, 1_200), Pence(10_000_000));
     }
 
     #[test]
@@ -667,8 +813,16 @@ mod tests {
             specialised: false,
         };
         let activity = [
-            Activity { person: 0, day: 10, kind: ActivityKind::Spell { spell: spell(10), delayed_days: 0.0 } },
-            Activity { person: 1, day: 12, kind: ActivityKind::Spell { spell: spell(12), delayed_days: 0.0 } },
+            Activity {
+                person: 0,
+                day: 10,
+                kind: ActivityKind::Spell { spell: spell(10), stay_days: 5.0, delayed_days: 0.0 },
+            },
+            Activity {
+                person: 1,
+                day: 12,
+                kind: ActivityKind::Spell { spell: spell(12), stay_days: 5.0, delayed_days: 0.0 },
+            },
         ];
         let mut regime = separate_budgets(&area);
         regime.blocks.clear();
@@ -678,8 +832,24 @@ mod tests {
         let retained: Pence =
             s.ledger.transactions().iter().filter(|t| t.account == Account::MretWithheld).map(|t| t.amount).sum();
         assert_eq!(retained, Pence(471_600 - 351_480));
-        // Surplus: £3,514.80 − £4,716 = −£1,201.20.
-        assert_eq!(s.ledger.surplus(area.acute, &s.resource_costs), Pence(351_480 - 471_600));
+        // CQUIN: 2.5% of the £3,514.80 paid, £87.87, at year end.
+        assert_eq!(s.ledger.account_balance(area.acute, Account::Cquin), Pence(8_787));
+        // Resource cost: 2 × (£542.60 + 5 × £313) = £4,215.20; surplus £3,514.80 +
+        // £87.87 − £4,215.20.
+        assert_eq!(s.ledger.surplus(area.acute, &s.resource_costs), Pence(351_480 + 8_787 - 421_520));
+        // The retained £1,201.20 is spent: the community provider receives it, so the
+        // CCG spends the full £4,716 (and CQUIN) and MRET saves the public sector nothing.
+        assert_eq!(s.ledger.account_balance(area.community, Account::Reinvestment), Pence(120_120));
+        assert_eq!(s.ledger.net_balance(area.ccg), Pence(-471_600 - 8_787));
+        let cons = s.ledger.consolidated(&area.registry, &s.resource_costs).unwrap();
+        assert_eq!((cons.total_pence, cons.transfers_pence), (Pence(421_520), Pence::ZERO));
+        // Kept by the commissioner instead, it is the CCG's saving and the trust's loss,
+        // and the consolidated figure is the same.
+        let mut kept = regime.clone();
+        kept.withheld_money = WithheldMoney::Retained;
+        let k = settle(&year0(&activity, &[], &[], &c), &kept, &area).unwrap();
+        assert_eq!(k.ledger.net_balance(area.ccg), Pence(-351_480 - 8_787));
+        assert_eq!(k.ledger.consolidated(&area.registry, &k.resource_costs).unwrap(), cons);
         // MRET enabled without a baseline is an error, not a silent zero.
         regime.tariff.mret.baseline_pence = None;
         assert!(settle(&year0(&activity, &[], &[], &c), &regime, &area).is_err());

@@ -308,6 +308,13 @@ impl PaymentSpec {
                 enrolments,
             }),
         };
-        Ok(Regime { tariff, blocks, charging: self.charging, pools, year_of_care })
+        Ok(Regime {
+            tariff,
+            blocks,
+            charging: self.charging,
+            pools,
+            year_of_care,
+            withheld_money: self.money.withheld_money,
+        })
     }
 }

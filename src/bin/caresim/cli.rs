@@ -407,6 +407,10 @@ fn print_tables(plan: &ExperimentPlan, metrics: &[RunMetrics]) {
         }
     }
     let paired = compare::paired(plan, metrics);
+    let names: Vec<&str> = plan.scenarios.iter().map(|s| s.name.as_str()).collect();
+    for w in caresim::summary::warnings::warnings(&names, &rows, &paired) {
+        println!("{w}");
+    }
     if paired.is_empty() {
         return;
     }
@@ -434,8 +438,9 @@ fn print_tables(plan: &ExperimentPlan, metrics: &[RunMetrics]) {
     print_money(plan, &paired);
 }
 
-/// The area-level paired comparison, when runs were settled: activity, public spend and
-/// the savings split, with the national equivalent of the saving.
+/// The area-level paired comparison, when runs were settled: activity, spend by
+/// commissioner, the consolidated public spend split into resource change and
+/// transfers, and the national equivalent of the saving, always with its split.
 fn print_money(plan: &ExperimentPlan, paired: &[compare::PairedRow]) {
     let area = caresim::summary::area::AREA;
     if !paired.iter().any(|r| r.pool == area && r.metric == "savings_pct") {
@@ -448,25 +453,49 @@ fn print_money(plan: &ExperimentPlan, paired: &[compare::PairedRow]) {
             .find(|r| r.scenario as usize == s && r.pool == area && r.metric == metric)
             .map_or_else(|| "-".into(), |r| format_scaled(&r.summary, digits, scale))
     };
-    println!("\narea, paired with the baseline: mean [95% interval] per year");
     println!(
-        "{:<28} {:>24} {:>26} {:>22} {:>22} {:>26}",
+        "\narea, paired with the baseline: change per year, mean [95% interval], £m (NHS and council are spend by \
+         commissioner; consolidated counts NHS bodies and councils as one public sector = resource + transfers)"
+    );
+    println!(
+        "{:<28} {:>22} {:>22} {:>22} {:>22} {:>22} {:>22} {:>18}",
         "scenario",
         "emergency admissions",
-        "public spend (£/resident)",
-        "savings (%)",
-        "of which resource (%)",
-        "national equivalent (£bn)"
+        "NHS spend",
+        "council spend",
+        "consolidated",
+        "of which resource",
+        "of which transfers",
+        "saving (%)"
     );
     for (s, scenario) in plan.scenarios.iter().enumerate().skip(1) {
         println!(
-            "{:<28} {:>24} {:>26} {:>22} {:>22} {:>26}",
+            "{:<28} {:>22} {:>22} {:>22} {:>22} {:>22} {:>22} {:>18}",
             scenario.name,
             cell(s, "emergency_admissions_per_year", 1.0, 0),
-            cell(s, "public_spend_pence_per_resident", 0.01, 2),
+            cell(s, "nhs_spend_pence_per_year", 1e-8, 2),
+            cell(s, "council_spend_pence_per_year", 1e-8, 2),
+            cell(s, "consolidated_spend_pence_per_year", 1e-8, 2),
+            cell(s, "consolidated_resource_pence_per_year", 1e-8, 2),
+            cell(s, "consolidated_transfers_pence_per_year", 1e-8, 2),
             cell(s, "savings_pct", 1.0, 2),
-            cell(s, "resource_savings_pct", 1.0, 2),
+        );
+    }
+    println!(
+        "\nnational equivalent of the consolidated saving, £bn a year (England's 53.9m residents), with its split"
+    );
+    println!(
+        "{:<28} {:>24} {:>24} {:>24} {:>24}",
+        "scenario", "saving", "from resource", "from transfers", "capacity released (£m)"
+    );
+    for (s, scenario) in plan.scenarios.iter().enumerate().skip(1) {
+        println!(
+            "{:<28} {:>24} {:>24} {:>24} {:>24}",
+            scenario.name,
             cell(s, "national_saving_pence_per_year", 1e-11, 2),
+            cell(s, "national_resource_saving_pence_per_year", 1e-11, 2),
+            cell(s, "national_transfer_saving_pence_per_year", 1e-11, 2),
+            cell(s, "capacity_releasing_saving_pence_per_year", 1e-8, 2),
         );
     }
 }
