@@ -9,6 +9,7 @@
 //! validation: each condition's log-odds intercept (crude prevalence) and the Gompertz
 //! level per sex (life expectancy at 65).
 
+pub mod hazards;
 pub mod population;
 pub mod raw;
 pub mod solve;
@@ -17,7 +18,7 @@ pub use solve::SolveCache;
 
 use crate::money::Pence;
 use crate::pathway::PathwayId;
-use crate::time::SimDuration;
+use crate::time::{MEAN_DAYS_PER_YEAR, MINUTES_PER_DAY, SimDuration};
 
 /// Number of five-year age bands (0-4, ..., 85-89, 90+).
 pub const AGE_BANDS: usize = 19;
@@ -76,7 +77,7 @@ const ONSET_TABLE_MAX_AGE: usize = 150;
 
 /// How far before a birthday, in years, a person counts as having reached it: one
 /// minute, the resolution of simulated time (review times are rounded to the minute).
-const BIRTHDAY_TOLERANCE_YEARS: f64 = 1.0 / (population::DAYS_PER_YEAR * 1440.0);
+const BIRTHDAY_TOLERANCE_YEARS: f64 = 1.0 / (MEAN_DAYS_PER_YEAR * MINUTES_PER_DAY as f64);
 
 /// Onset hazards of every condition, piecewise constant by completed year of age.
 ///
@@ -340,12 +341,14 @@ impl UnitCosts {
     /// bed-days carry their cost. A day case costs its per-case figure whatever its
     /// (same-day) length.
     pub fn acute_spell(&self, class: crate::payment::tariff::AdmissionClass, stay_days: f64) -> Pence {
+        use crate::payment::activity::{CostUnit, cost_of, unit_cost};
         use crate::payment::tariff::AdmissionClass;
-        match class {
-            AdmissionClass::DayCase => self.day_case,
-            AdmissionClass::Emergency => self.emergency_spell + self.acute_bed_day.scale(stay_days.max(0.0)),
-            AdmissionClass::Elective => self.elective_spell + self.acute_bed_day.scale(stay_days.max(0.0)),
-        }
+        let spell = match class {
+            AdmissionClass::DayCase => return unit_cost(self, CostUnit::DayCase),
+            AdmissionClass::Emergency => CostUnit::EmergencySpell,
+            AdmissionClass::Elective => CostUnit::ElectiveSpell,
+        };
+        unit_cost(self, spell) + cost_of(self, CostUnit::AcuteBedDay, stay_days.max(0.0))
     }
 }
 
@@ -412,7 +415,7 @@ mod onset_table_tests {
     fn a_birthday_counts_from_a_minute_before() {
         let p = params();
         let table = OnsetTable::new(&p);
-        let minute = 1.0 / (population::DAYS_PER_YEAR * 1440.0);
+        let minute = 1.0 / (MEAN_DAYS_PER_YEAR * MINUTES_PER_DAY as f64);
         let at = |age: f64| table.total(age, 3, 0.4, 0);
         assert_eq!(at(70.0 - 0.5 * minute), at(70.0));
         assert_ne!(at(70.0 - 3.0 * minute), at(70.0));

@@ -2,7 +2,13 @@
 //!
 //! Two layers: a serde mirror of the file ([`raw`], unknown keys rejected) and a
 //! validated, typed [`ExperimentPlan`] ([`validate`]). Every problem is reported with the
-//! file it came from, the dotted key, the bad value and the reason, all at once.
+//! file it came from, the dotted key, the bad value and the reason, all at once: one
+//! [`validate::Problem`] type and one set of range checks ([`validate::probability`],
+//! [`validate::non_negative`], [`validate::pence`], ...) serve every section, whose
+//! validators live here too: the model ([`validate`], into a [`Model`]), [`cohort`],
+//! [`payment`], parameter distributions and sweeps ([`psa`]), and the run [`settings`].
+//! Keys are written out whole (`"payment.tariff.mret_rate"`), so a key can be found by
+//! searching for it. The rules receive validated parameters and do not check them again.
 //!
 //! A file may build on another with `extends = "other.toml"` (a path relative to the
 //! file); its tables are merged key by key over the other's. Scenarios are
@@ -430,8 +436,11 @@ fn plan_from_doc(
             }
         },
     };
-    let warmup_days =
-        float(&mut p, "warmup_days", Some(0.0)).filter(|w| validate::check_non_negative(&mut p, "warmup_days", *w));
+    let warmup_days = float(&mut p, "warmup_days", Some(0.0)).filter(|w| {
+        validate::passes(&mut p, |p| {
+            validate::non_negative(p, "warmup_days", *w);
+        })
+    });
     if let (Some(h), Some(w)) = (horizon_days, warmup_days)
         && w >= h
     {

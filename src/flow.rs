@@ -16,15 +16,18 @@
 //!
 //! With a cohort (`[cohort]` in the config), people of a synthetic population also
 //! generate demand from their own hazards and walk the same pathways through the same
-//! pools (see the `care` submodule).
+//! pools (the `person`, `holding` and `person_year` submodules).
 
-mod care;
+mod holding;
 mod output;
-mod pay;
+mod person;
+mod person_year;
+mod recorder;
 
 pub use output::RunOutput;
 
 use crate::capacity::{Admission, CarePool, PatientId, Places, PoolId, PoolStats};
+use crate::cohort::hazards::PersonEvent;
 use crate::cohort::population::PersonId;
 use crate::config::{Model, RunSettings};
 use crate::engine::EventQueue;
@@ -57,8 +60,8 @@ pub enum FlowEvent {
         person: u32,
         /// The person's event generation when scheduled.
         generation: u32,
-        /// What happens (see `care::PersonEventKind`).
-        kind: u8,
+        /// What happens.
+        event: PersonEvent,
     },
     /// A package or placement held at home ends (cohort models only).
     HoldingEnd {
@@ -81,7 +84,7 @@ impl FlowEvent {
             FlowEvent::StayEnd { .. } => "stay_end",
             FlowEvent::DayEnd => "day_end",
             FlowEvent::WarmupEnd => "warmup_end",
-            FlowEvent::Person { kind, .. } => care::kind_name(*kind),
+            FlowEvent::Person { event, .. } => event.name(),
             FlowEvent::HoldingEnd { .. } => "package_end",
             FlowEvent::YearEnd(_) => "year_end",
         }
@@ -179,7 +182,7 @@ pub struct Replication<'m> {
     delay_minutes: Vec<Vec<u128>>,
     /// Blocked transfers that ended in the window, same indexing.
     delay_transfers: Vec<Vec<u64>>,
-    cohort: Option<care::CohortState>,
+    cohort: Option<person::CohortState>,
     event_log: Option<crate::record::EventTable>,
     /// The prefix of every patient's own random stream in this run.
     patient_streams: StreamPrefix,
@@ -303,7 +306,7 @@ impl<'m> Replication<'m> {
                 FlowEvent::StayEnd { patient, .. } => self.on_stay_end(patient),
                 FlowEvent::DayEnd => self.on_day_end(),
                 FlowEvent::WarmupEnd => self.on_warmup_end(),
-                FlowEvent::Person { person, kind, .. } => self.on_person_event(PersonId(person), kind),
+                FlowEvent::Person { person, event, .. } => self.on_person_event(PersonId(person), event),
                 FlowEvent::HoldingEnd { holding, .. } => self.on_holding_end(holding),
                 FlowEvent::YearEnd(year) => self.on_year_end(year),
             }
@@ -411,7 +414,7 @@ impl<'m> Replication<'m> {
         self.note_ready(id, held, next);
         match next {
             Next::Exit => {
-                self.record_episode(id, held, care::Leave::Exit);
+                self.record_episode(id, held, person::Leave::Exit);
                 let admitted_at = self.patients[id.0 as usize].admitted_at;
                 self.end_journey(id);
                 self.release_place(held, admitted_at);
@@ -421,7 +424,7 @@ impl<'m> Replication<'m> {
                 self.patients[id.0 as usize].step = step;
                 if target.pool == held {
                     // A new step in the same pool: the place is kept, a new stay starts.
-                    self.record_episode(id, held, care::Leave::To(held));
+                    self.record_episode(id, held, person::Leave::To(held));
                     self.patients[id.0 as usize].requested_at = now;
                     self.start_stay(id, held);
                     return;
@@ -433,7 +436,7 @@ impl<'m> Replication<'m> {
                         self.pools[held.0 as usize].block(now);
                     }
                     Admission::Rejected => {
-                        self.record_episode(id, held, care::Leave::Exit);
+                        self.record_episode(id, held, person::Leave::Exit);
                         let admitted_at = self.patients[id.0 as usize].admitted_at;
                         self.end_journey(id);
                         self.release_place(held, admitted_at);
@@ -445,7 +448,7 @@ impl<'m> Replication<'m> {
 
     /// Moves a patient who has a place in `to` out of the place they hold in `from`.
     fn transfer(&mut self, id: PatientId, from: PoolId, to: PoolId) {
-        self.record_episode(id, from, care::Leave::To(to));
+        self.record_episode(id, from, person::Leave::To(to));
         let p = &mut self.patients[id.0 as usize];
         let released_admitted_at = p.admitted_at;
         p.requested_at = p.ready_at;
@@ -468,7 +471,7 @@ impl<'m> Replication<'m> {
             match (p.blocked, p.held) {
                 (true, Some(held)) => {
                     self.pools[held.0 as usize].unblock(now);
-                    self.record_episode(w.patient, held, care::Leave::To(pool));
+                    self.record_episode(w.patient, held, person::Leave::To(pool));
                     let p = &mut self.patients[w.patient.0 as usize];
                     let held_admitted_at = p.admitted_at;
                     p.requested_at = p.ready_at;
@@ -507,7 +510,7 @@ impl<'m> Replication<'m> {
     /// they died): the stay is recorded, delays are counted, and the person-year of a
     /// cohort patient accrues the activity.
     #[inline]
-    fn record_episode(&mut self, id: PatientId, pool: PoolId, leave: care::Leave) {
+    fn record_episode(&mut self, id: PatientId, pool: PoolId, leave: person::Leave) {
         let p = &self.patients[id.0 as usize];
         // NOTE: most stays end unblocked, for a background patient, with no episode table:
         // then there is nothing to record, and the call is skipped.
@@ -519,7 +522,7 @@ impl<'m> Replication<'m> {
     /// [`Replication::record_episode`] when there may be something to record (kept out of
     /// line so that the check above stays small enough to inline).
     #[inline(never)]
-    fn record_episode_in_full(&mut self, id: PatientId, pool: PoolId, leave: care::Leave) {
+    fn record_episode_in_full(&mut self, id: PatientId, pool: PoolId, leave: person::Leave) {
         let now = self.queue.now();
         let p = &self.patients[id.0 as usize];
         if p.blocked {

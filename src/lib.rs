@@ -72,6 +72,55 @@
 
 #![deny(missing_docs)]
 
+/// Declares a fieldless `#[repr(u8)]` enum whose discriminants are `0..COUNT` in order,
+/// each variant with a stable snake-case name, and gives it `COUNT`, `ALL` (every
+/// variant, in code order), `index` (into arrays of `COUNT` entries) and `name`:
+/// the boilerplate written once.
+macro_rules! named_enum {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident {
+            $($(#[$vmeta:meta])* $variant:ident = $value:literal => $text:literal,)+
+        }
+    ) => {
+        $(#[$meta])*
+        #[repr(u8)]
+        $vis enum $name {
+            $($(#[$vmeta])* $variant = $value,)+
+        }
+
+        impl $name {
+            /// Number of variants.
+            pub const COUNT: usize = [$($name::$variant),+].len();
+
+            /// Every variant, in code order.
+            pub const ALL: [$name; $name::COUNT] = [$($name::$variant),+];
+
+            /// Index into arrays of `COUNT` entries (the discriminant).
+            #[inline]
+            pub const fn index(self) -> usize {
+                self as usize
+            }
+
+            /// Snake-case name (stable; for tables and config keys).
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)+
+                }
+            }
+        }
+
+        // The discriminants are the indices `0..COUNT`, in code order.
+        const _: () = {
+            let mut i = 0;
+            while i < $name::COUNT {
+                assert!($name::ALL[i] as usize == i);
+                i += 1;
+            }
+        };
+    };
+}
+
 pub mod arrivals;
 pub mod capacity;
 pub mod cohort;

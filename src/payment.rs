@@ -18,6 +18,9 @@
 //! | [`ledger`] | double-entry ledger in integer pence, resource cost, surplus and public spend | §7.5 |
 //! | [`finances`] | people's savings, home and income for the means test, drawn per person | §2.3 |
 //! | [`spec`] | the validated `[payment]` section and the regime of one run | §7.6 |
+//! | [`activity`] | the vocabulary of paid-for activity, its resource cost (the one place), the activity log of a run | §5 |
+//! | [`settle`] | one year settled: route and price each activity, then the year-end passes | §2, §7.5 |
+//! | [`run`] | a whole run settled year by year, client finances drawn, calibration from pilots | §7.6 |
 //! | [`raw`] | the `[payment]` TOML tables (validated, with defaults, by [`crate::config::payment`]) | §7.6 |
 //!
 //! Every function is pure: inputs are small activity records and parameter structs, and
@@ -74,8 +77,8 @@ pub(crate) fn test_unit_costs() -> crate::cohort::UnitCosts {
     }
 }
 
-/// Days in a (365-day) financial year.
-pub const DAYS_PER_YEAR: u32 = 365;
+/// Days in a (365-day) financial year (the run's year, see [`crate::time`]).
+pub use crate::time::DAYS_PER_YEAR;
 
 /// Month lengths of the financial year, April first (no leap years).
 pub const MONTH_LENGTHS_DAYS: [u32; 12] = [30, 31, 30, 31, 31, 30, 31, 30, 31, 31, 28, 31];
@@ -173,84 +176,41 @@ pub fn allocate(total: Pence, weights: &[f64]) -> Vec<Pence> {
     out
 }
 
-/// A type of service, the unit at which providers are assigned, scopes are drawn and
-/// resource cost is reported.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[repr(u8)]
-pub enum Service {
-    /// Emergency (non-elective) admitted care, delayed bed-days included.
-    AcuteEmergency = 0,
-    /// Elective (ordinary) admitted care.
-    AcuteElective = 1,
-    /// Elective day cases.
-    AcuteDayCase = 2,
-    /// A&E attendances.
-    AccidentAndEmergency = 3,
-    /// Outpatient attendances.
-    Outpatient = 4,
-    /// Intermediate care beds (step-up and step-down).
-    IntermediateCare = 5,
-    /// Reablement.
-    Reablement = 6,
-    /// Community (district) nursing.
-    CommunityNursing = 7,
-    /// Home care (domiciliary), per hour.
-    HomeCare = 8,
-    /// Care homes (residential and nursing), per week.
-    CareHome = 9,
-    /// Primary care (GP and practice nurse).
-    PrimaryCare = 10,
-    /// Mental health services.
-    MentalHealth = 11,
-    /// Public health services.
-    PublicHealth = 12,
+named_enum! {
+    /// A type of service, the unit at which providers are assigned, scopes are drawn and
+    /// resource cost is reported.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    pub enum Service {
+        /// Emergency (non-elective) admitted care, delayed bed-days included.
+        AcuteEmergency = 0 => "acute_emergency",
+        /// Elective (ordinary) admitted care.
+        AcuteElective = 1 => "acute_elective",
+        /// Elective day cases.
+        AcuteDayCase = 2 => "acute_day_case",
+        /// A&E attendances.
+        AccidentAndEmergency = 3 => "accident_and_emergency",
+        /// Outpatient attendances.
+        Outpatient = 4 => "outpatient",
+        /// Intermediate care beds (step-up and step-down).
+        IntermediateCare = 5 => "intermediate_care",
+        /// Reablement.
+        Reablement = 6 => "reablement",
+        /// Community (district) nursing.
+        CommunityNursing = 7 => "community_nursing",
+        /// Home care (domiciliary), per hour.
+        HomeCare = 8 => "home_care",
+        /// Care homes (residential and nursing), per week.
+        CareHome = 9 => "care_home",
+        /// Primary care (GP and practice nurse).
+        PrimaryCare = 10 => "primary_care",
+        /// Mental health services.
+        MentalHealth = 11 => "mental_health",
+        /// Public health services.
+        PublicHealth = 12 => "public_health",
+    }
 }
 
 impl Service {
-    /// Number of services.
-    pub const COUNT: usize = 13;
-
-    /// Every service, in code order.
-    pub const ALL: [Service; Service::COUNT] = [
-        Service::AcuteEmergency,
-        Service::AcuteElective,
-        Service::AcuteDayCase,
-        Service::AccidentAndEmergency,
-        Service::Outpatient,
-        Service::IntermediateCare,
-        Service::Reablement,
-        Service::CommunityNursing,
-        Service::HomeCare,
-        Service::CareHome,
-        Service::PrimaryCare,
-        Service::MentalHealth,
-        Service::PublicHealth,
-    ];
-
-    /// Index into arrays of [`Service::COUNT`] entries.
-    pub const fn index(self) -> usize {
-        self as usize
-    }
-
-    /// Snake-case name (stable; for tables and config keys).
-    pub const fn name(self) -> &'static str {
-        match self {
-            Service::AcuteEmergency => "acute_emergency",
-            Service::AcuteElective => "acute_elective",
-            Service::AcuteDayCase => "acute_day_case",
-            Service::AccidentAndEmergency => "accident_and_emergency",
-            Service::Outpatient => "outpatient",
-            Service::IntermediateCare => "intermediate_care",
-            Service::Reablement => "reablement",
-            Service::CommunityNursing => "community_nursing",
-            Service::HomeCare => "home_care",
-            Service::CareHome => "care_home",
-            Service::PrimaryCare => "primary_care",
-            Service::MentalHealth => "mental_health",
-            Service::PublicHealth => "public_health",
-        }
-    }
-
     /// True for hospital (acute trust) services.
     pub const fn is_acute(self) -> bool {
         matches!(

@@ -4,11 +4,31 @@
 //! [`SimDuration`] is a span of whole minutes. Durations sampled from continuous
 //! distributions (in days) are converted once, by [`SimDuration::from_days_f64`], which
 //! rounds to the nearest minute.
+//!
+//! ## Years
+//!
+//! Two year lengths are used, each for one job:
+//!
+//! - [`DAYS_PER_YEAR`] = 365: the years *of a run*. Day 0 is 1 April, and each run
+//!   year is a 365-day financial year (no leap days): the person-year table's years,
+//!   payment months and years, and year-of-care selection days count in these.
+//! - [`MEAN_DAYS_PER_YEAR`] = 365.25: years *of age and of rates*. Ages in years, and
+//!   hazards and rates quoted per year (of the cohort's events, GP contacts, A&E
+//!   attendances), convert to days with the mean calendar year.
 
 use std::ops::{Add, AddAssign, Sub};
 
 /// Minutes in one day.
 pub const MINUTES_PER_DAY: u64 = 24 * 60;
+
+/// Minutes in one week.
+pub const MINUTES_PER_WEEK: u64 = 7 * MINUTES_PER_DAY;
+
+/// Days in one year of a run (a financial year; see the module docs).
+pub const DAYS_PER_YEAR: u32 = 365;
+
+/// Mean days in a calendar year, for ages and rates per year (see the module docs).
+pub const MEAN_DAYS_PER_YEAR: f64 = 365.25;
 
 /// An instant of simulated time, in whole minutes since the start of the run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]

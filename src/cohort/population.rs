@@ -3,12 +3,9 @@
 
 use super::{AGE_BANDS, CohortParams, FRAILTY_LEVELS, sigmoid};
 use crate::rng::{Purpose, StreamKey};
-use crate::time::SimTime;
+use crate::time::{MEAN_DAYS_PER_YEAR, SimTime};
 use rand::RngExt;
 use rand_distr::StandardNormal;
-
-/// Days per year used for ages.
-pub const DAYS_PER_YEAR: f64 = 365.25;
 
 /// Typed index of a person.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -44,7 +41,7 @@ impl Person {
     /// Age at `t`, years.
     #[inline]
     pub fn age_years(&self, t: SimTime) -> f64 {
-        (self.age0_days as f64 + t.as_days_f64()) / DAYS_PER_YEAR
+        (self.age0_days as f64 + t.as_days_f64()) / MEAN_DAYS_PER_YEAR
     }
 
     /// Number of long-term conditions.
@@ -133,7 +130,7 @@ impl Population {
                 + noise;
             scores.push(score);
             pop.people.push(Person {
-                age0_days: (age_years * DAYS_PER_YEAR) as u32,
+                age0_days: (age_years * MEAN_DAYS_PER_YEAR) as u32,
                 latent: z as f32,
                 practice,
                 conditions: set,
@@ -153,7 +150,7 @@ impl Population {
             .people
             .iter()
             .zip(&scores)
-            .filter(|(p, _)| p.age0_days as f64 >= 65.0 * DAYS_PER_YEAR)
+            .filter(|(p, _)| p.age0_days as f64 >= 65.0 * MEAN_DAYS_PER_YEAR)
             .map(|(_, s)| *s)
             .collect();
         let mut cuts = [f64::INFINITY; FRAILTY_LEVELS - 1];
@@ -168,7 +165,7 @@ impl Population {
         }
         for (person, score) in pop.people.iter_mut().zip(&scores) {
             // The electronic frailty index applies from age 50 here; younger people are fit.
-            if person.age0_days as f64 >= 50.0 * DAYS_PER_YEAR {
+            if person.age0_days as f64 >= 50.0 * MEAN_DAYS_PER_YEAR {
                 person.frailty = cuts.iter().filter(|c| score >= *c).count() as u8;
             }
         }

@@ -2,34 +2,19 @@
 //! the intercepts solved so the generated population hits its targets.
 
 use super::model::Model;
-use super::validate::Problems;
+use super::validate::{Problems, at_least, pence, probability};
 use crate::cohort::raw::RawCohort;
 use crate::cohort::solve::{SolveCache, solve_gompertz, solve_intercept};
 use crate::cohort::*;
-use crate::money::Pence;
 use crate::pathway::PathwayId;
 use crate::time::SimDuration;
-
-fn finite_at_least(p: &mut Problems, key: &str, v: f64, min: f64) -> f64 {
-    if !(v.is_finite() && v >= min) {
-        p.push(key, v, format!("must be a finite number of at least {min}"));
-    }
-    v
-}
-
-fn probability(p: &mut Problems, key: &str, v: f64) -> f64 {
-    if !(v.is_finite() && (0.0..=1.0).contains(&v)) {
-        p.push(key, v, "must be a probability between 0 and 1");
-    }
-    v
-}
 
 fn list(p: &mut Problems, key: &str, v: &[f64], n: usize, min: f64) -> Vec<f64> {
     if v.len() != n {
         p.push(key, format!("{v:?}"), format!("must list exactly {n} values (found {})", v.len()));
     }
     for (i, x) in v.iter().enumerate() {
-        finite_at_least(p, &format!("{key}[{i}]"), *x, min);
+        at_least(p, &format!("{key}[{i}]"), *x, min);
     }
     v.to_vec()
 }
@@ -78,13 +63,6 @@ fn pathway(p: &mut Problems, key: &str, name: &str, model: Option<&Model>) -> Pa
     }
 }
 
-fn pence(p: &mut Problems, key: &str, v: i64) -> Pence {
-    if v < 0 {
-        p.push(key, v, "must be a whole number of pence of at least 0");
-    }
-    Pence(v)
-}
-
 /// Validates `[cohort]` against the (already validated) model's pathways, reusing (and
 /// adding to) the intercepts and Gompertz levels already in `solved`.
 pub fn validate(
@@ -94,34 +72,33 @@ pub fn validate(
     solved: &mut SolveCache,
 ) -> Option<CohortParams> {
     let before = p.0.len();
-    let k = |s: &str| format!("cohort.{s}");
     let pop = &raw.population;
     if !(1..=50_000_000).contains(&pop.size) {
-        p.push(k("population.size"), pop.size, "must be a whole number of residents from 1 to 50,000,000");
+        p.push("cohort.population.size", pop.size, "must be a whole number of residents from 1 to 50,000,000");
     }
-    let age_band_cumulative = cumulative(p, &k("population.age_band_weights"), &pop.age_band_weights, AGE_BANDS);
-    let male_share = list(p, &k("population.male_share_by_band"), &pop.male_share_by_band, AGE_BANDS, 0.0);
+    let age_band_cumulative = cumulative(p, "cohort.population.age_band_weights", &pop.age_band_weights, AGE_BANDS);
+    let male_share = list(p, "cohort.population.male_share_by_band", &pop.male_share_by_band, AGE_BANDS, 0.0);
     for (i, m) in male_share.iter().enumerate() {
-        probability(p, &k(&format!("population.male_share_by_band[{i}]")), *m);
+        probability(p, &format!("cohort.population.male_share_by_band[{i}]"), *m);
     }
-    let imd_cumulative = cumulative(p, &k("population.imd_weights"), &pop.imd_weights, 5);
+    let imd_cumulative = cumulative(p, "cohort.population.imd_weights", &pop.imd_weights, 5);
     if !(1..=u16::MAX as i64).contains(&pop.gp_practices) {
-        p.push(k("population.gp_practices"), pop.gp_practices, "must be a whole number from 1 to 65535");
+        p.push("cohort.population.gp_practices", pop.gp_practices, "must be a whole number from 1 to 65535");
     }
-    let loading = finite_at_least(p, &k("population.multimorbidity_loading"), pop.multimorbidity_loading, 0.0);
+    let loading = at_least(p, "cohort.population.multimorbidity_loading", pop.multimorbidity_loading, 0.0);
     if raw.conditions.len() > 16 {
-        p.push(k("conditions"), raw.conditions.len(), "at most 16 conditions are supported (a 16-bit set)");
+        p.push("cohort.conditions", raw.conditions.len(), "at most 16 conditions are supported (a 16-bit set)");
     }
     let shape_ok = p.0.len() == before;
     let mut conditions = Vec::new();
     for (name, c) in &raw.conditions {
-        let key = k(&format!("conditions.{name}"));
+        let key = format!("cohort.conditions.{name}");
         let prev = c.prevalence;
         if !(prev.is_finite() && prev > 0.0 && prev < 1.0) {
             p.push(format!("{key}.prevalence"), prev, "must be a proportion strictly between 0 and 1");
         }
-        finite_at_least(p, &format!("{key}.logit_per_decade"), c.logit_per_decade, f64::MIN);
-        finite_at_least(p, &format!("{key}.logit_per_imd_quintile"), c.logit_per_imd_quintile, f64::MIN);
+        at_least(p, &format!("{key}.logit_per_decade"), c.logit_per_decade, f64::MIN);
+        at_least(p, &format!("{key}.logit_per_imd_quintile"), c.logit_per_imd_quintile, f64::MIN);
         let cond = Condition {
             name: name.clone(),
             prevalence: prev,
@@ -137,44 +114,49 @@ pub fn validate(
     }
 
     let f = &raw.frailty;
-    let shares = four(p, &k("frailty.shares_65_plus"), &f.shares_65_plus);
+    let shares = four(p, "cohort.frailty.shares_65_plus", &f.shares_65_plus);
     if (shares.iter().sum::<f64>() - 1.0).abs() > 1e-6 {
-        p.push(k("frailty.shares_65_plus"), format!("{shares:?}"), "must sum to 1");
+        p.push("cohort.frailty.shares_65_plus", format!("{shares:?}"), "must sum to 1");
     }
-    let from =
-        list(p, &k("frailty.progression_from_age"), &f.progression_from_age, f.progression_from_age.len().max(1), 0.0);
-    let rates = list(p, &k("frailty.progression_per_1000_py"), &f.progression_per_1000_py, from.len(), 0.0);
+    let from = list(
+        p,
+        "cohort.frailty.progression_from_age",
+        &f.progression_from_age,
+        f.progression_from_age.len().max(1),
+        0.0,
+    );
+    let rates = list(p, "cohort.frailty.progression_per_1000_py", &f.progression_per_1000_py, from.len(), 0.0);
     if from.windows(2).any(|w| w[0] >= w[1]) {
-        p.push(k("frailty.progression_from_age"), format!("{from:?}"), "must be increasing");
+        p.push("cohort.frailty.progression_from_age", format!("{from:?}"), "must be increasing");
     }
     let frailty = FrailtyParams {
         shares_65_plus: shares,
-        score_per_decade: finite_at_least(p, &k("frailty.score_per_decade"), f.score_per_decade, f64::MIN),
-        score_per_condition: finite_at_least(p, &k("frailty.score_per_condition"), f.score_per_condition, f64::MIN),
+        score_per_decade: at_least(p, "cohort.frailty.score_per_decade", f.score_per_decade, f64::MIN),
+        score_per_condition: at_least(p, "cohort.frailty.score_per_condition", f.score_per_condition, f64::MIN),
         progression_from_age: from,
         progression_per_year: rates.iter().map(|r| r / 1000.0).collect(),
-        later_step_scale: finite_at_least(p, &k("frailty.later_step_scale"), f.later_step_scale, 0.0),
+        later_step_scale: at_least(p, "cohort.frailty.later_step_scale", f.later_step_scale, 0.0),
     };
 
     let m = &raw.mortality;
-    let b = std::f64::consts::LN_2 / finite_at_least(p, &k("mortality.doubling_years"), m.doubling_years, 0.5);
-    let background = finite_at_least(p, &k("mortality.background_per_year"), m.background_per_year, 0.0);
-    let le_m = finite_at_least(p, &k("mortality.life_expectancy_65_male"), m.life_expectancy_65_male, 1.0);
-    let le_f = finite_at_least(p, &k("mortality.life_expectancy_65_female"), m.life_expectancy_65_female, 1.0);
+    let b = std::f64::consts::LN_2 / at_least(p, "cohort.mortality.doubling_years", m.doubling_years, 0.5);
+    let background = at_least(p, "cohort.mortality.background_per_year", m.background_per_year, 0.0);
+    let le_m = at_least(p, "cohort.mortality.life_expectancy_65_male", m.life_expectancy_65_male, 1.0);
+    let le_f = at_least(p, "cohort.mortality.life_expectancy_65_female", m.life_expectancy_65_female, 1.0);
     let mortality = MortalityParams {
         gompertz_a: [solve_gompertz(le_m, b, background, solved), solve_gompertz(le_f, b, background, solved)],
         gompertz_b: b,
         background,
-        frailty_hr: four(p, &k("mortality.frailty_hr"), &m.frailty_hr),
-        care_home_hr: finite_at_least(p, &k("mortality.care_home_hr"), m.care_home_hr, 0.0),
+        frailty_hr: four(p, "cohort.mortality.frailty_hr", &m.frailty_hr),
+        care_home_hr: at_least(p, "cohort.mortality.care_home_hr", m.care_home_hr, 0.0),
     };
 
     let e = &raw.emergency;
-    let age_from = list(p, &k("emergency.age_band_from"), &e.age_band_from, e.age_band_from.len().max(1), 0.0);
+    let age_from = list(p, "cohort.emergency.age_band_from", &e.age_band_from, e.age_band_from.len().max(1), 0.0);
     let rows = age_from.len();
     if e.per_1000_by_age_imd.len() != rows {
         p.push(
-            k("emergency.per_1000_by_age_imd"),
+            "cohort.emergency.per_1000_by_age_imd",
             e.per_1000_by_age_imd.len(),
             format!("must have one row per age band ({rows})"),
         );
@@ -184,7 +166,7 @@ pub fn validate(
         .iter()
         .enumerate()
         .map(|(i, row)| {
-            let v = list(p, &k(&format!("emergency.per_1000_by_age_imd[{i}]")), row, 5, 0.0);
+            let v = list(p, &format!("cohort.emergency.per_1000_by_age_imd[{i}]"), row, 5, 0.0);
             let mut out = [0.0; 5];
             for (o, x) in out.iter_mut().zip(v) {
                 *o = x / 1000.0;
@@ -194,43 +176,38 @@ pub fn validate(
         .collect();
     let condition_multiplier = e.condition_multiplier.clone();
     if condition_multiplier.is_empty() {
-        p.push(k("emergency.condition_multiplier"), "[]", "must list at least one multiplier");
+        p.push("cohort.emergency.condition_multiplier", "[]", "must list at least one multiplier");
     }
     for (i, x) in condition_multiplier.iter().enumerate() {
-        finite_at_least(p, &k(&format!("emergency.condition_multiplier[{i}]")), *x, 0.0);
+        at_least(p, &format!("cohort.emergency.condition_multiplier[{i}]"), *x, 0.0);
     }
     let emergency = EmergencyParams {
         age_from: age_from.clone(),
         per_year,
-        frailty_hr: four(p, &k("emergency.frailty_hr"), &e.frailty_hr),
+        frailty_hr: four(p, "cohort.emergency.frailty_hr", &e.frailty_hr),
         condition_multiplier,
-        care_home_per_year: finite_at_least(p, &k("emergency.care_home_per_year"), e.care_home_per_year, 0.0),
-        readmission_multiplier: finite_at_least(
+        care_home_per_year: at_least(p, "cohort.emergency.care_home_per_year", e.care_home_per_year, 0.0),
+        readmission_multiplier: at_least(p, "cohort.emergency.readmission_multiplier", e.readmission_multiplier, 0.0),
+        readmission_window: SimDuration::from_days_f64(at_least(
             p,
-            &k("emergency.readmission_multiplier"),
-            e.readmission_multiplier,
-            0.0,
-        ),
-        readmission_window: SimDuration::from_days_f64(finite_at_least(
-            p,
-            &k("emergency.readmission_window_days"),
+            "cohort.emergency.readmission_window_days",
             e.readmission_window_days,
             0.0,
         )),
-        los_multiplier_by_frailty: four(p, &k("emergency.los_multiplier_by_frailty"), &e.los_multiplier_by_frailty),
-        via_ae_share: probability(p, &k("emergency.via_ae_share"), e.via_ae_share),
-        pathway: pathway(p, &k("emergency.pathway"), &e.pathway, model),
+        los_multiplier_by_frailty: four(p, "cohort.emergency.los_multiplier_by_frailty", &e.los_multiplier_by_frailty),
+        via_ae_share: probability(p, "cohort.emergency.via_ae_share", e.via_ae_share),
+        pathway: pathway(p, "cohort.emergency.pathway", &e.pathway, model),
     };
 
-    let ae_per_year_by_age = list(p, &k("ae.per_year_by_age"), &raw.ae.per_year_by_age, rows, 0.0);
-    let elective_per_year_by_age = list(p, &k("elective.per_year_by_age"), &raw.elective.per_year_by_age, rows, 0.0);
+    let ae_per_year_by_age = list(p, "cohort.ae.per_year_by_age", &raw.ae.per_year_by_age, rows, 0.0);
+    let elective_per_year_by_age = list(p, "cohort.elective.per_year_by_age", &raw.elective.per_year_by_age, rows, 0.0);
     let gp_per_year_by_band =
-        list(p, &k("gp.contacts_per_year_by_band"), &raw.gp.contacts_per_year_by_band, AGE_BANDS, 0.0);
+        list(p, "cohort.gp.contacts_per_year_by_band", &raw.gp.contacts_per_year_by_band, AGE_BANDS, 0.0);
     let nursing = &raw.community_nursing;
     let avoid = &raw.admission_avoidance;
     if !(0..=3).contains(&avoid.min_frailty) {
         p.push(
-            k("admission_avoidance.min_frailty"),
+            "cohort.admission_avoidance.min_frailty",
             avoid.min_frailty,
             "must be 0 (fit), 1 (mild), 2 (moderate) or 3 (severe)",
         );
@@ -249,57 +226,55 @@ pub fn validate(
         mortality,
         emergency,
         ae_per_year_by_age,
-        ae_frailty_hr: four(p, &k("ae.frailty_hr"), &raw.ae.frailty_hr),
-        ae_care_home_per_year: finite_at_least(p, &k("ae.care_home_per_year"), raw.ae.care_home_per_year, 0.0),
+        ae_frailty_hr: four(p, "cohort.ae.frailty_hr", &raw.ae.frailty_hr),
+        ae_care_home_per_year: at_least(p, "cohort.ae.care_home_per_year", raw.ae.care_home_per_year, 0.0),
         gp_per_year_by_band,
-        gp_increase_per_condition: finite_at_least(
-            p,
-            &k("gp.increase_per_condition"),
-            raw.gp.increase_per_condition,
-            0.0,
-        ),
+        gp_increase_per_condition: at_least(p, "cohort.gp.increase_per_condition", raw.gp.increase_per_condition, 0.0),
         elective_per_year_by_age,
-        elective_pathway: pathway(p, &k("elective.pathway"), &raw.elective.pathway, model),
-        care_home_per_year_fit: finite_at_least(
+        elective_pathway: pathway(p, "cohort.elective.pathway", &raw.elective.pathway, model),
+        care_home_per_year_fit: at_least(
             p,
-            &k("care_home.per_year_65_plus_fit"),
+            "cohort.care_home.per_year_65_plus_fit",
             raw.care_home.per_year_65_plus_fit,
             0.0,
         ),
-        care_home_frailty_hr: four(p, &k("care_home.frailty_hr"), &raw.care_home.frailty_hr),
-        care_home_pathway: pathway(p, &k("care_home.pathway"), &raw.care_home.pathway, model),
-        care_home_initial_occupancy: probability(p, &k("care_home.initial_occupancy"), raw.care_home.initial_occupancy),
-        nursing_per_year_by_frailty: four(p, &k("community_nursing.per_year_by_frailty"), &nursing.per_year_by_frailty),
-        nursing_visits_per_week: finite_at_least(
+        care_home_frailty_hr: four(p, "cohort.care_home.frailty_hr", &raw.care_home.frailty_hr),
+        care_home_pathway: pathway(p, "cohort.care_home.pathway", &raw.care_home.pathway, model),
+        care_home_initial_occupancy: probability(
             p,
-            &k("community_nursing.visits_per_week"),
-            nursing.visits_per_week,
-            0.0,
+            "cohort.care_home.initial_occupancy",
+            raw.care_home.initial_occupancy,
         ),
-        nursing_pathway: pathway(p, &k("community_nursing.pathway"), &nursing.pathway, model),
+        nursing_per_year_by_frailty: four(
+            p,
+            "cohort.community_nursing.per_year_by_frailty",
+            &nursing.per_year_by_frailty,
+        ),
+        nursing_visits_per_week: at_least(p, "cohort.community_nursing.visits_per_week", nursing.visits_per_week, 0.0),
+        nursing_pathway: pathway(p, "cohort.community_nursing.pathway", &nursing.pathway, model),
         avoidance: AvoidanceParams {
-            share: probability(p, &k("admission_avoidance.share"), avoid.share),
-            min_age: finite_at_least(p, &k("admission_avoidance.min_age"), avoid.min_age, 0.0),
+            share: probability(p, "cohort.admission_avoidance.share", avoid.share),
+            min_age: at_least(p, "cohort.admission_avoidance.min_age", avoid.min_age, 0.0),
             min_frailty: avoid.min_frailty.clamp(0, 3) as u8,
-            pathway: pathway(p, &k("admission_avoidance.pathway"), &avoid.pathway, model),
+            pathway: pathway(p, "cohort.admission_avoidance.pathway", &avoid.pathway, model),
         },
         home_care_hours_per_week: (
-            finite_at_least(p, &k("home_care.hours_per_week_mean"), hc.hours_per_week_mean, 0.01),
-            finite_at_least(p, &k("home_care.hours_per_week_sd"), hc.hours_per_week_sd, 0.01),
+            at_least(p, "cohort.home_care.hours_per_week_mean", hc.hours_per_week_mean, 0.01),
+            at_least(p, "cohort.home_care.hours_per_week_sd", hc.hours_per_week_sd, 0.01),
         ),
         costs: UnitCosts {
             price_year: c.price_year.clone(),
-            emergency_spell: pence(p, &k("costs.emergency_spell_pence"), c.emergency_spell_pence),
-            elective_spell: pence(p, &k("costs.elective_spell_pence"), c.elective_spell_pence),
-            day_case: pence(p, &k("costs.day_case_pence"), c.day_case_pence),
-            acute_bed_day: pence(p, &k("costs.acute_bed_day_pence"), c.acute_bed_day_pence),
-            ae_attendance: pence(p, &k("costs.ae_attendance_pence"), c.ae_attendance_pence),
-            gp_contact: pence(p, &k("costs.gp_contact_pence"), c.gp_contact_pence),
-            intermediate_care_day: pence(p, &k("costs.intermediate_care_day_pence"), c.intermediate_care_day_pence),
-            reablement_day: pence(p, &k("costs.reablement_day_pence"), c.reablement_day_pence),
-            home_care_hour: pence(p, &k("costs.home_care_hour_pence"), c.home_care_hour_pence),
-            care_home_week: pence(p, &k("costs.care_home_week_pence"), c.care_home_week_pence),
-            nursing_visit: pence(p, &k("costs.nursing_visit_pence"), c.nursing_visit_pence),
+            emergency_spell: pence(p, "cohort.costs.emergency_spell_pence", c.emergency_spell_pence),
+            elective_spell: pence(p, "cohort.costs.elective_spell_pence", c.elective_spell_pence),
+            day_case: pence(p, "cohort.costs.day_case_pence", c.day_case_pence),
+            acute_bed_day: pence(p, "cohort.costs.acute_bed_day_pence", c.acute_bed_day_pence),
+            ae_attendance: pence(p, "cohort.costs.ae_attendance_pence", c.ae_attendance_pence),
+            gp_contact: pence(p, "cohort.costs.gp_contact_pence", c.gp_contact_pence),
+            intermediate_care_day: pence(p, "cohort.costs.intermediate_care_day_pence", c.intermediate_care_day_pence),
+            reablement_day: pence(p, "cohort.costs.reablement_day_pence", c.reablement_day_pence),
+            home_care_hour: pence(p, "cohort.costs.home_care_hour_pence", c.home_care_hour_pence),
+            care_home_week: pence(p, "cohort.costs.care_home_week_pence", c.care_home_week_pence),
+            nursing_visit: pence(p, "cohort.costs.nursing_visit_pence", c.nursing_visit_pence),
         },
     };
     (p.0.len() == before).then_some(params)

@@ -30,7 +30,7 @@
 //! | `year_of_care.sub_contract` | `"price"` (markup 0) | ASSUMPTION, [`SubContractBasis::default`] |
 //! | `year_of_care.admission_hazard_ratio` | 1.0 | brief §7.6 \[ICP-2012\] |
 
-use super::validate::Problems;
+use super::validate::{Problems, fraction, non_negative, pence, whole_days};
 use crate::money::Pence;
 use crate::payment::block::CapCollar;
 use crate::payment::organisation::{OrgId, TypicalArea};
@@ -44,6 +44,11 @@ use crate::payment::year_of_care::{
     SubContractBasis, scope_in_currency, scope_include_if_possible,
 };
 use crate::payment::{PaymentError, Scope, Service};
+
+mod blocks;
+mod social_care;
+mod tariff;
+mod year_of_care;
 
 /// Replications of the baseline pilot when `pilot_replications` is absent: 2
 /// (ASSUMPTION: calibrated values are means over the pilot's runs; two halve the
@@ -131,38 +136,6 @@ fn provider(p: &mut Problems, key: &str, name: &str, area: &TypicalArea) -> Opti
     found
 }
 
-/// A fraction in `[0, 1]`.
-fn fraction(p: &mut Problems, key: &str, v: f64) -> f64 {
-    if !(v.is_finite() && (0.0..=1.0).contains(&v)) {
-        p.push(key, v, "must be a fraction between 0 and 1");
-    }
-    v
-}
-
-/// A finite number of at least 0.
-fn non_negative(p: &mut Problems, key: &str, v: f64) -> f64 {
-    if !(v.is_finite() && v >= 0.0) {
-        p.push(key, v, "must be a finite number of at least 0");
-    }
-    v
-}
-
-/// Whole pence of at least 0.
-fn pence(p: &mut Problems, key: &str, v: i64) -> Pence {
-    if v < 0 {
-        p.push(key, v, "must be a whole number of pence of at least 0");
-    }
-    Pence(v)
-}
-
-/// Whole days from `min` to `max`.
-fn days(p: &mut Problems, key: &str, v: i64, min: i64, max: i64) -> u32 {
-    if !(min..=max).contains(&v) {
-        p.push(key, v, format!("must be a whole number of days from {min} to {max}"));
-    }
-    v.clamp(0, u32::MAX as i64) as u32
-}
-
 /// `"calibrate"` (→ `None`) or whole pence of at least 0 (→ `Some`); `Err` on a bad value.
 fn calibrate_or_pence(p: &mut Problems, key: &str, v: &toml::Value) -> Result<Option<Pence>, ()> {
     match v {
@@ -210,11 +183,11 @@ pub fn validate(p: &mut Problems, raw: &RawPayment, pool_names: &[&str]) -> Opti
     };
     let area = area(p, raw);
     let pool = pool(p, raw);
-    let tariff = tariff(p, &raw.tariff);
-    let blocks = blocks(p, raw.blocks.as_deref(), &area);
-    let charging = charging(p, &raw.social_care);
-    let finances = finances(p, &raw.finances);
-    let year_of_care = year_of_care(p, &raw.year_of_care, &area);
+    let tariff = tariff::tariff(p, &raw.tariff);
+    let blocks = blocks::blocks(p, raw.blocks.as_deref(), &area);
+    let charging = social_care::charging(p, &raw.social_care);
+    let finances = social_care::finances(p, &raw.finances);
+    let year_of_care = year_of_care::year_of_care(p, &raw.year_of_care, &area);
     let money = money(p, &raw.money, &area, pool_names);
     if p.0.len() != before {
         return None;
@@ -254,7 +227,7 @@ fn rule_checks(spec: &PaymentSpec) -> Vec<PaymentError> {
 /// An outpatient price: rejected, since the simulation records no outpatient
 /// attendances and the price would change nothing (brief §4.3: outpatients are not
 /// simulated per person).
-fn outpatient(p: &mut Problems, key: &str, v: Option<i64>) -> Option<Pence> {
+pub(super) fn outpatient(p: &mut Problems, key: &str, v: Option<i64>) -> Option<Pence> {
     let v = v?;
     p.push(
         key,
@@ -328,580 +301,10 @@ fn pool(p: &mut Problems, raw: &RawPayment) -> PoolSpec {
     }
 }
 
-fn tariff(p: &mut Problems, raw: &RawTariff) -> TariffParams {
-    let k = |s: &str| format!("payment.tariff.{s}");
-    let d = TariffParams::default();
-    let g = HrgGroup::reference_cost_average();
-    let price =
-        |p: &mut Problems, name: &str, v: Option<i64>, default: Pence| v.map_or(default, |v| pence(p, &k(name), v));
-    let trim = |p: &mut Problems, name: &str, v: Option<i64>, default: u32| {
-        v.map_or(default, |v| days(p, &k(name), v, 0, 3_650))
-    };
-    let group = HrgGroup {
-        name: g.name.clone(),
-        elective_pence: price(p, "elective_spell_pence", raw.elective_spell_pence, g.elective_pence),
-        non_elective_pence: price(p, "non_elective_spell_pence", raw.non_elective_spell_pence, g.non_elective_pence),
-        day_case_pence: price(p, "day_case_pence", raw.day_case_pence, g.day_case_pence),
-        elective_trimpoint_days: trim(
-            p,
-            "elective_trimpoint_days",
-            raw.elective_trimpoint_days,
-            g.elective_trimpoint_days,
-        ),
-        non_elective_trimpoint_days: trim(
-            p,
-            "non_elective_trimpoint_days",
-            raw.non_elective_trimpoint_days,
-            g.non_elective_trimpoint_days,
-        ),
-        excess_bed_day_pence: price(p, "excess_bed_day_pence", raw.excess_bed_day_pence, g.excess_bed_day_pence),
-        short_stay_emergency_fraction: raw
-            .short_stay_emergency_fraction
-            .map_or(g.short_stay_emergency_fraction, |v| fraction(p, &k("short_stay_emergency_fraction"), v)),
-    };
-    let mff = match raw.mff {
-        None => d.mff,
-        Some(v) => {
-            if !(v.is_finite() && v > 0.0) {
-                p.push(k("mff"), v, "must be a finite payment index above 0 (1.0 outside London)");
-            }
-            v
-        }
-    };
-    let mret_rate = match raw.mret_rate {
-        None => d.mret.rate,
-        Some(v) => {
-            if !(v.is_finite() && (0.0..=1.0).contains(&v)) {
-                p.push(
-                    k("mret_rate"),
-                    v,
-                    "must be a fraction between 0 and 1: the share of emergency value above the baseline that is paid \
-                     (0.3 to 2014/15, 0.5 proposed for 2015/16, 0.7 by 2016/17)",
-                );
-            }
-            v
-        }
-    };
-    let baseline_pence = match &raw.mret_baseline_pence {
-        None => None,
-        Some(v) => calibrate_or_pence(p, &k("mret_baseline_pence"), v).unwrap_or(None),
-    };
-    let base_year = MretBaseYear {
-        years_before_model_year: raw.mret_baseline_years_before_model_year.map_or(
-            d.mret.base_year.years_before_model_year,
-            |v| {
-                if !(0..=50).contains(&v) {
-                    p.push(
-                        k("mret_baseline_years_before_model_year"),
-                        v,
-                        "must be a whole number of years from 0 to 50 (6: the 2008/09 baseline of the 2014/15 rule)",
-                    );
-                }
-                v.clamp(0, 50) as u32
-            },
-        ),
-        growth_per_year: raw
-            .mret_baseline_growth_per_year
-            .map_or(d.mret.base_year.growth_per_year, |v| fraction(p, &k("mret_baseline_growth_per_year"), v)),
-    };
-    let mret = MretParams { enabled: raw.mret.unwrap_or(d.mret.enabled), rate: mret_rate, baseline_pence, base_year };
-    let unpaid = raw.readmission_unpaid_fraction.map(|v| fraction(p, &k("readmission_unpaid_fraction"), v));
-    let paid_after_non_elective = raw
-        .readmission_non_elective_paid_fraction
-        .map(|v| fraction(p, &k("readmission_non_elective_paid_fraction"), v));
-    let word = raw.readmission.as_deref().unwrap_or("clinical_review");
-    let readmission = match choice(p, &k("readmission"), word, &["clinical_review", "elective_index_unpaid", "off"]) {
-        Some("off") => ReadmissionRule::Off,
-        Some("elective_index_unpaid") => ReadmissionRule::ElectiveIndexUnpaid {
-            non_elective_paid_fraction: paid_after_non_elective.unwrap_or(DEFAULT_NON_ELECTIVE_PAID_FRACTION),
-        },
-        _ => ReadmissionRule::ClinicalReview { unpaid_fraction: unpaid.unwrap_or(DEFAULT_UNPAID_FRACTION) },
-    };
-    TariffParams {
-        groups: vec![group],
-        specialised_topup: raw.specialised_topup.map_or(d.specialised_topup, |v| {
-            if v != 0.0 {
-                p.push(
-                    k("specialised_topup"),
-                    v,
-                    "must be 0: the simulation records no specialised spells, so an R4 top-up would change nothing",
-                );
-            }
-            v
-        }),
-        mff,
-        mret,
-        readmission,
-        readmission_window_days: raw
-            .readmission_window_days
-            .map_or(d.readmission_window_days, |v| days(p, &k("readmission_window_days"), v, 1, 365)),
-        ae_attendance_pence: price(p, "ae_attendance_pence", raw.ae_attendance_pence, d.ae_attendance_pence),
-        outpatient_first_pence: outpatient(p, &k("outpatient_first_pence"), raw.outpatient_first_pence)
-            .unwrap_or(d.outpatient_first_pence),
-        outpatient_follow_up_pence: outpatient(p, &k("outpatient_follow_up_pence"), raw.outpatient_follow_up_pence)
-            .unwrap_or(d.outpatient_follow_up_pence),
-        cquin_fraction: raw.cquin_fraction.map_or(d.cquin_fraction, |v| fraction(p, &k("cquin_fraction"), v)),
-    }
-}
-
-fn blocks(p: &mut Problems, raw: Option<&[RawBlock]>, area: &TypicalArea) -> Vec<BlockSpec> {
-    let Some(raw) = raw else {
-        return vec![BlockSpec { services: community_block_services(), annual_value_pence: None, cap_collar: None }];
-    };
-    let mut out = Vec::new();
-    let mut covered = Scope::EMPTY;
-    for (i, b) in raw.iter().enumerate() {
-        let key = format!("payment.blocks[{i}]");
-        let scope = services(p, &format!("{key}.services"), &b.services);
-        if let Some(scope) = scope {
-            let twice: Vec<&str> = scope.services().filter(|s| covered.covers(*s)).map(|s| s.name()).collect();
-            if !twice.is_empty() {
-                p.push(
-                    format!("{key}.services"),
-                    format!("{:?}", b.services),
-                    format!(
-                        "{} already covered by an earlier block; a service has at most one block",
-                        twice.join(", ")
-                    ),
-                );
-            }
-            let providers: Vec<(Service, Option<OrgId>)> =
-                scope.services().map(|s| (s, area.services.provider_of(s).ok())).collect();
-            if providers.windows(2).any(|w| w[0].1 != w[1].1) {
-                let name = |o: Option<OrgId>| {
-                    o.and_then(|o| area.registry.get(o).ok()).map_or("nobody".to_string(), |x| x.name.clone())
-                };
-                let listing: Vec<String> =
-                    providers.iter().map(|(s, o)| format!("{} by {}", s.name(), name(*o))).collect();
-                p.push(
-                    format!("{key}.services"),
-                    format!("{:?}", b.services),
-                    format!(
-                        "a block pays one provider, but these services are delivered by different ones ({}); \
-                         split the block or move services with [payment.providers]",
-                        listing.join(", ")
-                    ),
-                );
-            }
-            for s in scope.services() {
-                covered = covered.with(s);
-            }
-        }
-        let annual_value_pence = match &b.annual_value_pence {
-            None => None,
-            Some(v) => calibrate_or_pence(p, &format!("{key}.annual_value_pence"), v).unwrap_or(None),
-        };
-        let cap_collar = b.cap_collar.as_ref().map(|c| {
-            let ck = |s: &str| format!("{key}.cap_collar.{s}");
-            let cc = CapCollar {
-                planned_units_per_year: non_negative(p, &ck("planned_units_per_year"), c.planned_units_per_year),
-                cap: non_negative(p, &ck("cap"), c.cap),
-                collar: non_negative(p, &ck("collar"), c.collar),
-                marginal_price_pence: pence(p, &ck("marginal_price_pence"), c.marginal_price_pence),
-            };
-            if cc.collar > cc.cap {
-                p.push(ck("collar"), cc.collar, format!("must not be above the cap ({})", cc.cap));
-            }
-            if let Some(services) = scope
-                && let Err(reason) = crate::payment::block::cap_collar_unit(services)
-            {
-                p.push(format!("{key}.services"), format!("{:?}", b.services), reason);
-            }
-            cc
-        });
-        if let Some(services) = scope {
-            out.push(BlockSpec { services, annual_value_pence, cap_collar });
-        }
-    }
-    out
-}
-
-fn charging(p: &mut Problems, raw: &RawSocialCare) -> Charging {
-    let k = |s: &str| format!("payment.social_care.{s}");
-    let d = MeansTestParams::default();
-    let amount =
-        |p: &mut Problems, name: &str, v: Option<i64>, default: Pence| v.map_or(default, |v| pence(p, &k(name), v));
-    let m = MeansTestParams {
-        lower_capital_limit_pence: amount(
-            p,
-            "lower_capital_limit_pence",
-            raw.lower_capital_limit_pence,
-            d.lower_capital_limit_pence,
-        ),
-        upper_capital_limit_pence: amount(
-            p,
-            "upper_capital_limit_pence",
-            raw.upper_capital_limit_pence,
-            d.upper_capital_limit_pence,
-        ),
-        tariff_income_step_pence: amount(
-            p,
-            "tariff_income_step_pence",
-            raw.tariff_income_step_pence,
-            d.tariff_income_step_pence,
-        ),
-        tariff_income_per_step_per_week_pence: amount(
-            p,
-            "tariff_income_per_step_per_week_pence",
-            raw.tariff_income_per_step_per_week_pence,
-            d.tariff_income_per_step_per_week_pence,
-        ),
-        personal_expenses_allowance_per_week_pence: amount(
-            p,
-            "personal_expenses_allowance_per_week_pence",
-            raw.personal_expenses_allowance_per_week_pence,
-            d.personal_expenses_allowance_per_week_pence,
-        ),
-        charge_tariff_income: raw.charge_tariff_income.unwrap_or(d.charge_tariff_income),
-        charge_income: raw.charge_income.unwrap_or(d.charge_income),
-    };
-    if m.lower_capital_limit_pence > m.upper_capital_limit_pence {
-        p.push(
-            k("lower_capital_limit_pence"),
-            m.lower_capital_limit_pence.0,
-            format!("must not be above upper_capital_limit_pence ({})", m.upper_capital_limit_pence.0),
-        );
-    }
-    if raw.tariff_income_step_pence == Some(0) {
-        p.push(k("tariff_income_step_pence"), m.tariff_income_step_pence.0, "must be at least 1 penny");
-    }
-    let estate_recovery_fraction = raw
-        .estate_recovery_fraction
-        .map_or(DEFAULT_ESTATE_RECOVERY_FRACTION, |v| fraction(p, &k("estate_recovery_fraction"), v));
-    let word = raw.charging.as_deref().unwrap_or("means_test");
-    match choice(p, &k("charging"), word, &["means_test", "free"]) {
-        Some("free") => Charging::FreeAtPointOfNeed { estate_recovery_fraction },
-        _ => Charging::MeansTest(m),
-    }
-}
-
-fn finances(p: &mut Problems, raw: &RawFinances) -> FinancesParams {
-    let k = |s: &str| format!("payment.finances.{s}");
-    let d = FinancesParams::default();
-    let share =
-        |p: &mut Problems, name: &str, v: Option<f64>, default: f64| v.map_or(default, |v| fraction(p, &k(name), v));
-    let f = FinancesParams {
-        home_owner_share_65_plus: share(
-            p,
-            "home_owner_share_65_plus",
-            raw.home_owner_share_65_plus,
-            d.home_owner_share_65_plus,
-        ),
-        home_value_mean_pence: raw
-            .home_value_mean_pence
-            .map_or(d.home_value_mean_pence, |v| pence(p, &k("home_value_mean_pence"), v)),
-        savings_above_upper_share: share(
-            p,
-            "savings_above_upper_share",
-            raw.savings_above_upper_share,
-            d.savings_above_upper_share,
-        ),
-        savings_between_share: share(p, "savings_between_share", raw.savings_between_share, d.savings_between_share),
-        home_disregarded_share: share(
-            p,
-            "home_disregarded_share",
-            raw.home_disregarded_share,
-            d.home_disregarded_share,
-        ),
-        weekly_income_pence: raw
-            .weekly_income_pence
-            .map_or(d.weekly_income_pence, |v| pence(p, &k("weekly_income_pence"), v)),
-    };
-    let both = f.savings_above_upper_share + f.savings_between_share;
-    if both > 1.0 {
-        p.push(
-            k("savings_between_share"),
-            f.savings_between_share,
-            format!(
-                "plus savings_above_upper_share ({}) must not exceed 1 (the rest have savings below the lower limit)",
-                f.savings_above_upper_share
-            ),
-        );
-    }
-    f
-}
-
-fn year_of_care(p: &mut Problems, raw: &RawYearOfCare, area: &TypicalArea) -> Option<YocSpec> {
-    let k = |s: &str| format!("payment.year_of_care.{s}");
-    let d = CohortRule::default();
-    let enabled = raw.enabled.unwrap_or(false);
-
-    let top_risk_fraction = match &raw.top_risk_fraction {
-        None => d.top_risk_fraction,
-        Some(toml::Value::String(s)) if s == "off" => None,
-        Some(toml::Value::Float(f)) if f.is_finite() && *f > 0.0 && *f <= 1.0 => Some(*f),
-        Some(toml::Value::Integer(1)) => Some(1.0),
-        Some(other) => {
-            p.push(
-                k("top_risk_fraction"),
-                other,
-                "must be a fraction of the population above 0 and at most 1 (0.02 = the top 2% by risk), \
-                 or \"off\" for no risk threshold",
-            );
-            None
-        }
-    };
-    let band_names = ["A", "B", "C", "D", "E"];
-    let min_band = match raw.min_band.as_deref() {
-        None => d.min_band,
-        Some(b) => match band_names.iter().position(|n| *n == b) {
-            Some(i) => Band::ALL[i],
-            None => {
-                p.push(
-                    k("min_band"),
-                    format!("{b:?}"),
-                    "must be an LTC currency band: \"A\" (0-1 conditions, no filter), \"B\" (2), \"C\" (3-5), \
-                     \"D\" (6-8) or \"E\" (9+)",
-                );
-                d.min_band
-            }
-        },
-    };
-    let min_frailty = match raw.min_frailty.as_deref() {
-        None | Some("off") => d.min_frailty,
-        Some(f) => match crate::cohort::FRAILTY_NAMES.iter().position(|n| *n == f) {
-            Some(i) => Some(i as u8),
-            None => {
-                p.push(
-                    k("min_frailty"),
-                    format!("{f:?}"),
-                    format!("must be \"off\" or a frailty level ({})", quoted(&crate::cohort::FRAILTY_NAMES)),
-                );
-                None
-            }
-        },
-    };
-    if raw.require_rising_risk == Some(true) {
-        p.push(
-            k("require_rising_risk"),
-            true,
-            "is not supported: the simulation does not track a monthly risk score history, so rising risk \
-             cannot be detected; select with top_risk_fraction, min_band and min_frailty instead",
-        );
-    }
-    let rule = CohortRule { top_risk_fraction, min_band, require_rising_risk: false, min_frailty };
-
-    let holder_kind = raw.holder_kind.as_deref().unwrap_or("prime_provider");
-    let holder_kind = choice(p, &k("holder_kind"), holder_kind, &["prime_provider", "prime_contractor", "alliance"]);
-    let holder_name = raw.holder.as_deref().unwrap_or("ico");
-    let holder = match holder_kind {
-        Some("alliance") => match &raw.alliance {
-            None => {
-                p.push(
-                    k("alliance"),
-                    "",
-                    "is required when holder_kind = \"alliance\": a table of members and shares, e.g. \
-                     { acute_trust = 0.6, community_provider = 0.4 }",
-                );
-                None
-            }
-            Some(members) if members.is_empty() => {
-                p.push(k("alliance"), "{}", "needs at least one member");
-                None
-            }
-            Some(members) => {
-                let mut out = Vec::new();
-                for (name, share) in members {
-                    let key = k(&format!("alliance.{name}"));
-                    let org = provider(p, &key, name, area);
-                    let share = non_negative(p, &key, *share);
-                    if let Some(org) = org {
-                        out.push((org, share));
-                    }
-                }
-                if members.values().all(|s| *s <= 0.0) {
-                    p.push(k("alliance"), format!("{members:?}"), "needs a member with a share above 0");
-                }
-                Some(BudgetHolder::Alliance(out))
-            }
-        },
-        Some(kind) => provider(p, &k("holder"), holder_name, area).map(|org| {
-            if kind == "prime_contractor" {
-                BudgetHolder::PrimeContractor(org)
-            } else {
-                BudgetHolder::PrimeProvider(org)
-            }
-        }),
-        None => None,
-    };
-
-    let scope = match &raw.scope {
-        None => Some(scope_in_currency()),
-        Some(toml::Value::String(s)) if s == "in_currency" => Some(scope_in_currency()),
-        Some(toml::Value::String(s)) if s == "include_if_possible" => Some(scope_include_if_possible()),
-        Some(toml::Value::Array(items)) => {
-            let names: Option<Vec<String>> = items.iter().map(|v| v.as_str().map(str::to_string)).collect();
-            match names {
-                Some(names) => services(p, &k("scope"), &names),
-                None => {
-                    p.push(k("scope"), toml::Value::Array(items.clone()), "must list service names (strings)");
-                    None
-                }
-            }
-        }
-        Some(other) => {
-            p.push(
-                k("scope"),
-                other,
-                "must be \"in_currency\", \"include_if_possible\" or a list of services (brief §2.5)",
-            );
-            None
-        }
-    };
-
-    let capitation = match &raw.capitation {
-        None => None,
-        Some(toml::Value::String(s)) if s == "calibrate" => None,
-        Some(toml::Value::Table(t)) => {
-            let mut rates = CapitationRates { per_year_pence: [Pence::ZERO; 5] };
-            for key in t.keys() {
-                if !band_names.contains(&key.as_str()) {
-                    p.push(k(&format!("capitation.{key}")), "", "is not a band (A, B, C, D, E)");
-                }
-            }
-            for (i, band) in band_names.iter().enumerate() {
-                let key = k(&format!("capitation.{band}"));
-                match t.get(*band) {
-                    Some(toml::Value::Integer(n)) if *n >= 0 => rates.per_year_pence[i] = Pence(*n),
-                    Some(v) => p.push(key, v, "must be a whole number of pence per person-year of at least 0"),
-                    None if Band::ALL[i] >= min_band => p.push(
-                        key,
-                        "",
-                        format!(
-                            "is required: people of band {band} can be enrolled (min_band = {:?}); give pence per \
-                             person-year",
-                            band_names[min_band.index()]
-                        ),
-                    ),
-                    None => {}
-                }
-            }
-            Some(rates)
-        }
-        Some(other) => {
-            p.push(
-                k("capitation"),
-                other,
-                "must be \"calibrate\" (from the baseline pilot) or a table of pence per person-year by band, \
-                 e.g. { B = 1163000, C = 1163000, D = 1163000, E = 1163000 }",
-            );
-            None
-        }
-    };
-    let uplift = CapitationUplift {
-        growth: raw.growth.map_or(0.0, |v| non_negative(p, &k("growth"), v)),
-        efficiency: raw.efficiency.map_or(0.0, |v| fraction(p, &k("efficiency"), v)),
-    };
-
-    let corridor = corridor(p, raw);
-    let outlier_defaults = OutlierParams::default();
-    let outlier_params = OutlierParams {
-        threshold_pence: raw
-            .outlier_threshold_pence
-            .map_or(outlier_defaults.threshold_pence, |v| pence(p, &k("outlier_threshold_pence"), v)),
-        commissioner_pays_fraction: raw
-            .outlier_commissioner_pays_fraction
-            .map_or(outlier_defaults.commissioner_pays_fraction, |v| {
-                fraction(p, &k("outlier_commissioner_pays_fraction"), v)
-            }),
-    };
-    let outlier = raw.outlier.unwrap_or(true).then_some(outlier_params);
-
-    let markup = raw.cost_plus_markup.map_or(0.0, |v| non_negative(p, &k("cost_plus_markup"), v));
-    let basis = match raw.sub_contract.as_deref() {
-        None => SubContractBasis::default(),
-        Some(word) => match choice(p, &k("sub_contract"), word, &["price", "cost_plus"]) {
-            Some("cost_plus") => SubContractBasis::CostPlus(markup),
-            _ => SubContractBasis::Price,
-        },
-    };
-
-    let admission_hazard_ratio = match raw.admission_hazard_ratio {
-        None => 1.0,
-        Some(v) => {
-            if !(v.is_finite() && v > 0.0) {
-                p.push(
-                    k("admission_hazard_ratio"),
-                    v,
-                    "must be a finite hazard ratio above 0 (1.0 = no effect; 0.85 = 15% fewer emergency admissions \
-                     of enrolled people)",
-                );
-            } else if !enabled && v != 1.0 {
-                p.push(
-                    k("admission_hazard_ratio"),
-                    v,
-                    "acts on people enrolled in year of care only, so it needs enabled = true",
-                );
-            }
-            v
-        }
-    };
-
-    let (true, Some(holder), Some(scope), Some(corridor)) = (enabled, holder, scope, corridor) else {
-        return None;
-    };
-    Some(YocSpec { rule, holder, scope, capitation, uplift, corridor, outlier, basis, admission_hazard_ratio })
-}
-
-fn corridor(p: &mut Problems, raw: &RawYearOfCare) -> Option<RiskCorridor> {
-    let k = |s: &str| format!("payment.year_of_care.{s}");
-    let d = RiskCorridor::default();
-    let bounds: Vec<f64> = match &raw.corridor_bounds {
-        None => d.bands.iter().map(|b| b.up_to_fraction).filter(|b| b.is_finite()).collect(),
-        Some(v) => v.clone(),
-    };
-    let shares: Vec<f64> = match &raw.corridor_provider_shares {
-        None => d.bands.iter().map(|b| b.provider_share).collect(),
-        Some(v) => v.clone(),
-    };
-    let before = p.0.len();
-    for (i, b) in bounds.iter().enumerate() {
-        let previous = if i == 0 { 0.0 } else { bounds[i - 1] };
-        if !(b.is_finite() && *b > previous) {
-            p.push(
-                k(&format!("corridor_bounds[{i}]")),
-                b,
-                "bounds must be finite fractions of the budget above 0, in increasing order (the last band, \
-                 beyond the last bound, is unbounded)",
-            );
-        }
-    }
-    for (i, s) in shares.iter().enumerate() {
-        fraction(p, &k(&format!("corridor_provider_shares[{i}]")), *s);
-    }
-    if shares.len() != bounds.len() + 1 {
-        p.push(
-            k("corridor_provider_shares"),
-            format!("{shares:?}"),
-            format!(
-                "must list one share more than corridor_bounds ({} bounds, so {} shares; the last share applies \
-                 beyond the last bound)",
-                bounds.len(),
-                bounds.len() + 1
-            ),
-        );
-    }
-    if p.0.len() != before {
-        return None;
-    }
-    let bands = shares
-        .iter()
-        .enumerate()
-        .map(|(i, s)| CorridorBand {
-            up_to_fraction: bounds.get(i).copied().unwrap_or(f64::INFINITY),
-            provider_share: *s,
-        })
-        .collect();
-    Some(RiskCorridor { bands })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::validate::Problem;
-    use crate::config::{ExperimentPlan, Overrides};
-    use crate::payment::spec::PaymentCalibration;
-    use std::path::{Path, PathBuf};
 
     /// Validates a `[payment]` table written as TOML (without the `[payment]` header).
     fn check(text: &str) -> Result<PaymentSpec, Vec<Problem>> {
@@ -924,48 +327,21 @@ mod tests {
         );
     }
 
-    fn config(name: &str) -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("configs").join(name)
-    }
-
-    fn load(name: &str, set: &[&str]) -> ExperimentPlan {
-        let set = set.iter().map(|s| s.to_string()).collect();
-        crate::config::load(&config(name), &Overrides { set }).unwrap_or_else(|e| panic!("{e}"))
-    }
-
-    fn scenario_spec(plan: &ExperimentPlan, name: &str) -> PaymentSpec {
-        let s = plan.scenarios.iter().find(|s| s.name == name).unwrap_or_else(|| panic!("no scenario {name}"));
-        s.model.payment.clone().unwrap_or_else(|| panic!("{name}: no payment spec"))
-    }
-
-    /// The baseline the default config states key by key.
-    fn expected_baseline() -> PaymentSpec {
-        PaymentSpec {
-            area: TypicalArea::new(),
-            tariff: TariffParams::default(),
-            blocks: vec![BlockSpec {
-                services: community_block_services(),
-                annual_value_pence: None,
-                cap_collar: None,
-            }],
-            charging: Charging::MeansTest(MeansTestParams::default()),
-            finances: FinancesParams::default(),
-            pool: PoolSpec::Separate,
-            year_of_care: None,
-            pilot_replications: 2,
-            money: MoneyRules {
-                empty_place_day_pence: vec![
-                    ("community_nursing".into(), Pence(914)),
-                    ("intermediate_care_beds".into(), Pence(20_000)),
-                    ("reablement".into(), Pence(5_357)),
-                ],
-                ..MoneyRules::default_for(&TypicalArea::new())
-            },
-        }
-    }
-
-    fn expected_year_of_care() -> YocSpec {
-        YocSpec {
+    #[test]
+    fn an_empty_payment_table_takes_the_briefs_defaults() {
+        let spec = check("").expect("valid");
+        assert_eq!(spec.pool, PoolSpec::BetterCareFund);
+        assert_eq!(spec.tariff, TariffParams::default());
+        let community_block =
+            BlockSpec { services: community_block_services(), annual_value_pence: None, cap_collar: None };
+        assert_eq!(spec.blocks, vec![community_block]);
+        assert_eq!(spec.charging, Charging::default());
+        assert_eq!(spec.finances, FinancesParams::default());
+        assert_eq!(spec.year_of_care, None);
+        assert_eq!(spec.pilot_replications, DEFAULT_PILOT_REPLICATIONS);
+        // Enabling year of care alone gives the brief's §7.6 defaults.
+        let spec = check("[year_of_care]\nenabled = true\n").expect("valid");
+        let expected = YocSpec {
             rule: CohortRule::default(),
             holder: BudgetHolder::PrimeProvider(TypicalArea::new().ico),
             scope: scope_in_currency(),
@@ -975,134 +351,8 @@ mod tests {
             outlier: Some(OutlierParams::default()),
             basis: SubContractBasis::Price,
             admission_hazard_ratio: 1.0,
-        }
-    }
-
-    #[test]
-    fn default_config_gives_the_expected_specs() {
-        let plan = load("default.toml", &[]);
-        let names: Vec<&str> = plan.scenarios.iter().map(|s| s.name.as_str()).collect();
-        assert_eq!(
-            names,
-            [
-                "baseline",
-                "year_of_care",
-                "year_of_care_integrated_team",
-                "pooled_single_budget",
-                "admission_avoidance",
-                "community_capacity_uplift"
-            ]
-        );
-        let baseline = scenario_spec(&plan, "baseline");
-        assert_eq!(baseline, expected_baseline());
-        assert!(baseline.needs_calibration() && !baseline.levers_on());
-        for name in ["admission_avoidance", "community_capacity_uplift"] {
-            assert_eq!(scenario_spec(&plan, name), expected_baseline(), "{name}");
-        }
-
-        let yoc = scenario_spec(&plan, "year_of_care");
-        assert_eq!(yoc, PaymentSpec { year_of_care: Some(expected_year_of_care()), ..expected_baseline() });
-        assert!(!yoc.levers_on() && yoc.needs_calibration());
-
-        let team = scenario_spec(&plan, "year_of_care_integrated_team");
-        assert_eq!(team.year_of_care.as_ref().map(|y| y.admission_hazard_ratio), Some(0.85));
-        assert!(team.levers_on());
-        assert_eq!(team.without_levers(), yoc);
-
-        let pooled = scenario_spec(&plan, "pooled_single_budget");
-        assert_eq!(
-            pooled,
-            PaymentSpec { pool: PoolSpec::SingleBudget { scope: barker_scope() }, ..expected_baseline() }
-        );
-    }
-
-    #[test]
-    fn default_specs_build_a_regime_once_calibrated() {
-        let plan = load("default.toml", &[]);
-        let calibration = PaymentCalibration {
-            mret_baseline_pence: Some(Pence(1_000_000_000)),
-            capitation: Some(CapitationRates::default()),
-            block_values_pence: vec![Some(Pence(500_000_000))],
-            single_budget_pence: Some((Pence(100), Pence(200))),
         };
-        for s in &plan.scenarios {
-            let spec = s.model.payment.as_ref().expect("payment");
-            let regime = spec.regime(&calibration, Vec::new(), 275_000).unwrap_or_else(|e| panic!("{}: {e}", s.name));
-            assert_eq!(regime.blocks.len(), 1);
-            assert_eq!(regime.blocks[0].contract.provider, spec.area.community);
-            assert_eq!(regime.tariff.mret.baseline_pence, Some(Pence(1_000_000_000)));
-            assert_eq!(regime.year_of_care.is_some(), s.name.starts_with("year_of_care"), "{}", s.name);
-            assert_eq!(regime.pools.len(), usize::from(s.name == "pooled_single_budget"), "{}", s.name);
-        }
-    }
-
-    #[test]
-    fn small_config_scenarios_validate_with_payments() {
-        let plan = load("small.toml", &[]);
-        assert_eq!(plan.scenarios.len(), 6);
-        assert!(plan.scenarios.iter().all(|s| s.model.payment.is_some()));
-        assert_eq!(scenario_spec(&plan, "baseline"), expected_baseline());
-    }
-
-    #[test]
-    fn command_line_sets_payment_keys() {
-        let plan = load(
-            "default.toml",
-            &["payment.pool=single_budget", "payment.tariff.mret_rate=0.5", "payment.year_of_care.enabled=true"],
-        );
-        let spec = scenario_spec(&plan, "baseline");
-        assert!(matches!(spec.pool, PoolSpec::SingleBudget { .. }));
-        assert_eq!(spec.tariff.mret.rate, 0.5);
-        assert!(spec.year_of_care.is_some());
-
-        let err = crate::config::load(
-            &config("default.toml"),
-            &Overrides { set: vec!["payment.tariff.mret_rate=1.5".into()] },
-        )
-        .expect_err("rate above 1");
-        // Reported once, for the base model, not again for every scenario.
-        assert_eq!(err.issues.len(), 1, "{err}");
-        let issue = err.issues.iter().find(|i| i.key == "payment.tariff.mret_rate").expect("key named");
-        assert_eq!(issue.file, PathBuf::from("--set"));
-        assert!(issue.reason.contains("between 0 and 1"), "{}", issue.reason);
-    }
-
-    #[test]
-    fn payment_without_cohort_is_an_error_naming_the_key() {
-        let text = "seed = 1\nreplications = 1\nhorizon_days = 10\n[pools.beds]\ncapacity = 2\n[payment]\npool = \"separate\"\n";
-        let err = crate::config::load_resolved(Path::new("no_cohort.toml"), text).expect_err("needs a cohort");
-        let issue = err.issues.iter().find(|i| i.key == "payment").expect("payment named");
-        assert!(issue.reason.contains("needs a [cohort]"), "{}", issue.reason);
-    }
-
-    #[test]
-    fn a_bad_scenario_override_is_named_under_the_scenario() {
-        let base = std::fs::read_to_string(config("default.toml")).expect("read default");
-        let start = base.find("[[scenarios]]").expect("scenarios");
-        let text = format!(
-            "{}[[scenarios]]\nname = \"baseline\"\n\n[[scenarios]]\nname = \"bad\"\npayment.year_of_care.enabled = true\n\
-             payment.year_of_care.admission_hazard_ratio = 0.0\n",
-            &base[..start]
-        );
-        let err = crate::config::load_resolved(Path::new("scenario.toml"), &text).expect_err("ratio 0");
-        assert_eq!(err.issues.len(), 1, "{err}");
-        assert_eq!(err.issues[0].key, "scenarios.bad.payment.year_of_care.admission_hazard_ratio");
-        assert!(err.issues[0].reason.contains("above 0"));
-    }
-
-    #[test]
-    fn an_empty_payment_table_takes_the_briefs_defaults() {
-        let spec = check("").expect("valid");
-        assert_eq!(spec.pool, PoolSpec::BetterCareFund);
-        assert_eq!(spec.tariff, TariffParams::default());
-        assert_eq!(spec.blocks, expected_baseline().blocks);
-        assert_eq!(spec.charging, Charging::default());
-        assert_eq!(spec.finances, FinancesParams::default());
-        assert_eq!(spec.year_of_care, None);
-        assert_eq!(spec.pilot_replications, DEFAULT_PILOT_REPLICATIONS);
-        // Enabling year of care alone gives the brief's §7.6 defaults.
-        let spec = check("[year_of_care]\nenabled = true\n").expect("valid");
-        assert_eq!(spec.year_of_care, Some(expected_year_of_care()));
+        assert_eq!(spec.year_of_care, Some(expected));
         // No blocks at all.
         assert!(check("blocks = []").expect("valid").blocks.is_empty());
     }
@@ -1288,37 +538,64 @@ mod tests {
             "must not exceed 1",
         );
         let y = |s: &str| format!("[year_of_care]\nenabled = true\n{s}");
-        let k = |s: &str| format!("payment.year_of_care.{s}");
-        problem(&y("top_risk_fraction = 0.0"), &k("top_risk_fraction"), "above 0 and at most 1");
-        problem(&y("top_risk_fraction = 1.5"), &k("top_risk_fraction"), "above 0 and at most 1");
-        problem(&y("top_risk_fraction = \"all\""), &k("top_risk_fraction"), "\"off\"");
-        problem(&y("min_band = \"F\""), &k("min_band"), "LTC currency band");
-        problem(&y("min_frailty = \"frail\""), &k("min_frailty"), "\"moderate\"");
-        problem(&y("require_rising_risk = true"), &k("require_rising_risk"), "not track");
-        problem(&y("holder_kind = \"lead\""), &k("holder_kind"), "\"alliance\"");
-        problem(&y("holder = \"council\""), &k("holder"), "is not a provider of the area (acute_trust,");
-        problem(&y("holder_kind = \"alliance\""), &k("alliance"), "is required");
-        problem(&y("holder_kind = \"alliance\"\nalliance = { acute_trust = 0.0 }"), &k("alliance"), "share above 0");
-        problem(&y("holder_kind = \"alliance\"\nalliance = { ccg = 1.0 }"), &k("alliance.ccg"), "not a provider");
-        problem(&y("scope = \"everything\""), &k("scope"), "\"in_currency\"");
-        problem(&y("scope = []"), &k("scope"), "at least one service");
-        problem(&y("capitation = \"estimate\""), &k("capitation"), "\"calibrate\"");
-        problem(&y("capitation = { B = 1, C = 2, D = 3, E = 4 }"), &k("capitation.A"), "is required");
+        problem(&y("top_risk_fraction = 0.0"), "payment.year_of_care.top_risk_fraction", "above 0 and at most 1");
+        problem(&y("top_risk_fraction = 1.5"), "payment.year_of_care.top_risk_fraction", "above 0 and at most 1");
+        problem(&y("top_risk_fraction = \"all\""), "payment.year_of_care.top_risk_fraction", "\"off\"");
+        problem(&y("min_band = \"F\""), "payment.year_of_care.min_band", "LTC currency band");
+        problem(&y("min_frailty = \"frail\""), "payment.year_of_care.min_frailty", "\"moderate\"");
+        problem(&y("require_rising_risk = true"), "payment.year_of_care.require_rising_risk", "not track");
+        problem(&y("holder_kind = \"lead\""), "payment.year_of_care.holder_kind", "\"alliance\"");
+        problem(
+            &y("holder = \"council\""),
+            "payment.year_of_care.holder",
+            "is not a provider of the area (acute_trust,",
+        );
+        problem(&y("holder_kind = \"alliance\""), "payment.year_of_care.alliance", "is required");
+        problem(
+            &y("holder_kind = \"alliance\"\nalliance = { acute_trust = 0.0 }"),
+            "payment.year_of_care.alliance",
+            "share above 0",
+        );
+        problem(
+            &y("holder_kind = \"alliance\"\nalliance = { ccg = 1.0 }"),
+            "payment.year_of_care.alliance.ccg",
+            "not a provider",
+        );
+        problem(&y("scope = \"everything\""), "payment.year_of_care.scope", "\"in_currency\"");
+        problem(&y("scope = []"), "payment.year_of_care.scope", "at least one service");
+        problem(&y("capitation = \"estimate\""), "payment.year_of_care.capitation", "\"calibrate\"");
+        problem(&y("capitation = { B = 1, C = 2, D = 3, E = 4 }"), "payment.year_of_care.capitation.A", "is required");
         problem(
             &y("min_band = \"B\"\ncapitation = { B = 1, C = 2, D = 3, E = 4, F = 5 }"),
-            &k("capitation.F"),
+            "payment.year_of_care.capitation.F",
             "not a band",
         );
-        problem(&y("efficiency = 1.5"), &k("efficiency"), "between 0 and 1");
-        problem(&y("corridor_bounds = [0.04, 0.02]"), &k("corridor_bounds[1]"), "increasing order");
-        problem(&y("corridor_provider_shares = [1.0, 0.5]"), &k("corridor_provider_shares"), "one share more");
-        problem(&y("corridor_provider_shares = [1.0, 0.5, 1.5]"), &k("corridor_provider_shares[2]"), "between 0 and 1");
-        problem(&y("outlier_commissioner_pays_fraction = 1.2"), &k("outlier_commissioner_pays_fraction"), "between 0");
-        problem(&y("sub_contract = \"cost\""), &k("sub_contract"), "\"cost_plus\"");
-        problem(&y("admission_hazard_ratio = 0.0"), &k("admission_hazard_ratio"), "above 0");
-        problem("[year_of_care]\nadmission_hazard_ratio = 0.8", &k("admission_hazard_ratio"), "needs enabled = true");
+        problem(&y("efficiency = 1.5"), "payment.year_of_care.efficiency", "between 0 and 1");
+        problem(&y("corridor_bounds = [0.04, 0.02]"), "payment.year_of_care.corridor_bounds[1]", "increasing order");
+        problem(
+            &y("corridor_provider_shares = [1.0, 0.5]"),
+            "payment.year_of_care.corridor_provider_shares",
+            "one share more",
+        );
+        problem(
+            &y("corridor_provider_shares = [1.0, 0.5, 1.5]"),
+            "payment.year_of_care.corridor_provider_shares[2]",
+            "between 0 and 1",
+        );
+        problem(
+            &y("outlier_commissioner_pays_fraction = 1.2"),
+            "payment.year_of_care.outlier_commissioner_pays_fraction",
+            "between 0",
+        );
+        problem(&y("sub_contract = \"cost\""), "payment.year_of_care.sub_contract", "\"cost_plus\"");
+        problem(&y("admission_hazard_ratio = 0.0"), "payment.year_of_care.admission_hazard_ratio", "above 0");
+        problem(
+            "[year_of_care]\nadmission_hazard_ratio = 0.8",
+            "payment.year_of_care.admission_hazard_ratio",
+            "needs enabled = true",
+        );
         // A disabled year of care is still checked.
-        problem("[year_of_care]\ntop_risk_fraction = 3.0", &k("top_risk_fraction"), "at most 1");
+        problem("[year_of_care]\ntop_risk_fraction = 3.0", "payment.year_of_care.top_risk_fraction", "at most 1");
     }
 
     #[test]

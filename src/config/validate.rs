@@ -7,6 +7,7 @@ use super::raw::{RawCalendar, RawDist, RawModel, RawPool, RawRoute};
 use crate::arrivals::{ArrivalStream, Calendar};
 use crate::capacity::{MAX_PRIORITY, Places, PoolId, PoolSpec};
 use crate::dist::DurationDist;
+use crate::money::Pence;
 use crate::pathway::{Next, Pathway, PathwayId, Route, Step, StepId};
 
 /// Tolerance on the sum of routing probabilities.
@@ -24,7 +25,7 @@ pub struct Problem {
 }
 
 /// Collects problems.
-#[derive(Default, Debug)]
+#[derive(Default, Debug, PartialEq)]
 pub struct Problems(pub Vec<Problem>);
 
 impl Problems {
@@ -34,21 +35,62 @@ impl Problems {
     }
 }
 
-/// Validates a finite, non-negative float.
-pub fn check_non_negative(p: &mut Problems, key: &str, v: f64) -> bool {
-    if !v.is_finite() || v < 0.0 {
-        p.push(key, v, "must be a finite number of at least 0");
-        return false;
+// ---- The range checks, one of each, for every section of the config. Each records a
+// problem under its dotted key when the value is out of range, and returns the value,
+// so that validation goes on and reports every problem together.
+
+/// `v`, which must be a finite number of at least `min`.
+pub fn at_least(p: &mut Problems, key: &str, v: f64, min: f64) -> f64 {
+    if !(v.is_finite() && v >= min) {
+        p.push(key, v, format!("must be a finite number of at least {min}"));
     }
-    true
+    v
 }
 
-fn check_probability(p: &mut Problems, key: &str, v: f64) -> bool {
+/// `v`, which must be a finite number of at least 0.
+pub fn non_negative(p: &mut Problems, key: &str, v: f64) -> f64 {
+    at_least(p, key, v, 0.0)
+}
+
+/// `v`, which must lie in `[0, 1]`: a `noun` ("probability", "fraction").
+fn unit_interval(p: &mut Problems, key: &str, v: f64, noun: &str) -> f64 {
     if !(v.is_finite() && (0.0..=1.0).contains(&v)) {
-        p.push(key, v, "must be a probability between 0 and 1");
-        return false;
+        p.push(key, v, format!("must be a {noun} between 0 and 1"));
     }
-    true
+    v
+}
+
+/// `v`, which must be a probability in `[0, 1]`.
+pub fn probability(p: &mut Problems, key: &str, v: f64) -> f64 {
+    unit_interval(p, key, v, "probability")
+}
+
+/// `v`, which must be a fraction in `[0, 1]`.
+pub fn fraction(p: &mut Problems, key: &str, v: f64) -> f64 {
+    unit_interval(p, key, v, "fraction")
+}
+
+/// `v` pence, which must be a whole number of at least 0.
+pub fn pence(p: &mut Problems, key: &str, v: i64) -> Pence {
+    if v < 0 {
+        p.push(key, v, "must be a whole number of pence of at least 0");
+    }
+    Pence(v)
+}
+
+/// `v` days, which must be a whole number from `min` to `max`.
+pub fn whole_days(p: &mut Problems, key: &str, v: i64, min: i64, max: i64) -> u32 {
+    if !(min..=max).contains(&v) {
+        p.push(key, v, format!("must be a whole number of days from {min} to {max}"));
+    }
+    v.clamp(0, u32::MAX as i64) as u32
+}
+
+/// True when `check` records no problem.
+pub fn passes(p: &mut Problems, check: impl FnOnce(&mut Problems)) -> bool {
+    let before = p.0.len();
+    check(p);
+    p.0.len() == before
 }
 
 fn pool_places(p: &mut Problems, key: &str, pool: &RawPool) -> Option<Places> {
@@ -78,7 +120,9 @@ fn calendar(p: &mut Problems, key: &str, raw: &RawCalendar) -> Option<Calendar> 
         }
         let mut ok = true;
         for (i, v) in values.iter().enumerate() {
-            ok &= check_non_negative(p, &format!("{k}[{i}]"), *v);
+            ok &= passes(p, |p| {
+                non_negative(p, &format!("{k}[{i}]"), *v);
+            });
         }
         if ok && values.iter().all(|v| *v == 0.0) {
             p.push(
@@ -217,7 +261,9 @@ pub fn model(p: &mut Problems, raw: &RawModel, solved: &mut crate::cohort::Solve
     let mut arrivals = Vec::new();
     for (aname, raw_a) in &raw.arrivals {
         let akey = format!("arrivals.{aname}");
-        let rate_ok = check_non_negative(p, &format!("{akey}.rate_per_day"), raw_a.rate_per_day);
+        let rate_ok = passes(p, |p| {
+            non_negative(p, &format!("{akey}.rate_per_day"), raw_a.rate_per_day);
+        });
         let pathway = pathway_names.iter().position(|n| **n == raw_a.pathway).map(|i| PathwayId(i as u16));
         if pathway.is_none() {
             p.push(
@@ -264,7 +310,9 @@ fn build_route(
     let mut ok = true;
     for (i, r) in raw.iter().enumerate() {
         let rkey = format!("{key}[{i}]");
-        ok &= check_probability(p, &format!("{rkey}.p"), r.p);
+        ok &= passes(p, |p| {
+            probability(p, &format!("{rkey}.p"), r.p);
+        });
         sum += r.p;
         let to = if r.to == "exit" { Some(Next::Exit) } else { step_id(&r.to).map(Next::Step) };
         match to {

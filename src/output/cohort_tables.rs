@@ -44,7 +44,10 @@ impl ParquetSink {
                 "events",
                 keyed(e.len()),
                 vec![
-                    Column::new("day".into(), e.minute.iter().map(|m| *m as f64 / 1440.0).collect::<Vec<_>>()),
+                    Column::new(
+                        "day".into(),
+                        e.minute.iter().map(|m| *m as f64 / crate::time::MINUTES_PER_DAY as f64).collect::<Vec<_>>(),
+                    ),
                     Column::new("event".into(), e.event.as_slice()),
                     Column::new("entity".into(), e.entity.as_slice()),
                 ],

@@ -5,9 +5,10 @@
 
 use super::tariff::{AdmissionClass, Spell};
 use super::year_of_care::Enrolment;
-use super::{DAYS_PER_YEAR, MonthIndex, PaymentError, Service};
+use super::{MonthIndex, PaymentError, Service};
 use crate::cohort::UnitCosts;
 use crate::money::Pence;
+use crate::time::DAYS_PER_YEAR;
 
 /// What happened.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -66,30 +67,90 @@ impl Activity {
     }
 }
 
+/// What a unit cost is a price of: one per price of [`UnitCosts`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CostUnit {
+    /// The per-spell part of an emergency spell.
+    EmergencySpell,
+    /// The per-spell part of an elective (ordinary) spell.
+    ElectiveSpell,
+    /// An elective day case (whole).
+    DayCase,
+    /// An acute bed-day of an emergency or elective spell, delayed days included.
+    AcuteBedDay,
+    /// An A&E attendance.
+    AeAttendance,
+    /// A GP contact.
+    GpContact,
+    /// An intermediate care bed-day.
+    IntermediateCareDay,
+    /// A reablement day.
+    ReablementDay,
+    /// A home care hour.
+    HomeCareHour,
+    /// A care home week.
+    CareHomeWeek,
+    /// A community nurse visit.
+    NursingVisit,
+}
+
+impl CostUnit {
+    /// The unit [`ActivityKind::Units`] of `service` are counted in; `None` for the
+    /// services recorded as spells or attendances, and those with no unit cost.
+    pub const fn of_units(service: Service) -> Option<CostUnit> {
+        match service {
+            Service::IntermediateCare => Some(CostUnit::IntermediateCareDay),
+            Service::Reablement => Some(CostUnit::ReablementDay),
+            Service::CommunityNursing => Some(CostUnit::NursingVisit),
+            Service::HomeCare => Some(CostUnit::HomeCareHour),
+            Service::CareHome => Some(CostUnit::CareHomeWeek),
+            Service::PrimaryCare => Some(CostUnit::GpContact),
+            _ => None,
+        }
+    }
+}
+
+/// The price of one `unit` at `costs`: the one place a unit cost is looked up (the
+/// year close of the person-year table, [`resource_cost`] for the settlement).
+#[inline]
+pub fn unit_cost(costs: &UnitCosts, unit: CostUnit) -> Pence {
+    match unit {
+        CostUnit::EmergencySpell => costs.emergency_spell,
+        CostUnit::ElectiveSpell => costs.elective_spell,
+        CostUnit::DayCase => costs.day_case,
+        CostUnit::AcuteBedDay => costs.acute_bed_day,
+        CostUnit::AeAttendance => costs.ae_attendance,
+        CostUnit::GpContact => costs.gp_contact,
+        CostUnit::IntermediateCareDay => costs.intermediate_care_day,
+        CostUnit::ReablementDay => costs.reablement_day,
+        CostUnit::HomeCareHour => costs.home_care_hour,
+        CostUnit::CareHomeWeek => costs.care_home_week,
+        CostUnit::NursingVisit => costs.nursing_visit,
+    }
+}
+
+/// The resource cost of `quantity` units (rounded once, by [`Pence::scale`]).
+#[inline]
+pub fn cost_of(costs: &UnitCosts, unit: CostUnit, quantity: f64) -> Pence {
+    unit_cost(costs, unit).scale(quantity)
+}
+
 /// Resource cost of one activity at unit costs (brief §5); independent of any currency.
 /// A spell costs its per-spell part and its bed-days ([`UnitCosts::acute_spell`]), a day
 /// case the day-case cost.
 pub fn resource_cost(a: &Activity, costs: &UnitCosts) -> Result<Pence, PaymentError> {
     Ok(match a.kind {
         ActivityKind::Spell { spell, stay_days, .. } => costs.acute_spell(spell.class, stay_days),
-        ActivityKind::AeAttendance => costs.ae_attendance,
-        ActivityKind::Units { service, units } => {
-            let unit = match service {
-                Service::IntermediateCare => costs.intermediate_care_day,
-                Service::Reablement => costs.reablement_day,
-                Service::CommunityNursing => costs.nursing_visit,
-                Service::HomeCare => costs.home_care_hour,
-                Service::CareHome => costs.care_home_week,
-                Service::PrimaryCare => costs.gp_contact,
-                other => {
-                    return Err(PaymentError::InvalidParameter {
-                        name: "activity.service",
-                        reason: format!("no unit cost for {} units", other.name()),
-                    });
-                }
-            };
-            unit.scale(units)
-        }
+        ActivityKind::AeAttendance => unit_cost(costs, CostUnit::AeAttendance),
+        ActivityKind::Units { service, units } => match CostUnit::of_units(service) {
+            Some(unit) => cost_of(costs, unit, units),
+            None => {
+                return Err(PaymentError::InvalidParameter {
+                    name: "activity.service",
+                    reason: format!("no unit cost for {} units", service.name()),
+                });
+            }
+        },
     })
 }
 

@@ -1,5 +1,5 @@
 //! The serde mirror of the `[payment]` tables. Unknown keys are errors. Every key is
-//! optional: an absent key takes the default that [`super::validate`] documents (from
+//! optional: an absent key takes the default that [`crate::config::payment`] documents (from
 //! the domain brief, or marked ASSUMPTION there), so a scenario or `--set` can change one
 //! value without restating the rest. Values that may be a word or a number
 //! (`"calibrate"` or pence, `"off"` or a fraction) stay [`toml::Value`] so validation

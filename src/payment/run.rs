@@ -11,11 +11,12 @@ use super::social_care::{Charging, ClientFinances};
 use super::spec::{PaymentCalibration, PaymentSpec, PoolSpec};
 use super::tariff::{AdmissionClass, price_spell};
 use super::year_of_care::{Band, BaselinePersonYear, CapitationRates, calibrate_capitation};
-use super::{DAYS_PER_YEAR, PaymentError, Service};
+use super::{PaymentError, Service};
 use crate::cohort::UnitCosts;
 use crate::money::Pence;
 use crate::record::RunKey;
 use crate::rng::{Purpose, StreamKey};
+use crate::time::{DAYS_PER_YEAR, MEAN_DAYS_PER_YEAR};
 
 /// England's population, for the national equivalent of a local saving: 53.9 million
 /// (mid-2014, the denominator the default config scales national figures by \[brief §7.7\]).
@@ -169,7 +170,7 @@ pub fn draw_finances(spec: &PaymentSpec, log: &ActivityLog, master_seed: u64, ke
             entity: i as u64,
         }
         .rng();
-        let age = log.age0_days[i] as f64 / crate::cohort::population::DAYS_PER_YEAR;
+        let age = log.age0_days[i] as f64 / MEAN_DAYS_PER_YEAR;
         *f = super::finances::draw_finances(&spec.finances, means_test, age, &mut rng);
     }
     out

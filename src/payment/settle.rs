@@ -7,21 +7,22 @@
 //! on random activity.
 //!
 //! Per activity, under separate budgets (ASSUMPTIONs where the brief is silent):
-//! * admitted spells: episode tariff R1–R5 and R7 per spell ([`price_spell`]), then R6
-//!   (MRET) on each payer's monthly emergency value against a pro-rata baseline
-//!   ([`mret_monthly`]); retained and withheld money is earmarked by the payer;
+//! * admitted spells: episode tariff R1–R5 and R7 per spell
+//!   ([`price_spell`](super::tariff::price_spell)), then R6 (MRET) on each payer's
+//!   monthly emergency value against a pro-rata baseline
+//!   ([`mret_monthly`](super::tariff::mret_monthly)); retained and withheld money is earmarked by the payer;
 //! * A&E attendances: R8;
 //! * community services (intermediate care, reablement, nursing) covered by a block:
 //!   nothing per activity, the block pays 12 instalments; otherwise cost per case (paid
 //!   at unit cost, ASSUMPTION);
 //! * home care (one record = one person-week of hours) and care-home weeks: charged by
-//!   [`charge_week`] at the council price (= unit cost, brief §5); estate recovery at
+//!   [`charge_week`](super::social_care::charge_week) at the council price (= unit cost, brief §5); estate recovery at
 //!   death under free care (from this year's council payments only);
 //! * primary care: cost per case by the CCG (ASSUMPTION: GP contract funding is out of
 //!   scope, brief §2.5 excludes it from YoC).
 //!
 //! The payer of a service is its pool if one covers it, else its commissioner
-//! ([`payer_of`]). For a person enrolled in year of care on the activity's day, activity
+//! ([`payer_of`](super::pooled::payer_of)). For a person enrolled in year of care on the activity's day, activity
 //! in the YoC scope is not paid by the payer: the budget holder pays the provider
 //! (sub-contract at the usual price, so client contributions still apply to social
 //! care; in an alliance, members fund their own covered activity from their capitation
@@ -33,25 +34,36 @@
 //! income to an acute provider (ASSUMPTION: the simulation records no CQUIN outcome).
 //! Outpatients (R9) are not simulated, so validation rejects their prices.
 //!
-//! At year end, after MRET: CQUIN, then the money withheld under R6 and R7 is spent
-//! ([`super::reinvestment`]), then blocks (12 instalments and the cap and collar on the
-//! year's units of the covered services), estate recovery, year of care and pools.
+//! The code follows the passes: `route` (who pays for one activity) and `price` (what
+//! they pay, posted to the [`Book`]) for each activity, then the [`YEAR_END_PASSES`] in
+//! order, one module each (`mret`, `cquin`, `withheld` (money withheld under R6 and R7
+//! is spent, [`super::reinvestment`]), `blocks` (12 instalments and the cap and collar
+//! on the year's units of the covered services), `estate_recovery`, `capitation`,
+//! `pools`).
 
 use std::collections::{BTreeMap, HashMap};
+
+mod blocks;
+mod capitation;
+mod cquin;
+mod estate_recovery;
+mod mret;
+mod pools;
+mod price;
+mod route;
+mod withheld;
 
 use super::activity::{Activity, ActivityKind, resource_cost};
 use super::block::BlockContract;
 use super::ledger::{Account, Currency, Ledger, Reason, ResourceCost, Transaction};
 use super::organisation::{OrgId, TypicalArea};
-use super::pooled::{PooledFund, payer_of};
-use super::reinvestment::{WithheldMoney, reinvestment_transactions};
-use super::social_care::{
-    CareSetting, Charging, ClientFinances, charge_week, estate_recovery, estate_recovery_transaction, week_transactions,
-};
-use super::tariff::{AdmissionClass, TariffParams, ae_attendance_price, cquin, mret_monthly, price_spell};
+use super::pooled::PooledFund;
+use super::reinvestment::WithheldMoney;
+use super::social_care::{Charging, ClientFinances};
+use super::tariff::{TariffParams, ae_attendance_price, price_spell};
 use super::year_of_care::{
     BudgetHolder, CapitationRates, EnrolledYear, Enrolment, OutlierParams, RiskCorridor, SubContractBasis,
-    YearEndSettlement, person_months, settle_year, settlement_transactions,
+    YearEndSettlement,
 };
 use super::{MonthIndex, PaymentError, Scope, Service};
 use crate::cohort::UnitCosts;
@@ -157,7 +169,8 @@ pub struct Settlement {
     pub acute_value_by_service: [Pence; Service::COUNT],
 }
 
-fn tx(
+/// A transaction of `amount` from `payer` to `payee`.
+pub(crate) fn tx(
     payer: OrgId,
     payee: OrgId,
     account: Account,
@@ -169,341 +182,148 @@ fn tx(
     Transaction { payer, payee, account, month, currency, reason, amount }
 }
 
-/// Settles one financial year of activity under `regime` in `area`.
+/// The year being settled, as the year-end passes see it.
+#[derive(Clone, Copy, Debug)]
+pub struct Year<'a> {
+    /// The regime in force.
+    pub regime: &'a Regime,
+    /// The area's organisations.
+    pub area: &'a TypicalArea,
+    /// Deaths in the year.
+    pub deaths: &'a [Death],
+    /// The year's first payment month.
+    pub first: MonthIndex,
+    /// The year's last payment month.
+    pub last: MonthIndex,
+}
+
+/// What the settlement of a year has built so far: the ledger, and what the passes
+/// after the per-activity pass read.
+#[derive(Debug, Default)]
+pub struct Book {
+    /// Payments posted.
+    pub ledger: Ledger,
+    /// Resource cost by (provider, service, month).
+    pub resource_costs: BTreeMap<(OrgId, Service, MonthIndex), Pence>,
+    /// Emergency spell value (after R7) by (payer, provider) and month in year, for MRET.
+    pub emergency: HashMap<(OrgId, OrgId), [Pence; 12]>,
+    /// What the council paid for each person's social care (for estate recovery).
+    pub council_paid_by_person: HashMap<u32, Pence>,
+    /// The year-of-care budget holder's outlay on each enrolled person.
+    pub yoc_cost_by_person: HashMap<u32, Pence>,
+    /// Activity the year-of-care budget holder sub-contracts, posted to the ledger
+    /// after the per-activity pass.
+    pub sub_contract: Vec<Transaction>,
+    /// Payments attributable to each person, by payer.
+    pub by_person: HashMap<(u32, OrgId), Pence>,
+    /// Year-of-care settlement, if in force.
+    pub year_of_care: Option<YearEndSettlement>,
+    /// Each enrolled person's capitation and the holder's outlay on them.
+    pub enrolled_years: Vec<EnrolledYear>,
+    /// Tariff value of the year's acute activity by service ([`Settlement::acute_value_by_service`]).
+    pub acute_value_by_service: [Pence; Service::COUNT],
+    /// Units of activity counted by each block's cap and collar, in
+    /// [`Regime::blocks`] order (empty when no activity was counted).
+    pub block_units: Vec<f64>,
+}
+
+impl Book {
+    /// Attributes `amount` paid by `payer` to `person` (see [`Settlement::by_person`]).
+    pub fn attribute(&mut self, person: u32, payer: OrgId, amount: Pence) {
+        if amount != Pence::ZERO {
+            *self.by_person.entry((person, payer)).or_default() += amount;
+        }
+    }
+}
+
+/// A year-end pass: reads the book of the passes before it and posts to its ledger.
+pub type Pass = fn(&mut Book, &Year<'_>) -> Result<(), PaymentError>;
+
+/// The year-end passes, in the order they run after the per-activity pass (`price`):
+/// MRET (R6), block instalments, estate recovery, year-of-care capitation and corridor,
+/// and pools last, once every flow they pay is known. A new pass is a module with a
+/// [`Pass`] function, added here in its place.
+pub const YEAR_END_PASSES: [(&str, Pass); 7] = [
+    ("mret", mret::pass),
+    ("cquin", cquin::pass),
+    ("withheld", withheld::pass),
+    ("blocks", blocks::pass),
+    ("estate_recovery", estate_recovery::pass),
+    ("year_of_care", capitation::pass),
+    ("pools", pools::pass),
+];
+
+/// Settles one financial year of activity under `regime` in `area`. The regime is
+/// trusted: it is built from a validated [`PaymentSpec`](super::spec::PaymentSpec),
+/// whose validation (`crate::config::payment`) includes each rule's own checks, so no
+/// rule is checked again here.
 pub fn settle<A>(inputs: &YearInputs<'_, A>, regime: &Regime, area: &TypicalArea) -> Result<Settlement, PaymentError>
 where
     A: IntoIterator<Item = Activity> + Clone,
 {
-    regime.tariff.validate()?;
-    regime.charging.validate()?;
-    let first = MonthIndex(inputs.year * 12);
-    let last = MonthIndex(inputs.year * 12 + 11);
-    let mut ledger = Ledger::new();
-    let mut resource_costs: BTreeMap<(OrgId, Service, MonthIndex), Pence> = BTreeMap::new();
-    // Emergency spell value (after R7) by (payer, provider) and month in year, for MRET.
-    let mut emergency: HashMap<(OrgId, OrgId), [Pence; 12]> = HashMap::new();
-    let mut council_paid_by_person: HashMap<u32, Pence> = HashMap::new();
-    let enrolments: HashMap<u32, Vec<&Enrolment>> =
-        regime.year_of_care.iter().flat_map(|y| &y.enrolments).fold(HashMap::new(), |mut m, e| {
-            m.entry(e.person).or_default().push(e);
-            m
-        });
-    let enrolled = |person: u32, day: u32| {
-        enrolments
-            .get(&person)
-            .is_some_and(|es| es.iter().any(|e| e.start_day <= day && e.end_day.is_none_or(|d| day < d)))
+    let year = Year {
+        regime,
+        area,
+        deaths: inputs.deaths,
+        first: MonthIndex(inputs.year * 12),
+        last: MonthIndex(inputs.year * 12 + 11),
     };
-    let mut yoc_cost_by_person: HashMap<u32, Pence> = HashMap::new();
-    let mut sub_contract = Vec::new();
-    let mut by_person: HashMap<(u32, OrgId), Pence> = HashMap::new();
-    let mut acute_value_by_service = [Pence::ZERO; Service::COUNT];
-    // Units of activity counted by each block's cap and collar.
-    let mut block_units = vec![0.0f64; regime.blocks.len()];
-    let mut attribute = |person: u32, payer: OrgId, amount: Pence| {
-        if amount != Pence::ZERO {
-            *by_person.entry((person, payer)).or_default() += amount;
-        }
-    };
-
+    let mut book = Book::default();
+    let enrolments = route::Enrolments::of(regime);
     for a in inputs.activity.clone() {
-        let service = a.service();
-        let provider = area.services.provider_of(service)?;
-        let month = a.month();
+        let r = route::route(&a, regime, area, &enrolments)?;
         let cost = resource_cost(&a, inputs.costs)?;
-        *resource_costs.entry((provider, service, month)).or_default() += cost;
+        *book.resource_costs.entry((r.provider, r.service, r.month)).or_default() += cost;
+        price::price(&mut book, &a, &r, cost, regime, area, inputs.finances)?;
         match a.kind {
             ActivityKind::Spell { spell, .. } => {
-                acute_value_by_service[service.index()] += price_spell(&spell, &regime.tariff)?.paid_pence
-            }
-            ActivityKind::AeAttendance => acute_value_by_service[service.index()] += ae_attendance_price(&regime.tariff),
-            ActivityKind::Units { .. } => {}
-        }
-        if let ActivityKind::Units { units, .. } = a.kind {
-            for (b, counted) in regime.blocks.iter().zip(block_units.iter_mut()) {
-                if b.contract.cap_collar.is_some() && b.contract.provider == provider && b.services.covers(service) {
-                    *counted += units;
-                }
-            }
-        }
-
-        let covered_by_yoc =
-            regime.year_of_care.as_ref().filter(|y| y.scope.covers(service) && enrolled(a.person, a.day));
-        let payer = match covered_by_yoc {
-            Some(y) => {
-                match &y.holder {
-                    BudgetHolder::PrimeProvider(h) | BudgetHolder::PrimeContractor(h) => *h,
-                    // An alliance keeps capitation shares: members pay themselves.
-                    BudgetHolder::Alliance(_) => provider,
-                }
-            }
-            None => payer_of(service, &regime.pools, area),
-        };
-        // Covered activity the provider funds from its own capitation: no public payment
-        // (a person's client contribution to social care still applies).
-        let self_funded = covered_by_yoc.is_some() && payer == provider;
-        let social_care = matches!(service, Service::HomeCare | Service::CareHome);
-        // What the budget holder spends on this person's covered activity: what it pays
-        // a sub-contractor, or its own cost when it delivers the activity itself.
-        let mut outlay = |amount: Pence| {
-            if covered_by_yoc.is_some() {
-                *yoc_cost_by_person.entry(a.person).or_default() += amount;
-            }
-        };
-        // A block keeps funding its provider's services for everyone, enrolled or not
-        // (ASSUMPTION): no payment per activity, and nothing for the holder to pay.
-        let block_funded = !social_care
-            && matches!(a.kind, ActivityKind::Units { .. })
-            && regime.blocks.iter().any(|b| b.contract.provider == provider && b.services.covers(service));
-        if block_funded {
-            continue;
-        }
-        if self_funded && !social_care {
-            outlay(cost);
-            continue;
-        }
-        let (currency, account) = if covered_by_yoc.is_some() {
-            (Currency::SubContract, Account::SubContract)
-        } else {
-            (Currency::Tariff, Account::Income)
-        };
-        let cost_plus = |price: Pence| match (covered_by_yoc.map(|y| y.basis), price) {
-            (Some(SubContractBasis::CostPlus(m)), _) => cost.scale(1.0 + m),
-            (_, p) => p,
-        };
-        match a.kind {
-            ActivityKind::Spell { spell, .. } => {
-                let p = price_spell(&spell, &regime.tariff)?;
-                if covered_by_yoc.is_some() {
-                    outlay(cost_plus(p.paid_pence));
-                    sub_contract.push(tx(
-                        payer,
-                        provider,
-                        account,
-                        month,
-                        currency,
-                        Reason::Spell,
-                        cost_plus(p.paid_pence),
-                    ));
-                    continue;
-                }
-                attribute(a.person, payer, p.paid_pence);
-                ledger.post(tx(
-                    payer,
-                    payer,
-                    Account::ReadmissionWithheld,
-                    month,
-                    Currency::Tariff,
-                    Reason::Spell,
-                    p.readmission_withheld_pence,
-                ));
-                if spell.class == AdmissionClass::Emergency && regime.tariff.mret.enabled {
-                    emergency.entry((payer, provider)).or_insert([Pence::ZERO; 12])[month.month_in_year() as usize] +=
-                        p.paid_pence;
-                } else {
-                    ledger.post(tx(
-                        payer,
-                        provider,
-                        Account::Income,
-                        month,
-                        Currency::Tariff,
-                        Reason::Spell,
-                        p.paid_pence,
-                    ));
-                }
+                book.acute_value_by_service[r.service.index()] += price_spell(&spell, &regime.tariff)?.paid_pence
             }
             ActivityKind::AeAttendance => {
-                let price = cost_plus(ae_attendance_price(&regime.tariff));
-                if covered_by_yoc.is_none() {
-                    attribute(a.person, payer, price);
+                book.acute_value_by_service[r.service.index()] += ae_attendance_price(&regime.tariff)
+            }
+            ActivityKind::Units { units, .. } => {
+                if book.block_units.len() != regime.blocks.len() {
+                    book.block_units = vec![0.0; regime.blocks.len()];
                 }
-                outlay(price);
-                ledger.post(tx(payer, provider, account, month, currency, Reason::AeAttendance, price));
-            }
-            ActivityKind::Units { service: s @ (Service::HomeCare | Service::CareHome), .. } => {
-                let setting = if s == Service::HomeCare { CareSetting::HomeCare } else { CareSetting::CareHome };
-                let finances = inputs.finances.get(a.person as usize).copied().unwrap_or_default();
-                let charge = charge_week(cost, &finances, setting, &regime.charging);
-                let [public, client] = week_transactions(&charge, payer, area.people, provider, setting, month);
-                if self_funded {
-                    // Only the client contribution flows.
-                    outlay(charge.council_pence);
-                } else if covered_by_yoc.is_some() {
-                    let amount = cost_plus(public.amount);
-                    outlay(amount);
-                    sub_contract.push(Transaction {
-                        account,
-                        currency,
-                        reason: Reason::SubContractedActivity,
-                        amount,
-                        ..public
-                    });
-                } else {
-                    *council_paid_by_person.entry(a.person).or_default() += public.amount;
-                    attribute(a.person, public.payer, public.amount);
-                    ledger.post(public);
+                for (b, counted) in regime.blocks.iter().zip(book.block_units.iter_mut()) {
+                    if b.contract.cap_collar.is_some() && b.contract.provider == r.provider && b.services.covers(r.service)
+                    {
+                        *counted += units;
+                    }
                 }
-                attribute(a.person, client.payer, client.amount);
-                ledger.post(client);
-            }
-            ActivityKind::Units { .. } => {
-                if covered_by_yoc.is_none() {
-                    attribute(a.person, payer, cost_plus(cost));
-                }
-                outlay(cost_plus(cost));
-                ledger.post(tx(
-                    payer,
-                    provider,
-                    account,
-                    month,
-                    currency,
-                    Reason::SubContractedActivity,
-                    cost_plus(cost),
-                ));
             }
         }
     }
-    ledger.extend(sub_contract);
-
-    // R6: MRET per payer–provider pair, monthly accrual on a pro-rata baseline.
-    if regime.tariff.mret.enabled && !emergency.is_empty() {
-        let baseline = regime.tariff.mret.baseline_pence.ok_or(PaymentError::InvalidParameter {
-            name: "tariff.mret.baseline_pence",
-            reason: "MRET is enabled but no baseline is set (take it from a baseline run)".into(),
-        })?;
-        let mut pairs: Vec<_> = emergency.into_iter().collect();
-        pairs.sort_by_key(|(k, _)| *k);
-        for ((payer, provider), months) in pairs {
-            let outcomes = mret_monthly(&months, baseline, regime.tariff.mret.rate);
-            for (k, o) in outcomes.iter().enumerate() {
-                // A month below the pro-rata baseline after months above it pays back
-                // retained money: a negative amount, posted as a reversed flow.
-                let m = MonthIndex(first.0 + k as u16);
-                ledger.post(tx(payer, provider, Account::Income, m, Currency::Tariff, Reason::Spell, o.paid_pence));
-            }
-            // The retained money is earmarked once, at year end (always ≥ 0).
-            let retained: Pence = outcomes.iter().map(|o| o.retained_pence).sum();
-            ledger.post(tx(payer, payer, Account::MretWithheld, last, Currency::Tariff, Reason::YearEnd, retained));
-        }
+    let sub_contract = std::mem::take(&mut book.sub_contract);
+    book.ledger.extend(sub_contract);
+    for (_, pass) in YEAR_END_PASSES {
+        pass(&mut book, &year)?;
     }
-
-    // R10 CQUIN: paid in full at year end (ASSUMPTION, brief §2.1.2), a fraction of each
-    // payer's tariff income to each provider over the year (MRET and R7 applied).
-    let mut tariff_income: BTreeMap<(OrgId, OrgId), Pence> = BTreeMap::new();
-    for t in ledger.transactions() {
-        if t.account == Account::Income && t.currency == Currency::Tariff && !t.is_earmark() {
-            let sign = if area.registry.kind(t.payee)?.is_provider() { 1 } else { -1 };
-            let key = if sign == 1 { (t.payer, t.payee) } else { (t.payee, t.payer) };
-            *tariff_income.entry(key).or_default() += if sign == 1 { t.amount } else { -t.amount };
-        }
-    }
-    for ((payer, provider), income) in tariff_income {
-        if area.services.services_of(provider).any(Service::is_acute) {
-            let amount = cquin(income.max(Pence::ZERO), &regime.tariff);
-            ledger.post(tx(payer, provider, Account::Cquin, last, Currency::Tariff, Reason::YearEnd, amount));
-        }
-    }
-
-    // Withheld money is spent at year end (or kept, by the rule in force).
-    let spent = reinvestment_transactions(&ledger, regime.withheld_money, last).ok_or(
-        PaymentError::InvalidParameter { name: "ledger", reason: "withheld money overflows 64-bit pence".into() },
-    )?;
-    ledger.extend(spent);
-
-    // Blocks: 12 instalments, then the cap and collar on the year's activity.
-    for (b, units) in regime.blocks.iter().zip(&block_units) {
-        b.contract.validate()?;
-        for m in first.0..=last.0 {
-            ledger.post(b.contract.monthly_transaction(MonthIndex(m)));
-        }
-        ledger.post(b.contract.year_end_transaction(*units, last));
-    }
-
-    // Estate recovery under free care.
-    for d in inputs.deaths {
-        let paid = council_paid_by_person.get(&d.person).copied().unwrap_or_default();
-        let amount = estate_recovery(paid, d.estate_pence, &regime.charging);
-        let council = payer_of(Service::CareHome, &regime.pools, area);
-        attribute(d.person, area.people, amount);
-        attribute(d.person, council, -amount);
-        ledger.post(estate_recovery_transaction(amount, area.people, council, MonthIndex::of_day(d.day)));
-    }
-
-    // Year of care: capitation per person-month, then the corridor.
-    let mut yoc_settlement = None;
-    let mut enrolled_years = Vec::new();
-    if let Some(y) = &regime.year_of_care {
-        y.holder.validate()?;
-        y.corridor.validate()?;
-        let mut capitation_by_person: HashMap<u32, Pence> = HashMap::new();
-        for e in &y.enrolments {
-            for pm in person_months(e, first, last) {
-                let amount = y.rates.for_person_month(&pm);
-                *capitation_by_person.entry(e.person).or_default() += amount;
-                attribute(e.person, y.commissioner, amount);
-                ledger.extend(y.holder.pay(
-                    y.commissioner,
-                    amount,
-                    Account::YocCapitation,
-                    Reason::PersonMonth,
-                    pm.month,
-                ));
-            }
-        }
-        let mut people: Vec<u32> = capitation_by_person.keys().copied().collect();
-        people.sort_unstable();
-        let years: Vec<EnrolledYear> = people
-            .iter()
-            .map(|p| EnrolledYear {
-                person: *p,
-                capitation_pence: capitation_by_person[p],
-                in_scope_cost_pence: yoc_cost_by_person.get(p).copied().unwrap_or_default(),
-            })
-            .collect();
-        let s = settle_year(&years, &y.corridor, y.outlier.as_ref());
-        enrolled_years = years;
-        ledger.extend(settlement_transactions(&s, y.commissioner, &y.holder, last));
-        yoc_settlement = Some(s);
-    }
-
-    // Pools last, once every flow they pay is known: contributions at the start of the
-    // year, risk share at year end on the pool's net spend (outflows less inflows, other
-    // than contributions and risk shares).
-    for p in &regime.pools {
-        p.validate()?;
-        for m in first.0..=last.0 {
-            ledger.extend(p.contribution_transactions(MonthIndex(m)));
-        }
-        let is_spend = |t: &&Transaction| {
-            !t.is_earmark() && !matches!(t.account, Account::PoolContribution | Account::PoolRiskShare)
-        };
-        let txs = ledger.transactions();
-        let out: Pence = txs.iter().filter(is_spend).filter(|t| t.payer == p.pool).map(|t| t.amount).sum();
-        let back: Pence = txs.iter().filter(is_spend).filter(|t| t.payee == p.pool).map(|t| t.amount).sum();
-        ledger.extend(p.year_end_transactions(out - back, last));
-    }
-
-    let mut by_person: Vec<(u32, OrgId, Pence)> = by_person.into_iter().map(|((p, o), a)| (p, o, a)).collect();
+    let mut by_person: Vec<(u32, OrgId, Pence)> = book.by_person.into_iter().map(|((p, o), a)| (p, o, a)).collect();
     by_person.sort_unstable_by_key(|(p, o, _)| (*p, *o));
-    let resource_costs = resource_costs
+    let resource_costs = book
+        .resource_costs
         .into_iter()
         .map(|((provider, service, month), amount)| ResourceCost { provider, service, month, amount })
         .collect();
     Ok(Settlement {
-        ledger,
+        ledger: book.ledger,
         resource_costs,
-        year_of_care: yoc_settlement,
-        enrolled_years,
+        year_of_care: book.year_of_care,
+        enrolled_years: book.enrolled_years,
         by_person,
-        acute_value_by_service,
+        acute_value_by_service: book.acute_value_by_service,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::Scope;
+    use super::super::activity::ActivityKind;
     use super::super::block::BlockContract;
     use super::super::organisation::OrgKind;
-    use super::super::tariff::{HrgGroupId, IndexSpell, Spell};
+    use super::super::tariff::{AdmissionClass, HrgGroupId, IndexSpell, Spell};
     use super::super::year_of_care::{Band, scope_in_currency, scope_include_if_possible};
     use super::*;
     use crate::rng::{Purpose, StreamKey};

@@ -1,6 +1,6 @@
 //! The validated `[payment]` section of a model: which currencies are in force, the
 //! organisations of the area and who delivers what, client finances, and the one
-//! activity-changing lever. Built by [`super::validate`] from `[payment]` (serde mirror
+//! activity-changing lever. Built by [`crate::config::payment`] from `[payment]` (serde mirror
 //! in [`super::raw`]); turned into a [`Regime`] for one run by [`PaymentSpec::regime`],
 //! once the values that come from a baseline pilot ([`PaymentCalibration`]) are known.
 

@@ -134,8 +134,7 @@ impl RunEconomy {
         if out.population == 0 {
             return RunEconomy { values: v };
         }
-        let years =
-            ((out.horizon_days - out.warmup_days) / crate::payment::DAYS_PER_YEAR as f64).max(f64::MIN_POSITIVE);
+        let years = ((out.horizon_days - out.warmup_days) / crate::time::DAYS_PER_YEAR as f64).max(f64::MIN_POSITIVE);
         let t = &out.person_year;
         let sum_u16 = |c: &[u16]| c.iter().map(|x| *x as f64).sum::<f64>() / years;
         let sum_f32 = |c: &[f32]| c.iter().map(|x| *x as f64).sum::<f64>() / years;

@@ -3,6 +3,7 @@
 
 use crate::flow::RunOutput;
 use crate::record::PersonYearTable;
+use crate::time::{DAYS_PER_YEAR, MINUTES_PER_DAY};
 
 /// The money calibration measures of a settled run ([`crate::payment::money_targets`]).
 pub fn money_measures_of(out: &RunOutput, model: &crate::config::Model) -> Vec<Measure> {
@@ -52,7 +53,7 @@ fn rate(py: &PersonYearTable, keep: impl Fn(usize) -> bool, value: impl Fn(usize
     for i in 0..py.len() {
         if keep(i) {
             events += value(i);
-            years += py.exposure_days[i] as f64 / 365.0;
+            years += py.exposure_days[i] as f64 / DAYS_PER_YEAR as f64;
         }
     }
     (events, years)
@@ -106,7 +107,7 @@ pub fn measures(out: &RunOutput, acute_pools: &[u16], responsible: &[(u16, &'sta
         5.8,
         (5.3, 6.3),
         "NAO-2018",
-        ratio(c.emergency_spell_minutes as f64 / 1440.0, c.emergency_spells as f64),
+        ratio(c.emergency_spell_minutes as f64 / MINUTES_PER_DAY as f64, c.emergency_spells as f64),
     );
     push(
         "30-day readmissions, 65+",
@@ -115,7 +116,7 @@ pub fn measures(out: &RunOutput, acute_pools: &[u16], responsible: &[(u16, &'sta
         "PAC-DISCHARGE",
         ratio(c.readmissions_65_plus as f64, c.discharges_65_plus as f64),
     );
-    let window_years = (out.horizon_days - out.warmup_days) / 365.0;
+    let window_years = (out.horizon_days - out.warmup_days) / DAYS_PER_YEAR as f64;
     let dtoc: f64 = (0..out.delays.held_pool.len())
         .filter(|i| acute_pools.contains(&out.delays.held_pool[*i]))
         .map(|i| out.delays.delayed_days[i])

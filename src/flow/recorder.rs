@@ -14,20 +14,17 @@ use crate::payment::activity::ActivityLog;
 use crate::payment::activity::{Activity, ActivityKind};
 use crate::payment::tariff::{AdmissionClass, HrgGroupId, IndexSpell, Spell};
 use crate::payment::year_of_care::{CohortRule, Enrolment, PersonAttributes, select_cohort_by};
-use crate::time::{MINUTES_PER_DAY, SimTime};
+use crate::time::{DAYS_PER_YEAR, MINUTES_PER_DAY, MINUTES_PER_WEEK, SimTime};
 
-/// `PayLog::enrolled` of a person with no open enrolment.
+/// `ActivityRecorder::enrolled` of a person with no open enrolment.
 const NOT_ENROLLED: u32 = u32::MAX;
-
-/// Minutes in a week.
-const MINUTES_PER_WEEK: u64 = 7 * MINUTES_PER_DAY;
 
 /// Run days on which year-of-care selection happens within a 365-day financial year:
 /// the first days of April, July, October and January.
 pub const SELECTION_DAYS_IN_YEAR: [u32; 4] = [0, 91, 183, 275];
 
 /// The payment recorder of one cohort run.
-pub(super) struct PayLog {
+pub(super) struct ActivityRecorder {
     log: ActivityLog,
     /// Delayed minutes of each person's current acute spell.
     spell_delay_minutes: Vec<u32>,
@@ -42,10 +39,10 @@ pub(super) struct PayLog {
     pub(super) hazard_ratio: f64,
 }
 
-impl PayLog {
+impl ActivityRecorder {
     /// An empty recorder for `n` people.
-    pub(super) fn new(n: usize, spec: &crate::payment::spec::PaymentSpec) -> PayLog {
-        PayLog {
+    pub(super) fn new(n: usize, spec: &crate::payment::spec::PaymentSpec) -> ActivityRecorder {
+        ActivityRecorder {
             log: ActivityLog::default(),
             spell_delay_minutes: vec![0; n],
             last_elective: vec![false; n],
@@ -98,24 +95,24 @@ fn push_weekly(log: &mut ActivityLog, person: u32, service: Service, from: SimTi
 }
 
 impl<'m> Replication<'m> {
-    fn pay(&mut self) -> Option<&mut PayLog> {
-        self.cohort.as_mut().and_then(|c| c.pay.as_mut())
+    fn recorder(&mut self) -> Option<&mut ActivityRecorder> {
+        self.cohort.as_mut().and_then(|c| c.recorder.as_mut())
     }
 
     /// True when activity at `now` falls in the measurement window and is recorded.
-    fn paying(&self) -> bool {
-        self.now() >= self.warmup && self.cohort.as_ref().is_some_and(|c| c.pay.is_some())
+    fn recording(&self) -> bool {
+        self.now() >= self.warmup && self.cohort.as_ref().is_some_and(|c| c.recorder.is_some())
     }
 
     /// Records `ae` A&E attendances of person `i` now.
-    pub(super) fn pay_ae(&mut self, i: usize, ae: u16) {
+    pub(super) fn record_ae(&mut self, i: usize, ae: u16) {
         // Counted over an interval that ends now: one ending at the warm-up's end lies in
         // the warm-up.
-        if ae == 0 || !self.paying() || self.now() == self.warmup {
+        if ae == 0 || !self.recording() || self.now() == self.warmup {
             return;
         }
         let day = day_of(self.now());
-        if let Some(p) = self.pay() {
+        if let Some(p) = self.recorder() {
             for _ in 0..ae {
                 p.log.push(Activity { person: i as u32, day, kind: ActivityKind::AeAttendance });
             }
@@ -125,15 +122,15 @@ impl<'m> Replication<'m> {
     /// Records a place held at home by person `i` over `[from, now)`: a home care
     /// package, a care home placement, a nursing episode, or intermediate care or
     /// reablement held as a package (the activity a holding accrues to the person-year).
-    pub(super) fn pay_holding(&mut self, i: usize, setting: crate::capacity::Setting, from: SimTime, per_week: f64) {
-        if !self.paying() {
+    pub(super) fn record_holding(&mut self, i: usize, setting: crate::capacity::Setting, from: SimTime, per_week: f64) {
+        if !self.recording() {
             return;
         }
         let (now, from) = (self.now(), from.max(self.warmup));
         if now <= from {
             return;
         }
-        let Some(p) = self.pay() else {
+        let Some(p) = self.recorder() else {
             return;
         };
         use crate::capacity::Setting;
@@ -164,18 +161,18 @@ impl<'m> Replication<'m> {
     /// Records days in an intermediate care bed, reablement or a care home over
     /// `[from, now)` (the activity a stay accrues to the person-year, recorded as for a
     /// holding), and counts blocked acute minutes towards the current spell's delayed days.
-    pub(super) fn pay_place(&mut self, i: usize, setting: crate::capacity::Setting, from: SimTime, blocked: u64) {
+    pub(super) fn record_place(&mut self, i: usize, setting: crate::capacity::Setting, from: SimTime, blocked: u64) {
         use crate::capacity::Setting;
         match setting {
             Setting::Acute => {
-                if let Some(p) = self.pay() {
+                if let Some(p) = self.recorder() {
                     p.spell_delay_minutes[i] = p.spell_delay_minutes[i].saturating_add(blocked as u32);
                 }
             }
             // A stay in these settings accrues nothing to the person-year.
             Setting::HomeCare | Setting::CommunityNursing | Setting::Other => {}
             Setting::IntermediateCare | Setting::Reablement | Setting::CareHome => {
-                self.pay_holding(i, setting, from, 0.0)
+                self.record_holding(i, setting, from, 0.0)
             }
         }
     }
@@ -184,7 +181,7 @@ impl<'m> Replication<'m> {
     /// acute care, or death), admitted at `admitted`, of tariff class `class`; `previous`
     /// is the discharge before it. `open`: the spell is still open at the horizon and is
     /// recorded for the part delivered, on the window's last day.
-    pub(super) fn pay_spell(
+    pub(super) fn record_spell(
         &mut self,
         i: usize,
         admitted: SimTime,
@@ -198,7 +195,7 @@ impl<'m> Replication<'m> {
         // itself is the first day of a year outside the window).
         let end_day = if open { day_of(SimTime(now.minutes().saturating_sub(1))) } else { day_of(now) };
         let age: f64 = self.cohort.as_ref().map_or(0.0, |c| c.people[i].person.age_years(admitted));
-        let Some(p) = self.pay() else {
+        let Some(p) = self.recorder() else {
             return;
         };
         let delayed = std::mem::take(&mut p.spell_delay_minutes[i]);
@@ -224,9 +221,9 @@ impl<'m> Replication<'m> {
     }
 
     /// Person `i` died now: the death is recorded and any enrolment ends.
-    pub(super) fn pay_death(&mut self, i: usize) {
+    pub(super) fn record_death(&mut self, i: usize) {
         let day = day_of(self.now());
-        let Some(p) = self.pay() else {
+        let Some(p) = self.recorder() else {
             return;
         };
         p.log.deaths.push((i as u32, day));
@@ -243,14 +240,14 @@ impl<'m> Replication<'m> {
         let now = self.now();
         let day = day_of(now);
         if now.since(SimTime::from_days(day as u64)).minutes() != 0
-            || !SELECTION_DAYS_IN_YEAR.contains(&(day % crate::payment::DAYS_PER_YEAR))
+            || !SELECTION_DAYS_IN_YEAR.contains(&(day % DAYS_PER_YEAR))
         {
             return;
         }
         let Some(c) = self.cohort.as_ref() else {
             return;
         };
-        let Some(rule) = c.pay.as_ref().and_then(|p| p.rule) else {
+        let Some(rule) = c.recorder.as_ref().and_then(|p| p.rule) else {
             return;
         };
         let people = &c.people;
@@ -267,7 +264,7 @@ impl<'m> Replication<'m> {
         };
         let chosen = select_cohort_by(alive.len(), person, &rule);
         let mut newly = Vec::new();
-        if let Some(p) = self.pay() {
+        if let Some(p) = self.recorder() {
             for (&i, band) in alive.iter().zip(chosen) {
                 if let Some(band) = band
                     && p.enrolled[i as usize] == NOT_ENROLLED
@@ -278,7 +275,7 @@ impl<'m> Replication<'m> {
                 }
             }
         }
-        let lever = self.cohort.as_ref().and_then(|c| c.pay.as_ref()).is_some_and(|p| p.hazard_ratio != 1.0);
+        let lever = self.cohort.as_ref().and_then(|c| c.recorder.as_ref()).is_some_and(|p| p.hazard_ratio != 1.0);
         if lever {
             for i in newly {
                 let i = i as usize;

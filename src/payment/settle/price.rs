@@ -1,0 +1,144 @@
+//! Pricing one routed activity: admitted spells by the episode tariff (R1–R5, R7; their
+//! emergency value set aside for MRET when it is in force), A&E attendances (R8), home
+//! care and care-home weeks by the council's charging, other units at cost; or, for
+//! activity year of care covers, what the budget holder pays its sub-contractor.
+
+use super::route::Route;
+use super::{Book, Regime, tx};
+use crate::money::Pence;
+use crate::payment::activity::{Activity, ActivityKind};
+use crate::payment::ledger::{Account, Currency, Reason, Transaction};
+use crate::payment::organisation::TypicalArea;
+use crate::payment::social_care::{CareSetting, ClientFinances, charge_week, week_transactions};
+use crate::payment::tariff::{AdmissionClass, ae_attendance_price, price_spell};
+use crate::payment::year_of_care::SubContractBasis;
+use crate::payment::{PaymentError, Service};
+
+/// Posts the payments for activity `a`, routed by `r`, of resource cost `cost`, to
+/// `book` (a person's finances index `finances`; missing = no capital, no income).
+pub(super) fn price(
+    book: &mut Book,
+    a: &Activity,
+    r: &Route<'_>,
+    cost: Pence,
+    regime: &Regime,
+    area: &TypicalArea,
+    finances: &[ClientFinances],
+) -> Result<(), PaymentError> {
+    let Route { provider, month, covered_by_yoc, payer, self_funded, social_care, block_funded, .. } = *r;
+    // What the budget holder spends on this person's covered activity: what it pays
+    // a sub-contractor, or its own cost when it delivers the activity itself.
+    let outlay = |book: &mut Book, amount: Pence| {
+        if covered_by_yoc.is_some() {
+            *book.yoc_cost_by_person.entry(a.person).or_default() += amount;
+        }
+    };
+    if block_funded {
+        return Ok(());
+    }
+    if self_funded && !social_care {
+        outlay(book, cost);
+        return Ok(());
+    }
+    let (currency, account) = if covered_by_yoc.is_some() {
+        (Currency::SubContract, Account::SubContract)
+    } else {
+        (Currency::Tariff, Account::Income)
+    };
+    let cost_plus = |price: Pence| match (covered_by_yoc.map(|y| y.basis), price) {
+        (Some(SubContractBasis::CostPlus(m)), _) => cost.scale(1.0 + m),
+        (_, p) => p,
+    };
+    match a.kind {
+        ActivityKind::Spell { spell, .. } => {
+            let p = price_spell(&spell, &regime.tariff)?;
+            if covered_by_yoc.is_some() {
+                outlay(book, cost_plus(p.paid_pence));
+                book.sub_contract.push(tx(
+                    payer,
+                    provider,
+                    account,
+                    month,
+                    currency,
+                    Reason::Spell,
+                    cost_plus(p.paid_pence),
+                ));
+                return Ok(());
+            }
+            book.attribute(a.person, payer, p.paid_pence);
+            book.ledger.post(tx(
+                payer,
+                payer,
+                Account::ReadmissionWithheld,
+                month,
+                Currency::Tariff,
+                Reason::Spell,
+                p.readmission_withheld_pence,
+            ));
+            if spell.class == AdmissionClass::Emergency && regime.tariff.mret.enabled {
+                book.emergency.entry((payer, provider)).or_insert([Pence::ZERO; 12])[month.month_in_year() as usize] +=
+                    p.paid_pence;
+            } else {
+                book.ledger.post(tx(
+                    payer,
+                    provider,
+                    Account::Income,
+                    month,
+                    Currency::Tariff,
+                    Reason::Spell,
+                    p.paid_pence,
+                ));
+            }
+        }
+        ActivityKind::AeAttendance => {
+            let price = cost_plus(ae_attendance_price(&regime.tariff));
+            if covered_by_yoc.is_none() {
+                book.attribute(a.person, payer, price);
+            }
+            outlay(book, price);
+            book.ledger.post(tx(payer, provider, account, month, currency, Reason::AeAttendance, price));
+        }
+        ActivityKind::Units { service: s @ (Service::HomeCare | Service::CareHome), .. } => {
+            let setting = if s == Service::HomeCare { CareSetting::HomeCare } else { CareSetting::CareHome };
+            let finances = finances.get(a.person as usize).copied().unwrap_or_default();
+            let charge = charge_week(cost, &finances, setting, &regime.charging);
+            let [public, client] = week_transactions(&charge, payer, area.people, provider, setting, month);
+            if self_funded {
+                // Only the client contribution flows.
+                outlay(book, charge.council_pence);
+            } else if covered_by_yoc.is_some() {
+                let amount = cost_plus(public.amount);
+                outlay(book, amount);
+                book.sub_contract.push(Transaction {
+                    account,
+                    currency,
+                    reason: Reason::SubContractedActivity,
+                    amount,
+                    ..public
+                });
+            } else {
+                *book.council_paid_by_person.entry(a.person).or_default() += public.amount;
+                book.attribute(a.person, public.payer, public.amount);
+                book.ledger.post(public);
+            }
+            book.attribute(a.person, client.payer, client.amount);
+            book.ledger.post(client);
+        }
+        ActivityKind::Units { .. } => {
+            if covered_by_yoc.is_none() {
+                book.attribute(a.person, payer, cost_plus(cost));
+            }
+            outlay(book, cost_plus(cost));
+            book.ledger.post(tx(
+                payer,
+                provider,
+                account,
+                month,
+                currency,
+                Reason::SubContractedActivity,
+                cost_plus(cost),
+            ));
+        }
+    }
+    Ok(())
+}
