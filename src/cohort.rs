@@ -366,8 +366,7 @@ mod unit_cost_tests {
         assert_eq!(c.acute_spell(AdmissionClass::Emergency, 0.0), Pence(54_260));
         assert!(c.acute_spell(AdmissionClass::Emergency, 30.0) > Pence(235_800 * 3));
         // A delayed day costs a bed-day, whoever is responsible.
-        let one_more_day =
-            c.acute_spell(AdmissionClass::Elective, 4.5) - c.acute_spell(AdmissionClass::Elective, 3.5);
+        let one_more_day = c.acute_spell(AdmissionClass::Elective, 4.5) - c.acute_spell(AdmissionClass::Elective, 3.5);
         assert_eq!(one_more_day, c.acute_bed_day);
         assert_eq!(c.acute_spell(AdmissionClass::Elective, 3.5), Pence(249_460 + 109_550));
         assert_eq!(c.acute_spell(AdmissionClass::DayCase, 0.3), Pence(73_800));

@@ -367,8 +367,8 @@ mod tests {
             m("withheld_money_to = \"ico\"").unwrap().withheld_money,
             WithheldMoney::SpentBy { provider: area.ico }
         );
-        let costs = m("empty_place_day_pence = { reablement = 5357 }\nintegrated_team_cost_per_person_year_pence = 0")
-            .unwrap();
+        let costs =
+            m("empty_place_day_pence = { reablement = 5357 }\nintegrated_team_cost_per_person_year_pence = 0").unwrap();
         assert_eq!(costs.empty_place_day("reablement"), Pence(5_357));
         assert_eq!(costs.empty_place_day("acute_beds"), Pence::ZERO);
         assert_eq!(costs.integrated_team_cost_per_person_year_pence, Pence::ZERO);

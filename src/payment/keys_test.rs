@@ -13,9 +13,9 @@
 //! (`prime_provider`, `prime_contractor`) settle identically today (the year-of-care
 //! rules are being reworked under the same issue).
 
+use super::activity::{Activity, ActivityKind, ActivityLog};
 use super::raw::RawPayment;
 use super::run::{OtherCosts, PoolUse, RunToSettle, calibrate, other_costs, settle_run};
-use super::activity::{Activity, ActivityKind, ActivityLog};
 use super::spec::PaymentSpec;
 use super::tariff::{AdmissionClass, HrgGroupId, IndexSpell, Spell};
 use super::year_of_care::{Band, Enrolment};
@@ -33,7 +33,8 @@ const POOLS: [&str; 6] =
 /// stays, stays past both trim points, readmissions within 30 days), A&E, every unit
 /// service, deaths, and year-of-care enrolments.
 fn activity() -> ActivityLog {
-    let mut rng = StreamKey { master_seed: 15, sample: 0, replication: 0, purpose: Purpose::Parameters, entity: 1 }.rng();
+    let mut rng =
+        StreamKey { master_seed: 15, sample: 0, replication: 0, purpose: Purpose::Parameters, entity: 1 }.rng();
     let mut log = ActivityLog::default();
     let people = 300u32;
     log.age0_days = (0..people).map(|_| rng.random_range(60..95u32) * 365).collect();
@@ -46,7 +47,8 @@ fn activity() -> ActivityLog {
         day_of_person[p] = day;
         let kind = match k % 10 {
             0..=2 => {
-                let class = [AdmissionClass::Emergency, AdmissionClass::Elective, AdmissionClass::DayCase][k as usize % 3];
+                let class =
+                    [AdmissionClass::Emergency, AdmissionClass::Elective, AdmissionClass::DayCase][k as usize % 3];
                 let los = if class == AdmissionClass::DayCase { 0 } else { rng.random_range(0..35u32) };
                 let spell = Spell {
                     hrg_group: HrgGroupId(0),
@@ -109,7 +111,8 @@ fn outputs(spec: &PaymentSpec, log: &ActivityLog) -> String {
     let window = (0, DAYS_PER_YEAR);
     let pilots = vec![(log.clone(), window, key)];
     let calibration = calibrate(&spec.without_levers(), &pilots, &costs, 7).expect("calibrates");
-    let run = RunToSettle { spec, calibration: &calibration, log, costs: &costs, master_seed: 7, key, window_days: window };
+    let run =
+        RunToSettle { spec, calibration: &calibration, log, costs: &costs, master_seed: 7, key, window_days: window };
     let settled = settle_run(&run).expect("settles");
     let pools = [
         PoolUse {
@@ -118,7 +121,12 @@ fn outputs(spec: &PaymentSpec, log: &ActivityLog) -> String {
             capacity: Some(40),
             mean_occupied: 21.0,
         },
-        PoolUse { name: "reablement", setting: crate::capacity::Setting::Reablement, capacity: Some(80), mean_occupied: 45.0 },
+        PoolUse {
+            name: "reablement",
+            setting: crate::capacity::Setting::Reablement,
+            capacity: Some(80),
+            mean_occupied: 45.0,
+        },
     ];
     let other: OtherCosts = other_costs(spec, &pools, 365.0, settled.enrolled_person_years, 25).expect("costs");
     format!("{calibration:?}\n{:?}\n{:?}\n{other:?}", settled.ledger, settled.org_years)
@@ -166,7 +174,10 @@ fn every_payment_key_changes_some_output() {
         ("tariff.ae_attendance_pence", "[tariff]\nae_attendance_pence = 10000"),
         ("tariff.cquin_fraction", "[tariff]\ncquin_fraction = 0.0"),
         ("blocks.services", "[[blocks]]\nservices = [\"community_nursing\"]"),
-        ("blocks.annual_value_pence", "[[blocks]]\nservices = [\"intermediate_care\", \"reablement\", \"community_nursing\"]\nannual_value_pence = 1000000"),
+        (
+            "blocks.annual_value_pence",
+            "[[blocks]]\nservices = [\"intermediate_care\", \"reablement\", \"community_nursing\"]\nannual_value_pence = 1000000",
+        ),
         (
             "blocks.cap_collar",
             "[[blocks]]\nservices = [\"community_nursing\"]\n\
@@ -192,14 +203,20 @@ fn every_payment_key_changes_some_output() {
         ("finances.savings_above_upper_share", "[finances]\nsavings_above_upper_share = 0.6"),
         ("finances.savings_between_share", "[finances]\nsavings_between_share = 0.5"),
         ("finances.home_disregarded_share", "[finances]\nhome_disregarded_share = 0.9"),
-        ("finances.weekly_income_pence", "[social_care]\ncharge_income = true\n[finances]\nweekly_income_pence = 40000"),
+        (
+            "finances.weekly_income_pence",
+            "[social_care]\ncharge_income = true\n[finances]\nweekly_income_pence = 40000",
+        ),
         ("year_of_care.holder", "[year_of_care]\nholder = \"acute_trust\""),
         (
             "year_of_care.alliance",
             "[year_of_care]\nholder_kind = \"alliance\"\nalliance = { acute_trust = 0.6, community_provider = 0.4 }",
         ),
         ("year_of_care.scope", "[year_of_care]\nscope = \"include_if_possible\""),
-        ("year_of_care.capitation", "[year_of_care]\ncapitation = { A = 50000, B = 100000, C = 200000, D = 300000, E = 400000 }"),
+        (
+            "year_of_care.capitation",
+            "[year_of_care]\ncapitation = { A = 50000, B = 100000, C = 200000, D = 300000, E = 400000 }",
+        ),
         ("year_of_care.growth", "[year_of_care]\ncapitation = \"calibrate\"\ngrowth = 0.05"),
         ("year_of_care.efficiency", "[year_of_care]\ncapitation = \"calibrate\"\nefficiency = 0.05"),
         ("year_of_care.corridor_bounds", "[year_of_care]\ncorridor_bounds = [0.01, 0.02]"),
@@ -211,8 +228,14 @@ fn every_payment_key_changes_some_output() {
         ("year_of_care.cost_plus_markup", "[year_of_care]\nsub_contract = \"cost_plus\"\ncost_plus_markup = 0.2"),
         ("year_of_care.admission_hazard_ratio", "[year_of_care]\nadmission_hazard_ratio = 0.85"),
         ("money.withheld_money_to", "[money]\nwithheld_money_to = \"retained\""),
-        ("money.integrated_team_cost_per_person_year_pence", "[year_of_care]\nadmission_hazard_ratio = 0.85\n[money]\nintegrated_team_cost_per_person_year_pence = 50000"),
-        ("money.admission_avoidance_cost_per_referral_pence", "[money]\nadmission_avoidance_cost_per_referral_pence = 1"),
+        (
+            "money.integrated_team_cost_per_person_year_pence",
+            "[year_of_care]\nadmission_hazard_ratio = 0.85\n[money]\nintegrated_team_cost_per_person_year_pence = 50000",
+        ),
+        (
+            "money.admission_avoidance_cost_per_referral_pence",
+            "[money]\nadmission_avoidance_cost_per_referral_pence = 1",
+        ),
         ("money.empty_place_day_pence", "[money]\nempty_place_day_pence = { reablement = 1 }"),
     ];
     let references: &[(&str, &str)] = &[

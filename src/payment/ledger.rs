@@ -465,10 +465,8 @@ impl ConsolidatedSpend {
 
 /// `Some(a + b)` unless the sum overflows.
 fn add_checked(a: i64, b: i64) -> Result<i64, PaymentError> {
-    a.checked_add(b).ok_or(PaymentError::InvalidParameter {
-        name: "ledger",
-        reason: "a money total overflows 64-bit pence".into(),
-    })
+    a.checked_add(b)
+        .ok_or(PaymentError::InvalidParameter { name: "ledger", reason: "a money total overflows 64-bit pence".into() })
 }
 
 impl Ledger {
@@ -662,10 +660,8 @@ mod tests {
             assert_eq!(c.resource_cost_pence, costs.iter().map(|x| x.amount).sum::<Pence>());
             assert_eq!(c.total_pence - c.resource_cost_pence, c.transfers_pence);
             // Independently: the independent providers' surplus and people's payments.
-            let surplus: Pence = [area.home_care, area.care_homes, area.primary_care]
-                .iter()
-                .map(|o| l.surplus(*o, &costs))
-                .sum();
+            let surplus: Pence =
+                [area.home_care, area.care_homes, area.primary_care].iter().map(|o| l.surplus(*o, &costs)).sum();
             assert_eq!(c.independent_surplus_pence, surplus);
             assert_eq!(c.people_net_payments_pence, -l.net_balance(area.people));
             // Money moved between public bodies changes nothing consolidated.

@@ -139,8 +139,7 @@ pub fn other_costs(
     if spec.levers_on() {
         out.interventions_pence += spec.money.integrated_team_cost_per_person_year_pence.scale(enrolled_person_years);
     }
-    out.interventions_pence +=
-        spec.money.admission_avoidance_cost_per_referral_pence.scale(avoidance_referrals as f64);
+    out.interventions_pence += spec.money.admission_avoidance_cost_per_referral_pence.scale(avoidance_referrals as f64);
     Ok(out)
 }
 

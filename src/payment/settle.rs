@@ -287,7 +287,9 @@ where
                     book.block_units = vec![0.0; regime.blocks.len()];
                 }
                 for (b, counted) in regime.blocks.iter().zip(book.block_units.iter_mut()) {
-                    if b.contract.cap_collar.is_some() && b.contract.provider == r.provider && b.services.covers(r.service)
+                    if b.contract.cap_collar.is_some()
+                        && b.contract.provider == r.provider
+                        && b.services.covers(r.service)
                     {
                         *counted += units;
                     }
@@ -561,7 +563,11 @@ mod tests {
             exclusion: None,
             specialised: false,
         };
-        activity.push(Activity { person: 0, day: 205, kind: ActivityKind::Spell { spell, stay_days: 5.0, delayed_days: 2.0 } });
+        activity.push(Activity {
+            person: 0,
+            day: 205,
+            kind: ActivityKind::Spell { spell, stay_days: 5.0, delayed_days: 2.0 },
+        });
         let after = settle_all(&activity);
         let total = |s: &Settlement| s.resource_costs.iter().map(|r| r.amount).sum::<Pence>();
         assert_eq!(total(&after) - total(&before), Pence(54_260 + 5 * 31_300));

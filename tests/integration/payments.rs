@@ -305,7 +305,10 @@ fn acute_spells_are_costed_once_as_they_end_and_open_spells_at_the_horizon_are_p
     let settled_acute = org_total(&plan, &pay, "acute_trust", |o| o.resource_cost_pence.0);
     let person_years: i64 = out.person_year.acute_cost_pence.iter().sum();
     let roundings = (log.len() + out.person_year.len()) as i64;
-    assert!((settled_acute - person_years).abs() <= roundings, "acute cost: settled {settled_acute}, rows {person_years}");
+    assert!(
+        (settled_acute - person_years).abs() <= roundings,
+        "acute cost: settled {settled_acute}, rows {person_years}"
+    );
 }
 
 #[test]
@@ -324,11 +327,10 @@ fn a_capacity_cut_that_raises_resource_cost_never_reports_a_consolidated_saving(
         m.economy.values[i].expect("defined")
     };
     for cut in metrics.iter().filter(|m| m.key.scenario == 1) {
-        let base = metrics
-            .iter()
-            .find(|m| m.key.scenario == 0 && m.key.replication == cut.key.replication)
-            .expect("pair");
-        let resource = get(cut, "consolidated_resource_pence_per_year") - get(base, "consolidated_resource_pence_per_year");
+        let base =
+            metrics.iter().find(|m| m.key.scenario == 0 && m.key.replication == cut.key.replication).expect("pair");
+        let resource =
+            get(cut, "consolidated_resource_pence_per_year") - get(base, "consolidated_resource_pence_per_year");
         let spend = get(cut, "consolidated_spend_pence_per_year") - get(base, "consolidated_spend_pence_per_year");
         let transfers =
             get(cut, "consolidated_transfers_pence_per_year") - get(base, "consolidated_transfers_pence_per_year");
