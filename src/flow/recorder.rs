@@ -111,7 +111,11 @@ impl<'m> Replication<'m> {
         if ae == 0 || !self.recording() || self.now() == self.warmup {
             return;
         }
-        let day = day_of(self.now());
+        // Counted over an interval that ends now: one ending at the horizon lies in the
+        // window's last day (the horizon is the first day of a year outside the window),
+        // so attendances accrued at the horizon are paid and costed like the rest.
+        let now = self.now();
+        let day = if now >= self.horizon { day_of(SimTime(now.minutes().saturating_sub(1))) } else { day_of(now) };
         if let Some(p) = self.recorder() {
             for _ in 0..ae {
                 p.log.push(Activity { person: i as u32, day, kind: ActivityKind::AeAttendance });
