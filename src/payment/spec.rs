@@ -34,6 +34,9 @@ pub struct FinancesParams {
     pub home_disregarded_share: f64,
     /// Assessed weekly income, pence.
     pub weekly_income_pence: Pence,
+    /// Share of people who take a deferred payment agreement when eligible (a care-home
+    /// resident whose home, not other capital, puts them above the upper limit).
+    pub deferred_payment_share: f64,
 }
 
 impl Default for FinancesParams {
@@ -49,12 +52,14 @@ impl Default for FinancesParams {
     ///   capital; one person in ten in the £9,000-wide tariff-income band).
     /// * `home_disregarded_share` 0.10: ASSUMPTION (a partner or dependent relative
     ///   still lives in the home; no figure in the brief).
-    /// * `home_owner_share_65_plus` 0.213: DERIVED so that care home self-funders are
-    ///   0.41 (brief §2.3, ASSUMPTION from the CMA 2017 market study): with every home
-    ///   worth more than the upper limit, `0.41 = 0.27 + 0.73 × own × (1 − 0.10)`, so
-    ///   `own = 0.14 / 0.657 = 0.213`. It is the share whose home counts among care
-    ///   home users, well below the share of older households owning a home, because
-    ///   care home entrants are older and more often widowed tenants (ASSUMPTION).
+    /// * `home_owner_share_65_plus` 0.79: people 65+ in England, 74% owning outright and
+    ///   5% with a mortgage (English Housing Survey 2017-19 \[EHS-65\], brief §10.4).
+    ///   (It was once back-solved to 0.213 to reproduce a 0.41 care-home self-funder
+    ///   share; with finances drawn independently of care needs, the cited share gives
+    ///   more self-funders than that, before spend-down and deferred payments.)
+    /// * `deferred_payment_share` 0.3: ASSUMPTION, 3,600 agreements in 2015/16 against
+    ///   the Department of Health's projection of 12,300 \[REFORM-DPA-2017\], taking the
+    ///   projection as the eligible number.
     /// * `home_value_mean_pence` £200,000: ASSUMPTION, about the average English house
     ///   price of 2015 (not a figure of the brief; check before use). It matters only
     ///   to estate recovery under free care: any home worth more than the upper limit
@@ -64,12 +69,13 @@ impl Default for FinancesParams {
     ///   income (`charge_income`, off by default).
     fn default() -> Self {
         FinancesParams {
-            home_owner_share_65_plus: 0.213,
+            home_owner_share_65_plus: 0.79,
             home_value_mean_pence: Pence(20_000_000),
             savings_above_upper_share: 0.27,
             savings_between_share: 0.10,
             home_disregarded_share: 0.10,
             weekly_income_pence: Pence(11_595),
+            deferred_payment_share: 0.3,
         }
     }
 }
