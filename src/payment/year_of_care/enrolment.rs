@@ -14,7 +14,9 @@
 //! growing until death (ASSUMPTION: the scores are those of the re-stratification date
 //! until the next one, as a commissioner re-running its tool once a year would have).
 
-use super::selection::{Band, CohortRule, Enrolment, PersonAttributes, select_cohort_by};
+use super::risk_model::{Discrimination, ObservedYear, RiskModel, discrimination};
+use super::selection::{Band, CohortRule, Enrolment, PersonAttributes, SELECTION_MONTHS_IN_YEAR, select_cohort_by};
+use crate::payment::MonthIndex;
 
 /// A person who can be selected at a re-stratification date.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -107,6 +109,89 @@ pub fn enrolled_share(enrolments: &[Enrolment], candidates: &[Candidate], days: 
     total / days.len() as f64
 }
 
+/// A run's year-of-care enrolment and how well the commissioner's score did.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PlannedEnrolment {
+    /// Enrolment spells, year by year.
+    pub enrolments: Vec<Enrolment>,
+    /// By financial year: the score's discrimination against the emergency admissions
+    /// of that year, among the people scored (years without records are left out).
+    pub discrimination: Vec<(u16, Discrimination)>,
+    /// Mean share of the living enrolled, over the selection days of the years.
+    pub enrolled_share: f64,
+}
+
+/// Enrolment in the financial years `years` of a run (each needs the observed year
+/// before it in `observed`; a year without one enrols nobody): everyone with features
+/// after the year before is scored by `model` and the cohort chosen by `rule` at the
+/// year's start, then topped up quarterly ([`enrol_year`]); `deaths` are (person, run
+/// day); spells end at `horizon_day` at the latest. The same observed records give the
+/// same enrolment, whichever run (pilot or scenario) they come from.
+pub fn plan_enrolments(
+    observed: &[ObservedYear],
+    deaths: &[(u32, u32)],
+    model: &RiskModel,
+    rule: &CohortRule,
+    years: &[u16],
+    horizon_day: u32,
+) -> PlannedEnrolment {
+    let people = observed.iter().map(|y| y.features_after.len()).max().unwrap_or(0);
+    let mut death_day = vec![None; people];
+    for &(p, d) in deaths {
+        if let Some(slot) = death_day.get_mut(p as usize) {
+            *slot = Some(d);
+        }
+    }
+    let mut out = PlannedEnrolment::default();
+    let mut shares = Vec::new();
+    for &year in years {
+        let Some(before) = observed.iter().find(|y| y.year + 1 == year) else {
+            continue;
+        };
+        let start_day = MonthIndex(year * 12).start_day();
+        if start_day >= horizon_day {
+            continue;
+        }
+        let end_day = MonthIndex(year * 12 + 12).start_day().min(horizon_day);
+        let candidates: Vec<Candidate> = before
+            .features_after
+            .iter()
+            .enumerate()
+            .filter_map(|(p, f)| {
+                let f = f.as_ref()?;
+                let death_day = death_day.get(p).copied().flatten();
+                death_day.is_none_or(|d| d > start_day).then(|| Candidate {
+                    person: p as u32,
+                    score: model.probability(f),
+                    conditions: f.conditions,
+                    frailty: f.frailty,
+                    death_day,
+                })
+            })
+            .collect();
+        let days: Vec<u32> = SELECTION_MONTHS_IN_YEAR
+            .iter()
+            .map(|m| MonthIndex(year * 12 + u16::from(*m)).start_day())
+            .filter(|d| *d < end_day)
+            .collect();
+        let spells = enrol_year(&candidates, rule, start_day, &days[1..], end_day);
+        shares.push(enrolled_share(&spells, &candidates, &days));
+        if let Some(outcome) = observed.iter().find(|y| y.year == year) {
+            let scored: Vec<(f64, bool)> = candidates
+                .iter()
+                .filter_map(|c| outcome.admitted.get(c.person as usize).copied().flatten().map(|a| (c.score, a)))
+                .collect();
+            let (scores, admitted): (Vec<f64>, Vec<bool>) = scored.into_iter().unzip();
+            if let Some(d) = discrimination(&scores, &admitted, rule.top_risk_fraction.unwrap_or(0.02)) {
+                out.discrimination.push((year, d));
+            }
+        }
+        out.enrolments.extend(spells);
+    }
+    out.enrolled_share = if shares.is_empty() { 0.0 } else { shares.iter().sum::<f64>() / shares.len() as f64 };
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,6 +251,45 @@ mod tests {
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), e.len());
+    }
+
+    #[test]
+    fn a_run_is_enrolled_year_by_year_from_its_records() {
+        use super::super::risk_model::{RISK_TERMS, RiskFeatures};
+        // 1,000 people observed in years 0 and 1; admissions in year 1 for those with a
+        // prior admission. A model that scores prior admissions high selects them.
+        let people = 1_000;
+        let f = |p: usize| RiskFeatures {
+            age_years: 70.0,
+            prior_emergency_admissions: u16::from(p % 10 == 0),
+            conditions: (p % 7) as u8,
+            ..Default::default()
+        };
+        let year = |y: u16| ObservedYear {
+            year: y,
+            features_after: (0..people).map(|p| Some(f(p))).collect(),
+            admitted: (0..people).map(|p| Some(p % 10 == 0)).collect(),
+        };
+        let mut beta = [0.0; RISK_TERMS];
+        beta[0] = -3.0;
+        beta[9] = 2.0;
+        beta[4] = 0.01;
+        let model = RiskModel { coefficients: beta };
+        let deaths = [(10u32, 400u32), (20, 800)];
+        let rule = CohortRule { top_risk_fraction: Some(0.05), ..CohortRule::default() };
+        let plan = plan_enrolments(&[year(0), year(1)], &deaths, &model, &rule, &[1], 730);
+        // Year 1 only (year 2 has no observed year before it in the slice).
+        assert!(plan.enrolments.iter().all(|e| e.start_day >= 365 && e.end_day.is_some_and(|d| d <= 730)));
+        // 50 at re-stratification, person 10 replaced after dying on day 400.
+        assert_eq!(plan.enrolments.iter().filter(|e| e.start_day == 365).count(), 50);
+        assert_eq!(plan.enrolments.iter().find(|e| e.person == 10).and_then(|e| e.end_day), Some(400));
+        assert_eq!(plan.enrolments.len(), 51);
+        // Everyone selected had a prior admission: PPV 1 against a prevalence of 10%.
+        let (y, d) = plan.discrimination[0];
+        assert_eq!(y, 1);
+        assert_eq!(d.ppv, 1.0);
+        assert!((d.prevalence - 0.1).abs() < 1e-12 && d.c_statistic > 0.99);
+        assert!((plan.enrolled_share - 0.05).abs() < 0.001, "{}", plan.enrolled_share);
     }
 
     #[test]

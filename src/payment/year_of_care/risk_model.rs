@@ -102,6 +102,13 @@ pub const RISK_FIT_MAX_ITERATIONS: usize = 50;
 pub const RISK_FIT_TOLERANCE: f64 = 1e-9;
 
 impl RiskModel {
+    /// The model fitted on the records of every pilot run ([`training_rows`] of each,
+    /// pilots in order).
+    pub fn fit_on_runs(runs: &[Vec<ObservedYear>]) -> Result<RiskModel, PaymentError> {
+        let rows: Vec<(RiskFeatures, bool)> = runs.iter().flat_map(|r| training_rows(r)).collect();
+        RiskModel::fit(&rows)
+    }
+
     /// Probability of an emergency admission in the next 12 months.
     pub fn probability(&self, f: &RiskFeatures) -> f64 {
         let t = f.terms();
@@ -245,17 +252,6 @@ pub fn discrimination(scores: &[f64], outcomes: &[bool], top_fraction: f64) -> O
     })
 }
 
-/// Rows of a person-year table indexed by (year, person): `rows[year][person]`.
-pub fn rows_by_year(table: &PersonYearTable) -> Vec<Vec<Option<usize>>> {
-    let years = table.year.iter().map(|y| *y as usize + 1).max().unwrap_or(0);
-    let people = table.person.iter().map(|p| *p as usize + 1).max().unwrap_or(0);
-    let mut out = vec![vec![None; people]; years];
-    for (row, (y, p)) in table.year.iter().zip(&table.person).enumerate() {
-        out[*y as usize][*p as usize] = Some(row);
-    }
-    out
-}
-
 /// The features of a person at the start of the year after row `row` of `table` (the
 /// year just ended): attributes at the row's end, counts over the row's year. `None`
 /// when the row does not exist or the person died in that year.
@@ -277,18 +273,57 @@ pub fn features_after(table: &PersonYearTable, row: usize) -> Option<RiskFeature
     })
 }
 
-/// Training rows of one run's person-year table: for each person alive at the end of
-/// year `y` with a row in year `y + 1`, the features after year `y` and whether they
-/// had an emergency admission in year `y + 1`, over every consecutive pair of years.
-pub fn training_rows(table: &PersonYearTable) -> Vec<(RiskFeatures, bool)> {
-    let by_year = rows_by_year(table);
+/// What a commissioner's linked records hold about one financial year of a run, by
+/// person index: each person's features at the year's end (for scoring the next year;
+/// `None` without a record or after death) and whether they had an emergency admission
+/// in the year (`None` without a record).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ObservedYear {
+    /// Financial year of the run.
+    pub year: u16,
+    /// Features after the year, by person.
+    pub features_after: Vec<Option<RiskFeatures>>,
+    /// Emergency admission in the year, by person.
+    pub admitted: Vec<Option<bool>>,
+}
+
+/// The years of a person-year table as [`ObservedYear`]s, in year order, each sized for
+/// `people` people.
+pub fn observed_years(table: &PersonYearTable, people: usize) -> Vec<ObservedYear> {
+    let mut years: Vec<ObservedYear> = Vec::new();
+    for row in 0..table.len() {
+        let (year, person) = (table.year[row], table.person[row] as usize);
+        if person >= people {
+            continue;
+        }
+        let k = match years.iter().position(|y| y.year == year) {
+            Some(k) => k,
+            None => {
+                years.push(ObservedYear {
+                    year,
+                    features_after: vec![None; people],
+                    admitted: vec![None; people],
+                });
+                years.len() - 1
+            }
+        };
+        years[k].features_after[person] = features_after(table, row);
+        years[k].admitted[person] = Some(table.emergency_admissions[row] > 0);
+    }
+    years.sort_by_key(|y| y.year);
+    years
+}
+
+/// Training rows from a run's observed years: for each pair of consecutive years
+/// `(y, y + 1)` and each person with features after `y` and a record in `y + 1`, the
+/// features and whether they were admitted in `y + 1` (pairs in year order, people in
+/// index order).
+pub fn training_rows(years: &[ObservedYear]) -> Vec<(RiskFeatures, bool)> {
     let mut out = Vec::new();
-    for pair in by_year.windows(2) {
-        for (before, after) in pair[0].iter().zip(&pair[1]) {
-            if let (Some(b), Some(a)) = (before, after)
-                && let Some(f) = features_after(table, *b)
-            {
-                out.push((f, table.emergency_admissions[*a] > 0));
+    for pair in years.windows(2).filter(|p| p[1].year == p[0].year + 1) {
+        for (f, y) in pair[0].features_after.iter().zip(&pair[1].admitted) {
+            if let (Some(f), Some(y)) = (f, y) {
+                out.push((*f, *y));
             }
         }
     }
