@@ -10,7 +10,8 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Mutex;
 
 use caresim::config::{self, Overrides};
-use caresim::record::{RunKey, RunOutput};
+use caresim::flow::RunOutput;
+use caresim::record::RunKey;
 
 /// A digest of the money of one run (`DefaultHasher::new` uses fixed keys, so the digest
 /// is the same from one process to the next).
@@ -30,7 +31,7 @@ fn money_digest(out: &RunOutput, registry: Option<&caresim::payment::organisatio
     }
     (&t.person, &t.year, &t.acute_cost_pence, &t.community_cost_pence, &t.social_care_cost_pence).hash(&mut h);
     t.primary_care_cost_pence.hash(&mut h);
-    for v in caresim::economy::RunEconomy::of(out, registry).values {
+    for v in caresim::summary::area::RunEconomy::of(out, registry).values {
         v.map(f64::to_bits).hash(&mut h);
     }
     h.finish()

@@ -11,9 +11,9 @@
 
 pub mod population;
 pub mod raw;
-mod validate;
+pub mod solve;
 
-pub use validate::{SolveCache, validate};
+pub use solve::SolveCache;
 
 use crate::money::Pence;
 use crate::pathway::PathwayId;

@@ -11,12 +11,17 @@
 //! model. A table with a `dist` key (a distribution) or a `calendar` is replaced whole,
 //! not merged; arrays (e.g. `[[payment.blocks]]`) are replaced whole too.
 
+pub mod cohort;
+pub mod model;
+pub mod payment;
 pub mod psa;
 pub mod raw;
+pub mod settings;
 pub mod validate;
 
-use crate::flow::RunSettings;
-use crate::model::Model;
+pub use model::Model;
+pub use settings::{RunSettings, TARGET_RELATIVE_HALF_WIDTH};
+
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -411,7 +416,7 @@ fn plan_from_doc(
         ok
     });
     let target_relative_half_width = match doc.get("target_half_width_pct") {
-        None => crate::compare::TARGET_RELATIVE_HALF_WIDTH,
+        None => TARGET_RELATIVE_HALF_WIDTH,
         Some(v) => match v.as_float().or_else(|| v.as_integer().map(|i| i as f64)) {
             Some(x) if x.is_finite() && x > 0.0 && x < 100.0 => x / 100.0,
             _ => {
@@ -421,7 +426,7 @@ fn plan_from_doc(
                     "must be a percentage above 0 and below 100 (the 95% interval half-width, as a share of the \
                      mean, that runs_needed aims for)",
                 );
-                crate::compare::TARGET_RELATIVE_HALF_WIDTH
+                TARGET_RELATIVE_HALF_WIDTH
             }
         },
     };

@@ -3,22 +3,30 @@
 //! finish and summarised across replications at the end.
 //!
 //! Runs are independent and seeded from their key only, so the results do not depend on
-//! the number of threads or the order runs finish in.
-
-use crate::config::ExperimentPlan;
-use crate::economy::RunEconomy;
-use crate::flow::{self, RunSettings};
-use crate::payment::PaymentError;
-use crate::payment::spec::PaymentCalibration;
-use crate::record::{PoolSummary, RunKey, RunOutput};
-use crate::stats::Summary;
-use gate::CalibrationGate;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+//! the number of threads or the order runs finish in. The payment calibration pilots
+//! run beside the runs ([`PilotPass`]), each run's payments are settled by [`settle`],
+//! and [`shard`] cuts the grid into fixed slices for independent processes.
 
 mod gate;
 mod pilots;
+pub mod settle;
+pub mod shard;
 
 pub use pilots::{PilotGroup, PilotPass, PilotPlan, calibrate_payments, pilot_plan};
+pub use settle::settle_output;
+
+use crate::config::{ExperimentPlan, RunSettings};
+use crate::flow;
+use crate::flow::RunOutput;
+use crate::payment::PaymentError;
+use crate::payment::spec::PaymentCalibration;
+use crate::record::RunKey;
+use crate::summary::area::RunEconomy;
+use crate::summary::calibration::{Measure, ReportRow, measures};
+use crate::summary::digest::RunDigest;
+use gate::CalibrationGate;
+use settle::window_days;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// Stack size of each worker thread, bytes.
 pub const RUN_STACK_BYTES: usize = 64 << 20;
@@ -26,49 +34,6 @@ pub const RUN_STACK_BYTES: usize = 64 << 20;
 /// Pilot runs of the calibration pass count their replication index down from here,
 /// so their random streams never coincide with a measured run's.
 pub const PILOT_REPLICATION_BASE: u32 = u32::MAX;
-
-/// The window of a run as whole run days `[warm-up end, horizon)`.
-fn window_days(settings: RunSettings) -> (u32, u32) {
-    (settings.warmup_days.ceil() as u32, settings.horizon_days.floor() as u32)
-}
-
-/// Settles a finished run's activity, when its model has `[payment]`: the payments go
-/// into `out.payments` and the person-year table, and the activity log is dropped.
-pub fn settle_output(
-    model: &crate::model::Model,
-    calibration: &PaymentCalibration,
-    settings: RunSettings,
-    out: &mut RunOutput,
-) -> Result<(), PaymentError> {
-    let (Some(spec), Some(cohort), Some(log)) = (&model.payment, &model.cohort, out.activity.take()) else {
-        return Ok(());
-    };
-    let p = crate::payment::run::settle_run(&crate::payment::run::RunToSettle {
-        spec,
-        calibration,
-        log: &log,
-        costs: &cohort.costs,
-        master_seed: settings.master_seed,
-        key: out.key,
-        window_days: window_days(settings),
-    })?;
-    out.person_year.attach_payments(&p.by_person_year, &spec.area.registry);
-    out.payments = Some(p);
-    Ok(())
-}
-
-/// What the runner keeps of each run after the sink has stored it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct RunDigest {
-    /// Which run.
-    pub key: RunKey,
-    /// Events processed.
-    pub events: u64,
-    /// Per-pool summaries.
-    pub pools: Vec<PoolSummary>,
-    /// Area-level activity and money.
-    pub economy: RunEconomy,
-}
 
 /// The distinct scenarios of `keys`, ascending.
 pub fn scenarios_of(keys: &[RunKey]) -> Vec<u16> {
@@ -234,44 +199,51 @@ where
     Ok(digests.into_iter().map(|(_, d)| d).collect())
 }
 
-/// Reads one metric from a pool summary (`None` where it is undefined in that run).
-pub type MetricReader = fn(&PoolSummary) -> Option<f64>;
-
-/// The metrics summarised per scenario and pool, with how to read each from a run.
-/// Each metric is also a `pool_summary` column of the same name (holding exactly this
-/// value): `caresim merge` reads the summaries back from those columns.
-pub const POOL_METRICS: [(&str, MetricReader); 11] = [
-    ("arrivals", |p| Some(p.stats.arrivals as f64)),
-    ("admitted", |p| Some(p.stats.admitted as f64)),
-    ("turned_away", |p| Some(p.stats.turned_away as f64)),
-    ("p_turned_away", PoolSummary::p_turned_away),
-    ("mean_occupied", |p| Some(p.mean_occupied())),
-    ("mean_waiting", |p| Some(p.mean_waiting())),
-    ("mean_wait_days", PoolSummary::mean_wait_days),
-    ("p_wait", PoolSummary::p_wait),
-    ("blocked_days", |p| Some(p.blocked_days())),
-    ("mean_sojourn_days", PoolSummary::mean_sojourn_days),
-    ("throughput_per_day", |p| Some(p.throughput_per_day())),
-];
-
-/// One row of the across-replication summary.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SummaryRow {
-    /// Scenario index.
-    pub scenario: u16,
-    /// Pool name.
-    pub pool: String,
-    /// Metric name (see [`POOL_METRICS`]).
-    pub metric: &'static str,
-    /// Mean, sd and interval over replications (runs where the metric is undefined, e.g.
-    /// a mean wait with no admissions, are left out and `n` says so).
-    pub summary: Summary,
-}
-
-/// Summarises the digests per scenario, pool and metric, over every sample and
-/// replication (see [`crate::compare`] for the same from stored metrics, and paired
-/// differences).
-pub fn summarise(plan: &ExperimentPlan, digests: &[RunDigest]) -> Vec<SummaryRow> {
-    let metrics: Vec<crate::compare::RunMetrics> = digests.iter().map(crate::compare::RunMetrics::of).collect();
-    crate::compare::summarise(plan, &metrics)
+/// Runs every replication of the plan's first (baseline) scenario on `threads` threads
+/// and summarises each calibration measure across them. Plans without a cohort give
+/// an empty report.
+pub fn calibration_report(
+    plan: &ExperimentPlan,
+    threads: usize,
+) -> Result<Vec<ReportRow>, rayon::ThreadPoolBuildError> {
+    use rayon::prelude::*;
+    let Some(scenario) = plan.scenarios.first() else {
+        return Ok(Vec::new());
+    };
+    let model = &scenario.model;
+    if model.cohort.is_none() {
+        return Ok(Vec::new());
+    }
+    let acute: Vec<u16> = model
+        .pools
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.setting == crate::capacity::Setting::Acute)
+        .map(|(i, _)| i as u16)
+        .collect();
+    let responsible: Vec<(u16, &'static str)> =
+        model.pools.iter().enumerate().map(|(i, p)| (i as u16, p.responsible.name())).collect();
+    let settings = plan.run_settings(false);
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).stack_size(RUN_STACK_BYTES).build()?;
+    let per_run: Vec<Vec<Measure>> = pool.install(|| {
+        (0..plan.replications)
+            .into_par_iter()
+            .map(|replication| {
+                let out =
+                    crate::flow::run(model, settings, crate::record::RunKey { scenario: 0, sample: 0, replication });
+                measures(&out, &acute, &responsible)
+            })
+            .collect()
+    });
+    let Some(first) = per_run.first() else {
+        return Ok(Vec::new());
+    };
+    Ok(first
+        .iter()
+        .enumerate()
+        .map(|(k, m)| {
+            let values: Vec<f64> = per_run.iter().filter_map(|run| run[k].value).collect();
+            ReportRow { measure: Measure { value: None, ..m.clone() }, summary: crate::stats::Summary::of(&values) }
+        })
+        .collect())
 }

@@ -19,33 +19,21 @@
 //! pools (see the `care` submodule).
 
 mod care;
+mod output;
 mod pay;
+
+pub use output::RunOutput;
 
 use crate::capacity::{Admission, CarePool, PatientId, Places, PoolId, PoolStats};
 use crate::cohort::population::PersonId;
+use crate::config::{Model, RunSettings};
 use crate::engine::EventQueue;
-use crate::model::Model;
 use crate::pathway::Hold;
 use crate::pathway::{Next, PathwayId, StepId};
-use crate::record::{CapacityTable, DelayTable, EpisodeTable, PoolSummary, RunKey, RunOutput};
+use crate::record::{CapacityTable, DelayTable, EpisodeTable, PoolSummary, RunKey};
 use crate::rng::{Purpose, SimRng, StreamKey, StreamPrefix};
 use crate::time::{MINUTES_PER_DAY, SimTime};
 use rand::RngExt;
-
-/// Settings shared by every run of an experiment.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct RunSettings {
-    /// Master seed of the experiment.
-    pub master_seed: u64,
-    /// Run length, days (> 0).
-    pub horizon_days: f64,
-    /// Warm-up, days (>= 0 and < horizon).
-    pub warmup_days: f64,
-    /// Record one row per completed stay.
-    pub record_episodes: bool,
-    /// Record every event processed (large: one row per event).
-    pub record_events: bool,
-}
 
 /// The events of the flow model: small, `Copy`, ids only.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -294,7 +282,7 @@ impl<'m> Replication<'m> {
             }
             self.events += 1;
             if let Some(log) = self.event_log.as_mut() {
-                log.push(item.at, &item.event);
+                log.push(item.at, item.event.name(), item.event.entity());
             }
             // The next person event reads that person's record at a random place in
             // memory: start fetching them while this event is handled.

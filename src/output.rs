@@ -7,16 +7,18 @@
 //! renamed when complete, so a reader never sees a partial `.parquet` file. Files hold
 //! no wall-clock time: the same config and seed give the same bytes.
 
-use crate::compare::PairedRow;
 use crate::config::ExperimentPlan;
-use crate::experiment::SummaryRow;
-use crate::record::{RunKey, RunOutput};
+use crate::flow::RunOutput;
+use crate::record::RunKey;
+use crate::summary::compare::PairedRow;
+use crate::summary::digest::SummaryRow;
 use polars::io::parquet::write::KeyValueMetadata;
 use polars::prelude::*;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 mod cohort_tables;
+pub mod merge;
 mod payment_tables;
 pub use cohort_tables::AGE_BAND_NAMES;
 
@@ -334,7 +336,7 @@ impl ParquetSink {
                 Column::new(
                     "runs_needed".into(),
                     r.iter()
-                        .map(|x| crate::compare::runs_needed_relative(&x.summary, self.target_relative_half_width))
+                        .map(|x| crate::stats::runs_needed_relative(&x.summary, self.target_relative_half_width))
                         .collect::<Vec<_>>(),
                 ),
             ];
@@ -480,7 +482,7 @@ impl ParquetSink {
                 Column::new(
                     "runs_needed".into(),
                     r.iter()
-                        .map(|x| crate::compare::runs_needed_relative(&x.summary, self.target_relative_half_width))
+                        .map(|x| crate::stats::runs_needed_relative(&x.summary, self.target_relative_half_width))
                         .collect::<Vec<_>>(),
                 ),
             ];

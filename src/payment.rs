@@ -18,7 +18,7 @@
 //! | [`ledger`] | double-entry ledger in integer pence, resource cost, surplus and public spend | §7.5 |
 //! | [`finances`] | people's savings, home and income for the means test, drawn per person | §2.3 |
 //! | [`spec`] | the validated `[payment]` section and the regime of one run | §7.6 |
-//! | [`raw`], [`validate`] | the `[payment]` TOML tables and their validation, with defaults | §7.6 |
+//! | [`raw`] | the `[payment]` TOML tables (validated, with defaults, by [`crate::config::payment`]) | §7.6 |
 //!
 //! Every function is pure: inputs are small activity records and parameter structs, and
 //! outputs are amounts or [`ledger::Transaction`]s. Money is [`Pence`]; every fractional
@@ -33,6 +33,7 @@
 //! years have 365 days (no leap years), and months have their calendar lengths
 //! (April 30 days, ..., March 31 days); see [`MonthIndex`].
 
+pub mod activity;
 pub mod block;
 pub mod finances;
 pub mod ledger;
@@ -44,7 +45,6 @@ pub mod settle;
 pub mod social_care;
 pub mod spec;
 pub mod tariff;
-pub mod validate;
 pub mod year_of_care;
 
 use crate::money::Pence;

@@ -1,5 +1,8 @@
 //! Small statistics for summaries across replications: mean, standard deviation and a
-//! Student-t 95% confidence interval.
+//! Student-t 95% confidence interval; the number of runs a target precision needs; and
+//! [`mser`], MSER-5 for choosing a warm-up length.
+
+pub mod mser;
 
 /// Two-sided 97.5% quantiles of Student's t for 1..=30 degrees of freedom.
 const T975: [f64; 30] = [
@@ -66,6 +69,30 @@ impl Summary {
     }
 }
 
+/// Smallest number of runs `n >= 2` whose 95% Student-t half-width `t(n-1) sd / sqrt(n)`
+/// is at most `half_width`, given the standard deviation `sd`; `None` when it cannot be
+/// estimated (sd undefined, target not positive) or exceeds 10^12.
+pub fn runs_needed(sd: f64, half_width: f64) -> Option<u64> {
+    if !(sd.is_finite() && half_width.is_finite() && half_width > 0.0) {
+        return None;
+    }
+    let z = 1.959_963_984_540_054;
+    let guess = ((z * sd / half_width).powi(2)).ceil();
+    if guess > 1e12 {
+        return None;
+    }
+    let mut n = (guess as u64).max(2);
+    while t_quantile_975(n as usize - 1) * sd / (n as f64).sqrt() > half_width {
+        n += 1;
+    }
+    Some(n)
+}
+
+/// [`runs_needed`] for a half-width of `relative` x |mean|.
+pub fn runs_needed_relative(s: &Summary, relative: f64) -> Option<u64> {
+    runs_needed(s.sd, relative * s.mean.abs())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,5 +113,24 @@ mod tests {
         assert!((t_quantile_975(40) - 2.021).abs() < 1e-3);
         assert!((t_quantile_975(120) - 1.980).abs() < 1e-3);
         assert!((t_quantile_975(100_000) - 1.960).abs() < 1e-3);
+    }
+
+    #[test]
+    fn runs_needed_meets_the_target_and_no_fewer_do() {
+        let (sd, h) = (2.0, 0.5);
+        let n = runs_needed(sd, h).expect("estimable");
+        assert!(t_quantile_975(n as usize - 1) * sd / (n as f64).sqrt() <= h);
+        assert!(t_quantile_975(n as usize - 2) * sd / ((n - 1) as f64).sqrt() > h);
+        assert_eq!(runs_needed(0.0, 1.0), Some(2));
+        assert_eq!(runs_needed(f64::NAN, 1.0), None);
+        assert_eq!(runs_needed(1.0, 0.0), None);
+    }
+
+    #[test]
+    fn a_wider_target_needs_fewer_runs() {
+        let s = Summary::of(&[9.0, 10.0, 11.0, 10.5, 9.5]);
+        let (five, ten) = (runs_needed_relative(&s, 0.05), runs_needed_relative(&s, 0.10));
+        assert!(ten.expect("estimable") < five.expect("estimable"));
+        assert_eq!(runs_needed_relative(&s, 0.05), runs_needed(s.sd, 0.05 * s.mean));
     }
 }

@@ -21,7 +21,7 @@
 //! rule of the model (ranges, routing sums, types) applies to drawn values too.
 
 use super::{ConfigError, ConfigIssue, EXPERIMENT_KEYS, ExperimentPlan, Origins, issue, plan_from_doc};
-use crate::model::Model;
+use crate::config::Model;
 use crate::rng::{Purpose, StreamKey};
 use rand::RngExt;
 use rand_distr::{Beta, Distribution, Gamma, LogNormal, Normal, Triangular};

@@ -2,11 +2,11 @@
 //! dotted key, the bad value and the reason; validation goes on after a problem so
 //! that all of them are reported together.
 
+use super::model::Model;
 use super::raw::{RawCalendar, RawDist, RawModel, RawPool, RawRoute};
 use crate::arrivals::{ArrivalStream, Calendar};
 use crate::capacity::{MAX_PRIORITY, Places, PoolId, PoolSpec};
 use crate::dist::DurationDist;
-use crate::model::Model;
 use crate::pathway::{Next, Pathway, PathwayId, Route, Step, StepId};
 
 /// Tolerance on the sum of routing probabilities.
@@ -235,7 +235,7 @@ pub fn model(p: &mut Problems, raw: &RawModel, solved: &mut crate::cohort::Solve
         }
     }
     let partial = Model { pools, pathways, arrivals, cohort: None, payment: None };
-    let cohort = raw.cohort.as_ref().and_then(|c| crate::cohort::validate(p, c, Some(&partial), solved));
+    let cohort = raw.cohort.as_ref().and_then(|c| super::cohort::validate(p, c, Some(&partial), solved));
     let payment = raw.payment.as_ref().and_then(|pay| {
         if raw.cohort.is_none() {
             p.push(
@@ -245,7 +245,7 @@ pub fn model(p: &mut Problems, raw: &RawModel, solved: &mut crate::cohort::Solve
                  background arrivals have no person to charge or enrol (add [cohort] or remove [payment])",
             );
         }
-        crate::payment::validate::validate(p, pay)
+        super::payment::validate(p, pay)
     });
     (p.0.len() == before).then_some(Model { cohort, payment, ..partial })
 }

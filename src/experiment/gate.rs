@@ -117,7 +117,8 @@ impl CalibrationGate {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::{ActivityLog, RunKey};
+    use crate::payment::activity::ActivityLog;
+    use crate::record::RunKey;
 
     fn pilot(r: u32) -> Pilot {
         (ActivityLog::default(), (r, r + 1), RunKey { scenario: 0, sample: 0, replication: r })

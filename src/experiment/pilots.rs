@@ -8,8 +8,9 @@
 
 use super::{PILOT_REPLICATION_BASE, RunError, window_days};
 use crate::config::ExperimentPlan;
-use crate::flow::{self, RunSettings};
-use crate::model::Model;
+use crate::config::Model;
+use crate::config::RunSettings;
+use crate::flow;
 use crate::payment::PaymentError;
 use crate::payment::run::Pilot;
 use crate::payment::spec::{PaymentCalibration, PaymentSpec};

@@ -10,10 +10,10 @@
 
 use super::Replication;
 use crate::payment::Service;
-use crate::payment::settle::{Activity, ActivityKind};
+use crate::payment::activity::ActivityLog;
+use crate::payment::activity::{Activity, ActivityKind};
 use crate::payment::tariff::{AdmissionClass, HrgGroupId, IndexSpell, Spell};
 use crate::payment::year_of_care::{CohortRule, Enrolment, PersonAttributes, select_cohort_by};
-use crate::record::ActivityLog;
 use crate::time::{MINUTES_PER_DAY, SimTime};
 
 /// `PayLog::enrolled` of a person with no open enrolment.

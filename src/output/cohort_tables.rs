@@ -3,7 +3,7 @@
 //! place-days by pool held, pool waited for, reason and responsible organisation).
 
 use super::{OutputError, ParquetSink, run_file_name};
-use crate::record::RunOutput;
+use crate::flow::RunOutput;
 use polars::prelude::*;
 
 impl ParquetSink {
@@ -99,7 +99,7 @@ impl ParquetSink {
         self.write("person_year", k.scenario, &file, person_year)?;
 
         let responsible: Vec<(u16, &'static str)> = meta.iter().enumerate().map(|(i, m)| (i as u16, m.1)).collect();
-        let measures = crate::calibration::measures(out, &self.acute_pools[k.scenario as usize], &responsible);
+        let measures = crate::summary::calibration::measures(out, &self.acute_pools[k.scenario as usize], &responsible);
         let calibration = frame(
             "calibration",
             keyed(measures.len()),

@@ -3,9 +3,9 @@
 //! (each organisation's income, resource cost, surplus and public spend per year).
 
 use super::{OutputError, ParquetSink, run_file_name};
-use crate::economy::{ECONOMY_METRICS, RunEconomy};
+use crate::flow::RunOutput;
 use crate::payment::ledger::Account;
-use crate::record::RunOutput;
+use crate::summary::area::{ECONOMY_METRICS, RunEconomy};
 use polars::prelude::*;
 
 impl ParquetSink {

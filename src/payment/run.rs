@@ -3,9 +3,10 @@
 //! baseline (MRET baseline, block values, single budget contributions, capitation) are
 //! calibrated from pilot runs ([`calibrate`], the first of the two passes).
 
+use super::activity::{Activity, ActivityKind, ActivityLog, resource_cost};
 use super::ledger::{Ledger, LedgerTable, ResourceCost};
 use super::organisation::OrgId;
-use super::settle::{Activity, ActivityKind, Death, Settlement, YearInputs, resource_cost, settle};
+use super::settle::{Death, Settlement, YearInputs, settle};
 use super::social_care::{Charging, ClientFinances};
 use super::spec::{PaymentCalibration, PaymentSpec, PoolSpec};
 use super::tariff::{AdmissionClass, price_spell};
@@ -13,7 +14,7 @@ use super::year_of_care::{Band, BaselinePersonYear, CapitationRates, calibrate_c
 use super::{DAYS_PER_YEAR, PaymentError, Service};
 use crate::cohort::UnitCosts;
 use crate::money::Pence;
-use crate::record::{ActivityLog, RunKey};
+use crate::record::RunKey;
 use crate::rng::{Purpose, StreamKey};
 
 /// England's population, for the national equivalent of a local saving: 53.9 million

@@ -35,6 +35,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use super::activity::{Activity, ActivityKind, resource_cost};
 use super::block::BlockContract;
 use super::ledger::{Account, Currency, Ledger, Reason, ResourceCost, Transaction};
 use super::organisation::{OrgId, TypicalArea};
@@ -42,7 +43,7 @@ use super::pooled::{PooledFund, payer_of};
 use super::social_care::{
     CareSetting, Charging, ClientFinances, charge_week, estate_recovery, estate_recovery_transaction, week_transactions,
 };
-use super::tariff::{AdmissionClass, Spell, TariffParams, ae_attendance_price, mret_monthly, price_spell};
+use super::tariff::{AdmissionClass, TariffParams, ae_attendance_price, mret_monthly, price_spell};
 use super::year_of_care::{
     BudgetHolder, CapitationRates, EnrolledYear, Enrolment, OutlierParams, RiskCorridor, SubContractBasis,
     YearEndSettlement, person_months, settle_year, settlement_transactions,
@@ -50,90 +51,6 @@ use super::year_of_care::{
 use super::{MonthIndex, PaymentError, Scope, Service};
 use crate::cohort::UnitCosts;
 use crate::money::Pence;
-
-/// What happened.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum ActivityKind {
-    /// An admitted spell (priced at discharge), with its delayed (DToC) bed-days.
-    Spell {
-        /// The spell.
-        spell: Spell,
-        /// Delayed transfer of care days within the spell.
-        delayed_days: f64,
-    },
-    /// One A&E attendance.
-    AeAttendance,
-    /// Units of a non-acute service: intermediate care bed-days, reablement days,
-    /// nursing visits, GP contacts, home care hours (one record per person-week), or
-    /// care-home weeks (at most one week per record).
-    Units {
-        /// The service.
-        service: Service,
-        /// Units (days, visits, contacts, hours or weeks).
-        units: f64,
-    },
-}
-
-/// One activity record of one person.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Activity {
-    /// Person index.
-    pub person: u32,
-    /// Run day (discharge day for a spell; the week's first day for care).
-    pub day: u32,
-    /// What happened.
-    pub kind: ActivityKind,
-}
-
-impl Activity {
-    /// The service of this activity.
-    pub fn service(&self) -> Service {
-        match self.kind {
-            ActivityKind::Spell { spell, .. } => match spell.class {
-                AdmissionClass::Emergency => Service::AcuteEmergency,
-                AdmissionClass::Elective => Service::AcuteElective,
-                AdmissionClass::DayCase => Service::AcuteDayCase,
-            },
-            ActivityKind::AeAttendance => Service::AccidentAndEmergency,
-            ActivityKind::Units { service, .. } => service,
-        }
-    }
-
-    /// Payment month.
-    pub fn month(&self) -> MonthIndex {
-        MonthIndex::of_day(self.day)
-    }
-}
-
-/// Resource cost of one activity at unit costs (brief §5); independent of any currency.
-/// Day cases cost an elective spell (ASSUMPTION: `UnitCosts` has no day-case price).
-pub fn resource_cost(a: &Activity, costs: &UnitCosts) -> Result<Pence, PaymentError> {
-    Ok(match a.kind {
-        ActivityKind::Spell { spell, delayed_days } => {
-            let spell_cost =
-                if spell.class == AdmissionClass::Emergency { costs.emergency_spell } else { costs.elective_spell };
-            spell_cost + costs.delayed_bed_day.scale(delayed_days)
-        }
-        ActivityKind::AeAttendance => costs.ae_attendance,
-        ActivityKind::Units { service, units } => {
-            let unit = match service {
-                Service::IntermediateCare => costs.intermediate_care_day,
-                Service::Reablement => costs.reablement_day,
-                Service::CommunityNursing => costs.nursing_visit,
-                Service::HomeCare => costs.home_care_hour,
-                Service::CareHome => costs.care_home_week,
-                Service::PrimaryCare => costs.gp_contact,
-                other => {
-                    return Err(PaymentError::InvalidParameter {
-                        name: "activity.service",
-                        reason: format!("no unit cost for {} units", other.name()),
-                    });
-                }
-            };
-            unit.scale(units)
-        }
-    })
-}
 
 /// A block contract and the services it covers for its provider.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -194,7 +111,7 @@ pub struct Death {
 
 /// Everything one person-level pass needs besides the regime. `A` is the year's
 /// activity, iterated once: a slice's `iter().copied()`, or
-/// [`ActivityLog::in_year`](crate::record::ActivityLog::in_year) of a run's log (no copy
+/// [`ActivityLog::in_year`](crate::payment::activity::ActivityLog::in_year) of a run's log (no copy
 /// of the records).
 #[derive(Clone, Copy, Debug)]
 pub struct YearInputs<'a, A> {
@@ -528,7 +445,7 @@ mod tests {
     use super::super::Scope;
     use super::super::block::BlockContract;
     use super::super::organisation::OrgKind;
-    use super::super::tariff::{HrgGroupId, IndexSpell};
+    use super::super::tariff::{HrgGroupId, IndexSpell, Spell};
     use super::super::year_of_care::{Band, scope_in_currency, scope_include_if_possible};
     use super::*;
     use crate::rng::{Purpose, StreamKey};

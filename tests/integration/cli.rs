@@ -50,7 +50,7 @@ fn run_writes_hive_partitioned_tables_manifest_and_a_summary_table() {
     use polars::prelude::SerReader;
     let f = std::fs::File::open(out_dir.join("summary/scenario=baseline/summary.parquet")).expect("open");
     let df = polars::prelude::ParquetReader::new(f).finish().expect("read");
-    assert!(df.height() >= 6 * caresim::experiment::POOL_METRICS.len(), "{df}");
+    assert!(df.height() >= 6 * caresim::summary::digest::POOL_METRICS.len(), "{df}");
     let n = df.column("n").expect("n").u32().expect("u32");
     assert!((0..n.len()).any(|i| n.get(i) == Some(3)));
 

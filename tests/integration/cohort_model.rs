@@ -11,7 +11,8 @@ use caresim::cohort::population::Population;
 use caresim::cohort::{AGE_BANDS, age_band};
 use caresim::config::ExperimentPlan;
 use caresim::flow;
-use caresim::record::{RunKey, RunOutput};
+use caresim::flow::RunOutput;
+use caresim::record::RunKey;
 
 fn small(set: &[&str]) -> ExperimentPlan {
     plan(&root().join("configs/small.toml"), &set.iter().map(|s| s.to_string()).collect::<Vec<_>>())
@@ -211,7 +212,7 @@ fn cohort_runs_are_reproducible() {
 #[test]
 fn baseline_calibration_targets_that_are_achievable() {
     let plan = small(&[]);
-    let rows = caresim::calibration::report(&plan, 0).expect("threads");
+    let rows = caresim::experiment::calibration_report(&plan, 0).expect("threads");
     let achievable = [
         "emergency admissions per 1,000 per year",
         "zero-day share of emergency spells",
@@ -240,7 +241,7 @@ fn baseline_calibration_targets_that_are_achievable() {
 #[test]
 fn events_log_lists_every_event_in_order() {
     let plan = small(&["cohort.population.size=3000", "horizon_days=200", "warmup_days=0"]);
-    let settings = caresim::flow::RunSettings { record_events: true, ..plan.run_settings(false) };
+    let settings = caresim::config::RunSettings { record_events: true, ..plan.run_settings(false) };
     let out = flow::run(&plan.scenarios[0].model, settings, RunKey { scenario: 0, sample: 0, replication: 0 });
     let log = out.events_log.expect("events recorded");
     assert_eq!(log.len() as u64, out.events);

@@ -1,7 +1,8 @@
 //! Helpers shared by the integration tests.
 
 use caresim::config::{self, ExperimentPlan, Overrides};
-use caresim::experiment::{self, RunDigest};
+use caresim::experiment;
+use caresim::summary::digest::RunDigest;
 use std::path::{Path, PathBuf};
 
 /// The repository root.

@@ -1,11 +1,12 @@
 //! Invariants of the flow model on a sample path, from the episode records.
 
 use crate::common::{plan, root};
-use caresim::flow::{self, RunSettings};
+use caresim::config::RunSettings;
+use caresim::flow;
 use caresim::record::RunKey;
 use std::collections::BTreeMap;
 
-fn anchor_run(days: f64) -> (caresim::config::ExperimentPlan, caresim::record::RunOutput) {
+fn anchor_run(days: f64) -> (caresim::config::ExperimentPlan, caresim::flow::RunOutput) {
     let plan = plan(&root().join("configs/validation/anchor_flow.toml"), &[format!("horizon_days={days}")]);
     let settings = RunSettings { record_episodes: true, ..plan.run_settings(true) };
     let out = flow::run(&plan.scenarios[0].model, settings, RunKey { scenario: 0, sample: 0, replication: 0 });

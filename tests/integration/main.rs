@@ -6,6 +6,7 @@ mod anchor_model;
 mod cohort_model;
 mod common;
 mod flow_invariants;
+mod layers;
 mod payments;
 mod queueing_theory;
 

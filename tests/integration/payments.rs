@@ -3,18 +3,19 @@
 //! year-of-care enrolment and capitation, the activity lever, and paired comparisons.
 
 use crate::common::{plan, plan_from_str, root};
-use caresim::compare::{RunMetrics, paired};
 use caresim::config::ExperimentPlan;
-use caresim::economy::{AREA, SAVINGS_METRICS};
 use caresim::experiment::{calibrate_payments, settle_output};
 use caresim::flow;
+use caresim::flow::RunOutput;
 use caresim::money::Pence;
 use caresim::payment::MonthIndex;
+use caresim::payment::activity::{ActivityKind, ActivityLog};
 use caresim::payment::ledger::Account;
 use caresim::payment::run::RunPayments;
-use caresim::payment::settle::ActivityKind;
 use caresim::payment::year_of_care::person_months;
-use caresim::record::{ActivityLog, RunKey, RunOutput};
+use caresim::record::RunKey;
+use caresim::summary::area::{AREA, SAVINGS_METRICS};
+use caresim::summary::compare::{RunMetrics, paired};
 
 fn small(set: &[&str]) -> ExperimentPlan {
     plan(&root().join("configs/small.toml"), &set.iter().map(|s| s.to_string()).collect::<Vec<_>>())
@@ -242,10 +243,10 @@ fn runs_settled_beside_the_pilots_get_the_calibration_of_the_pass_run_alone() {
         let model = plan.model(d.key.scenario, d.key.sample);
         let mut out = flow::run(model, settings, d.key);
         settle_output(model, &alone[d.key.scenario as usize], settings, &mut out).expect("settles");
-        let economy = caresim::economy::RunEconomy::of(&out, model.payment.as_ref().map(|s| &s.area.registry));
+        let economy = caresim::summary::area::RunEconomy::of(&out, model.payment.as_ref().map(|s| &s.area.registry));
         assert_eq!(d.economy, economy, "scenario {}: money as with the stand-alone calibration", d.key.scenario);
     }
-    assert!(digests.iter().any(|d| d.economy != caresim::economy::RunEconomy::NONE), "the runs were paid");
+    assert!(digests.iter().any(|d| d.economy != caresim::summary::area::RunEconomy::NONE), "the runs were paid");
 }
 
 #[test]

@@ -9,18 +9,14 @@
 //! bytes.
 
 use crate::config::ExperimentPlan;
-use crate::economy::{AREA, ECONOMY_METRICS, RunEconomy, SAVINGS_METRICS, savings};
-use crate::experiment::{POOL_METRICS, RunDigest, SummaryRow};
 use crate::record::RunKey;
-use crate::stats::{Summary, t_quantile_975};
+use crate::stats::Summary;
+use crate::summary::area::{AREA, ECONOMY_METRICS, RunEconomy, SAVINGS_METRICS, savings};
+use crate::summary::digest::{POOL_METRICS, RunDigest, SummaryRow};
 use std::collections::BTreeMap;
 
 /// Number of metrics per pool (see [`POOL_METRICS`]).
 pub const N_METRICS: usize = POOL_METRICS.len();
-
-/// The default target half-width of a 95% interval, relative to the absolute mean, for
-/// the `runs_needed` estimates (5%; `target_half_width_pct` in a config changes it).
-pub const TARGET_RELATIVE_HALF_WIDTH: f64 = 0.05;
 
 /// The metrics of one run: `pools[pool index][metric index]` (`None` where undefined).
 #[derive(Clone, Debug, PartialEq)]
@@ -29,7 +25,7 @@ pub struct RunMetrics {
     pub key: RunKey,
     /// Per pool (in the scenario's pool order), the value of each of [`POOL_METRICS`].
     pub pools: Vec<[Option<f64>; N_METRICS]>,
-    /// Area-level metrics ([`crate::economy::ECONOMY_METRICS`]).
+    /// Area-level metrics ([`ECONOMY_METRICS`]).
     pub economy: RunEconomy,
 }
 
@@ -58,30 +54,6 @@ pub struct PairedRow {
     pub summary: Summary,
     /// Share of pairs whose difference is below zero (NaN when there are none).
     pub p_below_zero: f64,
-}
-
-/// Smallest number of runs `n >= 2` whose 95% Student-t half-width `t(n-1) sd / sqrt(n)`
-/// is at most `half_width`, given the standard deviation `sd`; `None` when it cannot be
-/// estimated (sd undefined, target not positive) or exceeds 10^12.
-pub fn runs_needed(sd: f64, half_width: f64) -> Option<u64> {
-    if !(sd.is_finite() && half_width.is_finite() && half_width > 0.0) {
-        return None;
-    }
-    let z = 1.959_963_984_540_054;
-    let guess = ((z * sd / half_width).powi(2)).ceil();
-    if guess > 1e12 {
-        return None;
-    }
-    let mut n = (guess as u64).max(2);
-    while t_quantile_975(n as usize - 1) * sd / (n as f64).sqrt() > half_width {
-        n += 1;
-    }
-    Some(n)
-}
-
-/// [`runs_needed`] for a half-width of `relative` x |mean|.
-pub fn runs_needed_relative(s: &Summary, relative: f64) -> Option<u64> {
-    runs_needed(s.sd, relative * s.mean.abs())
 }
 
 fn in_key_order(metrics: &[RunMetrics]) -> Vec<&RunMetrics> {
@@ -115,6 +87,13 @@ pub fn summarise(plan: &ExperimentPlan, metrics: &[RunMetrics]) -> Vec<SummaryRo
         }
     }
     rows
+}
+
+/// Summarises the digests per scenario, pool and metric, over every sample and
+/// replication (the same as [`summarise`] of their metrics).
+pub fn summarise_digests(plan: &ExperimentPlan, digests: &[RunDigest]) -> Vec<SummaryRow> {
+    let metrics: Vec<RunMetrics> = digests.iter().map(RunMetrics::of).collect();
+    summarise(plan, &metrics)
 }
 
 fn paired_row(scenario: u16, pool: &str, metric: &'static str, diffs: Vec<f64>) -> PairedRow {
@@ -170,28 +149,4 @@ pub fn paired(plan: &ExperimentPlan, metrics: &[RunMetrics]) -> Vec<PairedRow> {
         }
     }
     rows
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn runs_needed_meets_the_target_and_no_fewer_do() {
-        let (sd, h) = (2.0, 0.5);
-        let n = runs_needed(sd, h).expect("estimable");
-        assert!(t_quantile_975(n as usize - 1) * sd / (n as f64).sqrt() <= h);
-        assert!(t_quantile_975(n as usize - 2) * sd / ((n - 1) as f64).sqrt() > h);
-        assert_eq!(runs_needed(0.0, 1.0), Some(2));
-        assert_eq!(runs_needed(f64::NAN, 1.0), None);
-        assert_eq!(runs_needed(1.0, 0.0), None);
-    }
-
-    #[test]
-    fn a_wider_target_needs_fewer_runs() {
-        let s = Summary::of(&[9.0, 10.0, 11.0, 10.5, 9.5]);
-        let (five, ten) = (runs_needed_relative(&s, 0.05), runs_needed_relative(&s, 0.10));
-        assert!(ten.expect("estimable") < five.expect("estimable"));
-        assert_eq!(runs_needed_relative(&s, 0.05), runs_needed(s.sd, 0.05 * s.mean));
-    }
 }

@@ -1,7 +1,8 @@
 //! The calibration report: each target of the baseline (domain brief §7.9) beside the
 //! simulated value, per run, so the caller can summarise across replications.
 
-use crate::record::{PersonYearTable, RunOutput};
+use crate::flow::RunOutput;
+use crate::record::PersonYearTable;
 
 /// One calibration target and the value a run produced.
 #[derive(Clone, Debug, PartialEq)]
@@ -202,54 +203,4 @@ impl ReportRow {
         let (mean, half) = (self.summary.mean, self.summary.half_width);
         self.summary.n > 0 && mean + half >= lo && mean - half <= hi
     }
-}
-
-/// Runs every replication of the plan's first (baseline) scenario on `threads` threads
-/// and summarises each calibration measure across them. Plans without a cohort give
-/// an empty report.
-pub fn report(
-    plan: &crate::config::ExperimentPlan,
-    threads: usize,
-) -> Result<Vec<ReportRow>, rayon::ThreadPoolBuildError> {
-    use rayon::prelude::*;
-    let Some(scenario) = plan.scenarios.first() else {
-        return Ok(Vec::new());
-    };
-    let model = &scenario.model;
-    if model.cohort.is_none() {
-        return Ok(Vec::new());
-    }
-    let acute: Vec<u16> = model
-        .pools
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| p.setting == crate::capacity::Setting::Acute)
-        .map(|(i, _)| i as u16)
-        .collect();
-    let responsible: Vec<(u16, &'static str)> =
-        model.pools.iter().enumerate().map(|(i, p)| (i as u16, p.responsible.name())).collect();
-    let settings = plan.run_settings(false);
-    let pool =
-        rayon::ThreadPoolBuilder::new().num_threads(threads).stack_size(crate::experiment::RUN_STACK_BYTES).build()?;
-    let per_run: Vec<Vec<Measure>> = pool.install(|| {
-        (0..plan.replications)
-            .into_par_iter()
-            .map(|replication| {
-                let out =
-                    crate::flow::run(model, settings, crate::record::RunKey { scenario: 0, sample: 0, replication });
-                measures(&out, &acute, &responsible)
-            })
-            .collect()
-    });
-    let Some(first) = per_run.first() else {
-        return Ok(Vec::new());
-    };
-    Ok(first
-        .iter()
-        .enumerate()
-        .map(|(k, m)| {
-            let values: Vec<f64> = per_run.iter().filter_map(|run| run[k].value).collect();
-            ReportRow { measure: Measure { value: None, ..m.clone() }, summary: crate::stats::Summary::of(&values) }
-        })
-        .collect())
 }

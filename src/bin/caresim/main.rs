@@ -1,7 +1,7 @@
 //! The `caresim` command line: thin; parses arguments, runs, reports errors.
 
 mod cli;
-mod warmup_cli;
+mod warmup;
 
 use std::process::ExitCode;
 

@@ -4,7 +4,7 @@
 use caresim::config::ExperimentPlan;
 use caresim::experiment;
 use caresim::record::{CapacityTable, RunKey};
-use caresim::warmup::{self, Mser};
+use caresim::stats::mser::{self, Mser};
 use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 
@@ -65,11 +65,11 @@ pub fn run(plan: &ExperimentPlan, scenario: Option<&str>, threads: usize) -> Res
     let mut proposal = 0usize;
     let mut short = Vec::new();
     for (p, pool) in pools.iter().enumerate() {
-        let Some(m): Option<Mser> = warmup::mser5(&series[p]) else {
+        let Some(m): Option<Mser> = mser::mser5(&series[p]) else {
             println!("{:<20} {:>10}", pool.name, "too short");
             continue;
         };
-        let first = series[p].iter().take(warmup::BATCH).sum::<f64>() / warmup::BATCH as f64;
+        let first = series[p].iter().take(mser::BATCH).sum::<f64>() / mser::BATCH as f64;
         println!(
             "{:<20} {:>10} {:>14.2} {:>14.2} {:>14.2} {:>14.2} {:>12.3e}",
             pool.name,

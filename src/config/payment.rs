@@ -30,19 +30,19 @@
 //! | `year_of_care.sub_contract` | `"price"` (markup 0) | ASSUMPTION, [`SubContractBasis::default`] |
 //! | `year_of_care.admission_hazard_ratio` | 1.0 | brief §7.6 \[ICP-2012\] |
 
-use super::block::CapCollar;
-use super::organisation::{OrgId, TypicalArea};
-use super::raw::{RawBlock, RawFinances, RawPayment, RawSocialCare, RawTariff, RawYearOfCare};
-use super::social_care::{Charging, MeansTestParams};
-use super::spec::{BlockSpec, FinancesParams, PaymentSpec, PoolSpec, YocSpec};
-use super::tariff::{HrgGroup, MretParams, ReadmissionRule, TariffParams};
-use super::year_of_care::{
+use super::validate::Problems;
+use crate::money::Pence;
+use crate::payment::block::CapCollar;
+use crate::payment::organisation::{OrgId, TypicalArea};
+use crate::payment::raw::{RawBlock, RawFinances, RawPayment, RawSocialCare, RawTariff, RawYearOfCare};
+use crate::payment::social_care::{Charging, MeansTestParams};
+use crate::payment::spec::{BlockSpec, FinancesParams, PaymentSpec, PoolSpec, YocSpec};
+use crate::payment::tariff::{HrgGroup, MretParams, ReadmissionRule, TariffParams};
+use crate::payment::year_of_care::{
     Band, BudgetHolder, CapitationRates, CapitationUplift, CohortRule, CorridorBand, OutlierParams, RiskCorridor,
     SubContractBasis, scope_in_currency, scope_include_if_possible,
 };
-use super::{PaymentError, Scope, Service};
-use crate::config::validate::Problems;
-use crate::money::Pence;
+use crate::payment::{PaymentError, Scope, Service};
 
 /// Replications of the baseline pilot when `pilot_replications` is absent: 2
 /// (ASSUMPTION: calibrated values are means over the pilot's runs; two halve the
@@ -74,7 +74,7 @@ pub const DEFAULT_ESTATE_RECOVERY_FRACTION: f64 = 1.0;
 /// are none by default (ASSUMPTION: the brief does not define them; add acute services
 /// to `single_budget_services` to include them).
 pub fn barker_scope() -> Scope {
-    super::pooled::PooledFund::barker_scope(&[])
+    crate::payment::pooled::PooledFund::barker_scope(&[])
 }
 
 /// The community services block of the baseline (brief §2.2, §7.6: "community =

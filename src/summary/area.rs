@@ -4,8 +4,8 @@
 //! pool name [`AREA`], and the paired comparison adds the savings split
 //! ([`SAVINGS_METRICS`]).
 
+use crate::flow::RunOutput;
 use crate::payment::run::{ENGLAND_POPULATION, RunPayments};
-use crate::record::RunOutput;
 
 /// The pool name area-level metrics are reported under.
 pub const AREA: &str = "area";

@@ -8,11 +8,12 @@
 //! `pool_summary` rows, in key order, so they are byte-identical to those of an
 //! unsharded run.
 
-use crate::compare::{self, N_METRICS, RunMetrics};
 use crate::config::{self, ExperimentPlan};
-use crate::experiment::{POOL_METRICS, run_keys};
+use crate::experiment::run_keys;
 use crate::output::{MANIFEST, OutputError, ParquetSink, TABLES, file_config_hash, manifest_hash, run_file_name};
 use crate::record::RunKey;
+use crate::summary::compare::{self, N_METRICS, RunMetrics};
+use crate::summary::digest::POOL_METRICS;
 use polars::prelude::*;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -151,9 +152,9 @@ fn read_err(path: &Path) -> impl Fn(PolarsError) -> MergeError + '_ {
 
 /// Reads a run's area metrics back from its `economy` file (none for a model without a
 /// cohort, which writes no such file).
-fn read_economy(dir: &Path, scenario: &str, k: RunKey) -> Result<crate::economy::RunEconomy, MergeError> {
+fn read_economy(dir: &Path, scenario: &str, k: RunKey) -> Result<crate::summary::area::RunEconomy, MergeError> {
     let path = dir.join("economy").join(format!("scenario={scenario}")).join(run_file_name(k));
-    let mut economy = crate::economy::RunEconomy::NONE;
+    let mut economy = crate::summary::area::RunEconomy::NONE;
     let Ok(file) = std::fs::File::open(&path) else {
         return Ok(economy);
     };
@@ -162,7 +163,7 @@ fn read_economy(dir: &Path, scenario: &str, k: RunKey) -> Result<crate::economy:
     let value = df.column("value").map_err(read_err(&path))?.f64().map_err(read_err(&path))?.clone();
     for row in 0..df.height() {
         let name = metric.get(row).unwrap_or_default();
-        let Some(i) = crate::economy::ECONOMY_METRICS.iter().position(|m| *m == name) else {
+        let Some(i) = crate::summary::area::ECONOMY_METRICS.iter().position(|m| *m == name) else {
             return Err(MergeError::Read(path.clone(), format!("unknown area metric {name:?}")));
         };
         economy.values[i] = value.get(row);

@@ -1,13 +1,14 @@
 //! Arguments, progress bar and the end-of-run table: the only place that prints.
 
-use caresim::compare::{self, RunMetrics};
 use caresim::config::{self, ExperimentPlan, Overrides};
-use caresim::experiment::{self, SummaryRow};
-use caresim::merge;
+use caresim::experiment;
+use caresim::experiment::shard::Shard;
 use caresim::output::ParquetSink;
+use caresim::output::merge;
 use caresim::record::RunKey;
-use caresim::shard::Shard;
 use caresim::stats::Summary;
+use caresim::summary::compare::{self, RunMetrics};
+use caresim::summary::digest::SummaryRow;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
@@ -164,7 +165,7 @@ pub fn main() -> Result<(), BoxError> {
                 set.push(format!("replications={r}"));
             }
             let plan = config::load(&config, &Overrides { set })?;
-            crate::warmup_cli::run(&plan, scenario.as_deref(), threads)
+            crate::warmup::run(&plan, scenario.as_deref(), threads)
         }
         Command::Calibrate { config, replications, threads, mut set } => {
             if let Some(r) = replications {
@@ -182,7 +183,7 @@ pub fn main() -> Result<(), BoxError> {
 }
 
 fn calibrate(plan: &ExperimentPlan, threads: usize) -> Result<(), BoxError> {
-    let rows = caresim::calibration::report(plan, threads)?;
+    let rows = caresim::experiment::calibration_report(plan, threads)?;
     if rows.is_empty() {
         return Err(format!("{}: calibration needs a model with a [cohort]", plan.source.display()).into());
     }
@@ -309,7 +310,7 @@ fn run(
     let digests = experiment::run_selected(
         plan,
         &todo,
-        caresim::flow::RunSettings { record_events: record.events, ..plan.run_settings(episodes) },
+        caresim::config::RunSettings { record_events: record.events, ..plan.run_settings(episodes) },
         threads,
         &stop,
         |_, o| sink.write_run(o),
@@ -436,7 +437,7 @@ fn print_tables(plan: &ExperimentPlan, metrics: &[RunMetrics]) {
 /// The area-level paired comparison, when runs were settled: activity, public spend and
 /// the savings split, with the national equivalent of the saving.
 fn print_money(plan: &ExperimentPlan, paired: &[compare::PairedRow]) {
-    let area = caresim::economy::AREA;
+    let area = caresim::summary::area::AREA;
     if !paired.iter().any(|r| r.pool == area && r.metric == "savings_pct") {
         return;
     }
