@@ -942,11 +942,12 @@ mod tests {
             mret_baseline_pence: Some(Pence(1_000_000_000)),
             capitation: Some(CapitationRates::default()),
             block_values_pence: vec![Some(Pence(500_000_000))],
-            single_budget_pence: Some((Pence(100), Pence(200))),
+            pool_contributions_pence: Some((Pence(100), Pence(200))),
+            ..Default::default()
         };
         for s in &plan.scenarios {
             let spec = s.model.payment.as_ref().expect("payment");
-            let regime = spec.regime(&calibration, Vec::new(), 275_000).unwrap_or_else(|e| panic!("{}: {e}", s.name));
+            let regime = spec.regime(&calibration, Vec::new()).unwrap_or_else(|e| panic!("{}: {e}", s.name));
             assert_eq!(regime.blocks.len(), 1);
             assert_eq!(regime.blocks[0].contract.provider, spec.area.community);
             assert_eq!(regime.tariff.mret.baseline_pence, Some(Pence(1_000_000_000)));

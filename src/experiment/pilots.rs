@@ -160,7 +160,7 @@ impl<'a> PilotPass<'a> {
         let settings = RunSettings { record_episodes: false, record_events: false, ..self.settings };
         let key = RunKey { scenario: 0, sample: 0, replication: PILOT_REPLICATION_BASE - r };
         let run = flow::run(&self.models[g], settings, key);
-        (run.activity.unwrap_or_default(), window_days(self.settings), key)
+        (run.activity.unwrap_or_default(), window_days(self.settings), key, run.person_year)
     }
 
     /// Calibrates every served scenario from `pilots`, the output of [`PilotPass::run`]

@@ -121,6 +121,10 @@ pub struct ActivityLog {
     pub enrolments: Vec<Enrolment>,
     /// Each person's age at the start of the run, days (for client finances).
     pub age0_days: Vec<u32>,
+    /// The person-year records of the year just before the measurement window (the last
+    /// warm-up year), kept so the commissioner's year-of-care risk score can use the
+    /// history before the window's first year (empty without a warm-up).
+    pub prior_year: crate::record::PersonYearTable,
 }
 
 /// One admitted spell of an [`ActivityLog`].

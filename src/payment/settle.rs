@@ -41,12 +41,13 @@ use super::ledger::{Account, Currency, Ledger, Reason, ResourceCost, Transaction
 use super::organisation::{OrgId, TypicalArea};
 use super::pooled::{PooledFund, payer_of};
 use super::social_care::{
-    CareSetting, Charging, ClientFinances, charge_week, estate_recovery, estate_recovery_transaction, week_transactions,
+    CareAccount, CareSetting, Charging, ClientFinances, charge_week_on_account, estate_recovery_transaction,
+    recovery_at_death, week_transactions,
 };
 use super::tariff::{AdmissionClass, TariffParams, ae_attendance_price, mret_monthly, price_spell};
 use super::year_of_care::{
-    BudgetHolder, CapitationRates, EnrolledYear, Enrolment, OutlierParams, RiskCorridor, SubContractBasis,
-    YearEndSettlement, person_months, settle_year, settlement_transactions,
+    BudgetHolder, CapitationFunding, CapitationRates, EnrolledYear, Enrolment, OutlierParams, RiskCorridor,
+    SubContractBasis, YearEndSettlement, person_months, settle_year, settlement_transactions,
 };
 use super::{MonthIndex, PaymentError, Scope, Service};
 use crate::cohort::UnitCosts;
@@ -64,8 +65,9 @@ pub struct BlockCover {
 /// Year-of-care arrangements.
 #[derive(Clone, Debug, PartialEq)]
 pub struct YocRegime {
-    /// Who pays capitation (CCG or a pool).
-    pub commissioner: OrgId,
+    /// Who pays capitation and the year-end settlement, in what shares (each
+    /// commissioner, or a pool, for its share of the scope).
+    pub funding: CapitationFunding,
     /// Who holds the budget.
     pub holder: BudgetHolder,
     /// Services the capitation covers.
@@ -121,6 +123,10 @@ pub struct YearInputs<'a, A> {
     pub activity: A,
     /// Finances by person index (missing = no capital, no income).
     pub finances: &'a [ClientFinances],
+    /// Each person's means-test account at the start of the year (spent-down capital,
+    /// deferred charges, council payments so far), by person index; missing = opened
+    /// from `finances` with no deferral.
+    pub accounts: &'a [CareAccount],
     /// Deaths in the year.
     pub deaths: &'a [Death],
     /// Unit costs (resource cost).
@@ -145,6 +151,18 @@ pub struct Settlement {
     /// pool risk shares are not attributed), their capitation, their client
     /// contributions (payer = people) and estate recovery (a receipt of the council).
     pub by_person: Vec<(u32, OrgId, Pence)>,
+    /// Means-test accounts at the end of the year, by person index (the next year's
+    /// [`YearInputs::accounts`]).
+    pub accounts: Vec<CareAccount>,
+    /// Net payments for activity by (payer, service): what each payer paid providers
+    /// per activity (tariff after MRET, A&E, care net of client contributions, cost per
+    /// case), less estate recovery; blocks, capitation and year-end risk shares are not
+    /// in it. Sorted by (payer, service).
+    pub spend_by_payer_service: Vec<(OrgId, Service, Pence)>,
+    /// The budget holder's outlay on enrolled people's covered activity by the
+    /// commissioner that pays for that activity without year of care (the block's payer
+    /// for block-funded services), sorted by commissioner.
+    pub yoc_outlay_by_funder: Vec<(OrgId, Pence)>,
 }
 
 fn tx(
@@ -172,7 +190,9 @@ where
     let mut resource_costs: BTreeMap<(OrgId, Service, MonthIndex), Pence> = BTreeMap::new();
     // Emergency spell value (after R7) by (payer, provider) and month in year, for MRET.
     let mut emergency: HashMap<(OrgId, OrgId), [Pence; 12]> = HashMap::new();
-    let mut council_paid_by_person: HashMap<u32, Pence> = HashMap::new();
+    let mut accounts: Vec<CareAccount> = inputs.accounts.to_vec();
+    let mut spend: BTreeMap<(OrgId, Service), Pence> = BTreeMap::new();
+    let mut yoc_outlay_by_funder: BTreeMap<OrgId, Pence> = BTreeMap::new();
     let enrolments: HashMap<u32, Vec<&Enrolment>> =
         regime.year_of_care.iter().flat_map(|y| &y.enrolments).fold(HashMap::new(), |mut m, e| {
             m.entry(e.person).or_default().push(e);
@@ -192,7 +212,13 @@ where
         }
     };
 
-    for a in inputs.activity.clone() {
+    // Social care is charged against each person's account in the order it happened
+    // (spend-down depends on it), after everything else; the rest in log order.
+    let is_social = |a: &Activity| matches!(a.service(), Service::HomeCare | Service::CareHome);
+    let mut social: Vec<Activity> = inputs.activity.clone().into_iter().filter(is_social).collect();
+    social.sort_by_key(|a| (a.person, a.day, a.service().index()));
+    let others = inputs.activity.clone().into_iter().filter(|a| !is_social(a));
+    for a in others.chain(social) {
         let service = a.service();
         let provider = area.services.provider_of(service)?;
         let month = a.month();
@@ -215,21 +241,31 @@ where
         // (a person's client contribution to social care still applies).
         let self_funded = covered_by_yoc.is_some() && payer == provider;
         let social_care = matches!(service, Service::HomeCare | Service::CareHome);
+        // A block funds its provider's services for everyone not enrolled; the enrolled
+        // people's share was carved out of it (the regime's block value) and their
+        // covered activity is the holder's to pay, at cost.
+        let block = (!social_care && matches!(a.kind, ActivityKind::Units { .. }))
+            .then(|| regime.blocks.iter().find(|b| b.contract.provider == provider && b.services.covers(service)))
+            .flatten();
+        if block.is_some() && covered_by_yoc.is_none() {
+            continue;
+        }
+        // Who would pay for this activity without year of care: its block's payer, its
+        // pool or its commissioner.
+        let baseline_payer = block.map_or_else(|| payer_of(service, &regime.pools, area), |b| b.contract.payer);
         // What the budget holder spends on this person's covered activity: what it pays
         // a sub-contractor, or its own cost when it delivers the activity itself.
         let mut outlay = |amount: Pence| {
             if covered_by_yoc.is_some() {
                 *yoc_cost_by_person.entry(a.person).or_default() += amount;
+                *yoc_outlay_by_funder.entry(baseline_payer).or_default() += amount;
             }
         };
-        // A block keeps funding its provider's services for everyone, enrolled or not
-        // (ASSUMPTION): no payment per activity, and nothing for the holder to pay.
-        let block_funded = !social_care
-            && matches!(a.kind, ActivityKind::Units { .. })
-            && regime.blocks.iter().any(|b| b.contract.provider == provider && b.services.covers(service));
-        if block_funded {
-            continue;
-        }
+        let mut spent = |payer: OrgId, amount: Pence| {
+            if covered_by_yoc.is_none() && amount != Pence::ZERO {
+                *spend.entry((payer, service)).or_default() += amount;
+            }
+        };
         if self_funded && !social_care {
             outlay(cost);
             continue;
@@ -273,6 +309,7 @@ where
                     emergency.entry((payer, provider)).or_insert([Pence::ZERO; 12])[month.month_in_year() as usize] +=
                         p.paid_pence;
                 } else {
+                    spent(payer, p.paid_pence);
                     ledger.post(tx(
                         payer,
                         provider,
@@ -289,13 +326,21 @@ where
                 if covered_by_yoc.is_none() {
                     attribute(a.person, payer, price);
                 }
+                spent(payer, price);
                 outlay(price);
                 ledger.post(tx(payer, provider, account, month, currency, Reason::AeAttendance, price));
             }
             ActivityKind::Units { service: s @ (Service::HomeCare | Service::CareHome), .. } => {
                 let setting = if s == Service::HomeCare { CareSetting::HomeCare } else { CareSetting::CareHome };
                 let finances = inputs.finances.get(a.person as usize).copied().unwrap_or_default();
-                let charge = charge_week(cost, &finances, setting, &regime.charging);
+                let p = a.person as usize;
+                if accounts.len() <= p {
+                    let opened = accounts.len()..=p;
+                    accounts.extend(opened.map(|i| {
+                        CareAccount::open(&inputs.finances.get(i).copied().unwrap_or_default(), false)
+                    }));
+                }
+                let charge = charge_week_on_account(cost, &finances, &mut accounts[p], setting, &regime.charging);
                 let [public, client] = week_transactions(&charge, payer, area.people, provider, setting, month);
                 if self_funded {
                     // Only the client contribution flows.
@@ -311,8 +356,8 @@ where
                         ..public
                     });
                 } else {
-                    *council_paid_by_person.entry(a.person).or_default() += public.amount;
                     attribute(a.person, public.payer, public.amount);
+                    spent(public.payer, public.amount);
                     ledger.post(public);
                 }
                 attribute(a.person, client.payer, client.amount);
@@ -322,6 +367,7 @@ where
                 if covered_by_yoc.is_none() {
                     attribute(a.person, payer, cost_plus(cost));
                 }
+                spent(payer, cost_plus(cost));
                 outlay(cost_plus(cost));
                 ledger.post(tx(
                     payer,
@@ -351,6 +397,7 @@ where
                 // A month below the pro-rata baseline after months above it pays back
                 // retained money: a negative amount, posted as a reversed flow.
                 let m = MonthIndex(first.0 + k as u16);
+                *spend.entry((payer, Service::AcuteEmergency)).or_default() += o.paid_pence;
                 ledger.post(tx(payer, provider, Account::Income, m, Currency::Tariff, Reason::Spell, o.paid_pence));
             }
             // The retained money is earmarked once, at year end (always ≥ 0).
@@ -367,13 +414,23 @@ where
         }
     }
 
-    // Estate recovery under free care.
+    // Estate recovery at death, over every year of care: under free care a share of
+    // all the council paid; under a means test the charges deferred against the home.
     for d in inputs.deaths {
-        let paid = council_paid_by_person.get(&d.person).copied().unwrap_or_default();
-        let amount = estate_recovery(paid, d.estate_pence, &regime.charging);
+        let Some(account) = accounts.get_mut(d.person as usize) else {
+            continue;
+        };
+        let amount = recovery_at_death(account, &regime.charging);
+        if amount == Pence::ZERO {
+            continue;
+        }
+        // The estate settles the debt: nothing is owed or recovered twice.
+        account.deferred_pence = Pence::ZERO;
+        account.council_paid_pence = Pence::ZERO;
         let council = payer_of(Service::CareHome, &regime.pools, area);
         attribute(d.person, area.people, amount);
         attribute(d.person, council, -amount);
+        *spend.entry((council, Service::CareHome)).or_default() -= amount;
         ledger.post(estate_recovery_transaction(amount, area.people, council, MonthIndex::of_day(d.day)));
     }
 
@@ -388,14 +445,10 @@ where
             for pm in person_months(e, first, last) {
                 let amount = y.rates.for_person_month(&pm);
                 *capitation_by_person.entry(e.person).or_default() += amount;
-                attribute(e.person, y.commissioner, amount);
-                ledger.extend(y.holder.pay(
-                    y.commissioner,
-                    amount,
-                    Account::YocCapitation,
-                    Reason::PersonMonth,
-                    pm.month,
-                ));
+                for (funder, part) in y.funding.split(amount) {
+                    attribute(e.person, funder, part);
+                    ledger.extend(y.holder.pay(funder, part, Account::YocCapitation, Reason::PersonMonth, pm.month));
+                }
             }
         }
         let mut people: Vec<u32> = capitation_by_person.keys().copied().collect();
@@ -410,7 +463,7 @@ where
             .collect();
         let s = settle_year(&years, &y.corridor, y.outlier.as_ref());
         enrolled_years = years;
-        ledger.extend(settlement_transactions(&s, y.commissioner, &y.holder, last));
+        ledger.extend(settlement_transactions(&s, &y.funding, &y.holder, last));
         yoc_settlement = Some(s);
     }
 
@@ -437,7 +490,16 @@ where
         .into_iter()
         .map(|((provider, service, month), amount)| ResourceCost { provider, service, month, amount })
         .collect();
-    Ok(Settlement { ledger, resource_costs, year_of_care: yoc_settlement, enrolled_years, by_person })
+    Ok(Settlement {
+        ledger,
+        resource_costs,
+        year_of_care: yoc_settlement,
+        enrolled_years,
+        by_person,
+        accounts,
+        spend_by_payer_service: spend.into_iter().map(|((o, s), a)| (o, s, a)).collect(),
+        yoc_outlay_by_funder: yoc_outlay_by_funder.into_iter().collect(),
+    })
 }
 
 #[cfg(test)]
@@ -463,7 +525,7 @@ mod tests {
         deaths: &'a [Death],
         costs: &'a UnitCosts,
     ) -> YearInputs<'a, std::iter::Copied<std::slice::Iter<'a, Activity>>> {
-        YearInputs { year: 0, activity: activity.iter().copied(), finances, deaths, costs }
+        YearInputs { year: 0, activity: activity.iter().copied(), finances, accounts: &[], deaths, costs }
     }
 
     fn random_activity(entity: u64) -> (Vec<Activity>, Vec<ClientFinances>, Vec<Death>) {
@@ -563,7 +625,7 @@ mod tests {
             charging: Charging::FreeAtPointOfNeed { estate_recovery_fraction: 0.5 },
             pools: vec![pool],
             year_of_care: Some(YocRegime {
-                commissioner: area.pool,
+                funding: CapitationFunding::single(area.pool),
                 holder: BudgetHolder::PrimeProvider(area.ico),
                 scope: scope_in_currency(),
                 rates: CapitationRates::default(),

@@ -6,13 +6,13 @@
 
 use super::block::{BlockContract, CapCollar};
 use super::organisation::TypicalArea;
-use super::pooled::PooledFund;
+use super::pooled::{PooledFund, bcf_scope};
 use super::settle::{BlockCover, Regime, YocRegime};
 use super::social_care::Charging;
 use super::tariff::TariffParams;
 use super::year_of_care::{
-    BudgetHolder, CapitationRates, CapitationUplift, CohortRule, Enrolment, OutlierParams, RiskCorridor,
-    SubContractBasis,
+    BudgetHolder, CapitationFunding, CapitationRates, CapitationUplift, CohortRule, Discrimination, Enrolment,
+    OutlierParams, RiskCorridor, RiskModel, SubContractBasis,
 };
 use super::{PaymentError, Scope};
 use crate::money::Pence;
@@ -97,10 +97,11 @@ pub struct BlockSpec {
 pub enum PoolSpec {
     /// Separate budgets: the CCG pays NHS services, the council social care.
     Separate,
-    /// The Better Care Fund pool (£70.50 per head, [`PooledFund::better_care_fund`]).
+    /// The Better Care Fund pool over [`bcf_scope`], funded by the CCG and the council at
+    /// their baseline net spend on it (from the pilot).
     BetterCareFund,
     /// A Barker-style single budget over `scope`; contributions are each commissioner's
-    /// baseline resource cost of the in-scope services it commissions (from the pilot).
+    /// baseline net spend on the in-scope services (from the pilot).
     SingleBudget {
         /// Services the single budget pays for.
         scope: Scope,
@@ -161,8 +162,21 @@ pub struct PaymentCalibration {
     pub capitation: Option<CapitationRates>,
     /// Annual value of each calibrated block, in [`PaymentSpec::blocks`] order.
     pub block_values_pence: Vec<Option<Pence>>,
-    /// Single budget contributions: (CCG, council) annual pence.
-    pub single_budget_pence: Option<(Pence, Pence)>,
+    /// Pool contributions (single budget or BCF): (CCG, council) annual pence, each
+    /// commissioner's baseline net spend on the pool's scope.
+    pub pool_contributions_pence: Option<(Pence, Pence)>,
+    /// The commissioner's risk model for year-of-care selection, fitted on the pilots'
+    /// records.
+    pub risk_model: Option<RiskModel>,
+    /// How well the risk model ranked the pilots' people for the following year
+    /// (pooled over the pilots' years of enrolment).
+    pub risk_discrimination: Option<Discrimination>,
+    /// Who funds capitation, in what shares (from the pilot's outlay by commissioner).
+    pub capitation_funding: Option<CapitationFunding>,
+    /// Share of each block's covered cost (in [`PaymentSpec::blocks`] order) that went to
+    /// people enrolled in year of care in the pilot: carved out of the block, paid by
+    /// the budget holder.
+    pub block_carve_out: Vec<f64>,
 }
 
 impl PaymentSpec {
@@ -170,7 +184,7 @@ impl PaymentSpec {
     pub fn needs_calibration(&self) -> bool {
         (self.tariff.mret.enabled && self.tariff.mret.baseline_pence.is_none())
             || self.blocks.iter().any(|b| b.annual_value_pence.is_none())
-            || matches!(self.pool, PoolSpec::SingleBudget { .. })
+            || matches!(self.pool, PoolSpec::SingleBudget { .. } | PoolSpec::BetterCareFund)
             || self.year_of_care.as_ref().is_some_and(|y| y.capitation.is_none())
     }
 
@@ -188,14 +202,10 @@ impl PaymentSpec {
         s
     }
 
-    /// The regime of one run: calibrated values filled in, `enrolments` recorded by the
-    /// run, pools sized for `population` residents.
-    pub fn regime(
-        &self,
-        calibration: &PaymentCalibration,
-        enrolments: Vec<Enrolment>,
-        population: u64,
-    ) -> Result<Regime, PaymentError> {
+    /// The regime of one run: calibrated values filled in (block values net of the
+    /// year-of-care carve-out, pool contributions, capitation and who funds it), with
+    /// the run's year-of-care `enrolments`.
+    pub fn regime(&self, calibration: &PaymentCalibration, enrolments: Vec<Enrolment>) -> Result<Regime, PaymentError> {
         let area = &self.area;
         let mut tariff = self.tariff.clone();
         if tariff.mret.enabled && tariff.mret.baseline_pence.is_none() {
@@ -210,6 +220,15 @@ impl PaymentSpec {
                     name: "payment.blocks.annual_value_pence",
                     reason: "not set and not calibrated".into(),
                 })?;
+            // Under year of care the enrolled people's share of the block is carved out:
+            // the budget holder pays for their covered activity instead.
+            let carved = match &self.year_of_care {
+                Some(y) if b.services.services().any(|s| y.scope.covers(s)) => {
+                    calibration.block_carve_out.get(i).copied().unwrap_or(0.0).clamp(0.0, 1.0)
+                }
+                _ => 0.0,
+            };
+            let value = value - value.scale(carved);
             let provider = match b.services.services().next() {
                 Some(s) => area.services.provider_of(s)?,
                 None => {
@@ -228,19 +247,21 @@ impl PaymentSpec {
                 services: b.services,
             });
         }
+        let contributions = || {
+            calibration.pool_contributions_pence.ok_or(PaymentError::InvalidParameter {
+                name: "payment.pool",
+                reason: "pool contributions were not calibrated".into(),
+            })
+        };
         let pools = match &self.pool {
             PoolSpec::Separate => Vec::new(),
-            PoolSpec::BetterCareFund => vec![PooledFund::better_care_fund(area, population)],
+            PoolSpec::BetterCareFund => {
+                let (ccg, council) = contributions()?;
+                vec![PooledFund::calibrated(area, bcf_scope(), ccg, council)]
+            }
             PoolSpec::SingleBudget { scope } => {
-                let (ccg, council) = calibration.single_budget_pence.ok_or(PaymentError::InvalidParameter {
-                    name: "payment.pool",
-                    reason: "single budget contributions were not calibrated".into(),
-                })?;
-                let mut fund = PooledFund::better_care_fund(area, population);
-                fund.scope = *scope;
-                fund.contributions[0].annual_pence = ccg;
-                fund.contributions[1].annual_pence = council;
-                vec![fund]
+                let (ccg, council) = contributions()?;
+                vec![PooledFund::calibrated(area, *scope, ccg, council)]
             }
         };
         // A block paid by a commissioner whose services a pool now pays is paid by the pool.
@@ -252,7 +273,7 @@ impl PaymentSpec {
         let year_of_care = match &self.year_of_care {
             None => None,
             Some(y) => Some(YocRegime {
-                commissioner: area.ccg,
+                funding: calibration.capitation_funding.clone().unwrap_or_else(|| CapitationFunding::single(area.ccg)),
                 holder: y.holder.clone(),
                 scope: y.scope,
                 rates: y.capitation.or(calibration.capitation).ok_or(PaymentError::InvalidParameter {

@@ -16,7 +16,7 @@ pub const SURPLUS_ORGS: [&str; 6] =
 
 /// Area metric names, in the order of [`RunEconomy::values`]. Money is pence per year of
 /// the window (per resident where named so); activity is per year of the window.
-pub const ECONOMY_METRICS: [&str; 18] = [
+pub const ECONOMY_METRICS: [&str; 21] = [
     "emergency_admissions_per_year",
     "bed_days_per_year",
     "dtoc_days_per_year",
@@ -35,6 +35,9 @@ pub const ECONOMY_METRICS: [&str; 18] = [
     "surplus_gp_practices_pence_per_year",
     "surplus_ico_pence_per_year",
     "ledger_transactions",
+    "yoc_enrolled_share",
+    "yoc_risk_c_statistic",
+    "yoc_risk_ppv",
 ];
 
 /// Index of a metric in [`ECONOMY_METRICS`].
@@ -145,6 +148,14 @@ fn fill_money(
     v[index("transfers_pence_per_year")] = Some(per_year(public - resource));
     v[index("enrolled_people")] = Some(p.enrolled_people as f64);
     v[index("ledger_transactions")] = Some(p.ledger.transactions.iter().map(|n| *n as f64).sum());
+    // Year of care: the enrolled share and how well the commissioner's risk score
+    // ranked next-year admissions (undefined without a planned cohort).
+    let risk = crate::payment::year_of_care::mean_discrimination(
+        &p.risk_discrimination.iter().map(|d| d.1).collect::<Vec<_>>(),
+    );
+    v[index("yoc_enrolled_share")] = risk.map(|_| p.enrolled_share);
+    v[index("yoc_risk_c_statistic")] = risk.map(|d| d.c_statistic);
+    v[index("yoc_risk_ppv")] = risk.map(|d| d.ppv);
     for (k, name) in SURPLUS_ORGS.iter().enumerate() {
         let surplus = sum_where(&|o| registry.get(o.org).is_ok_and(|r| r.name == *name), &|o| o.surplus_pence().0);
         v[index("surplus_acute_trust_pence_per_year") + k] = Some(per_year(surplus));

@@ -1,10 +1,10 @@
 //! The year-end settlement of a year-of-care budget: the risk corridor on the
 //! holder's gain or loss, and the high-cost outlier carve-out (brief §2.5).
 
+use super::capitation::CapitationFunding;
 use super::holder::BudgetHolder;
 use crate::money::Pence;
 use crate::payment::ledger::{Account, Reason, Transaction};
-use crate::payment::organisation::OrgId;
 use crate::payment::{MonthIndex, PaymentError, check_fraction};
 
 /// `up_to_fraction` of the budget (from the previous band's bound).
@@ -186,24 +186,29 @@ pub fn settle_year(
     }
 }
 
-/// The settlement as transactions from `commissioner` to the holder(s) in `month`
-/// (corridor on [`Account::YocRiskShare`], carve-out on [`Account::YocOutlier`]);
-/// negative amounts become holder → commissioner flows when posted.
+/// The settlement as transactions from the funders to the holder(s) in `month`, each
+/// funder paying its share (corridor on [`Account::YocRiskShare`], carve-out on
+/// [`Account::YocOutlier`]); negative amounts become holder → funder flows when posted.
 pub fn settlement_transactions(
     s: &YearEndSettlement,
-    commissioner: OrgId,
+    funding: &CapitationFunding,
     holder: &BudgetHolder,
     month: MonthIndex,
 ) -> Vec<Transaction> {
-    let mut t =
-        holder.pay(commissioner, s.corridor.commissioner_share_pence, Account::YocRiskShare, Reason::YearEnd, month);
-    t.extend(holder.pay(commissioner, s.outlier_payment_pence, Account::YocOutlier, Reason::YearEnd, month));
+    let mut t = Vec::new();
+    for (funder, part) in funding.split(s.corridor.commissioner_share_pence) {
+        t.extend(holder.pay(funder, part, Account::YocRiskShare, Reason::YearEnd, month));
+    }
+    for (funder, part) in funding.split(s.outlier_payment_pence) {
+        t.extend(holder.pay(funder, part, Account::YocOutlier, Reason::YearEnd, month));
+    }
     t
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::payment::organisation::OrgId;
 
     #[test]
     fn corridor_loss_and_gain_bands() {
@@ -252,7 +257,14 @@ mod tests {
         // commissioner £0 + £240 + 0.8 × (£47,000 − £960) = £240 + £36,832 = £37,072.
         let s = settle_year(&e, &RiskCorridor::default(), None);
         assert_eq!(s.corridor.commissioner_share_pence, Pence(3_707_200));
-        let t = settlement_transactions(&s, OrgId(0), &BudgetHolder::PrimeProvider(OrgId(8)), MonthIndex(11));
+        let funding = CapitationFunding::single(OrgId(0));
+        let t = settlement_transactions(&s, &funding, &BudgetHolder::PrimeProvider(OrgId(8)), MonthIndex(11));
         assert_eq!(t.iter().map(|t| t.amount).sum::<Pence>(), Pence(3_707_200));
+        // Two funders 3:1 share the settlement; the parts still sum to it.
+        let two = CapitationFunding { funders: vec![(OrgId(0), 3.0), (OrgId(1), 1.0)] };
+        let t = settlement_transactions(&s, &two, &BudgetHolder::PrimeProvider(OrgId(8)), MonthIndex(11));
+        assert_eq!(t.iter().map(|t| t.amount).sum::<Pence>(), Pence(3_707_200));
+        let council: Pence = t.iter().filter(|t| t.payer == OrgId(1)).map(|t| t.amount).sum();
+        assert!((council.0 - 926_800).abs() <= 1, "{council:?}");
     }
 }

@@ -252,6 +252,24 @@ pub fn discrimination(scores: &[f64], outcomes: &[bool], top_fraction: f64) -> O
     })
 }
 
+/// People-weighted means of several discrimination reports (e.g. one per pilot and
+/// year); `None` for none.
+pub fn mean_discrimination(reports: &[Discrimination]) -> Option<Discrimination> {
+    let people: usize = reports.iter().map(|d| d.people).sum();
+    if people == 0 {
+        return None;
+    }
+    let mean = |f: fn(&Discrimination) -> f64| reports.iter().map(|d| f(d) * d.people as f64).sum::<f64>() / people as f64;
+    Some(Discrimination {
+        people,
+        prevalence: mean(|d| d.prevalence),
+        c_statistic: mean(|d| d.c_statistic),
+        top_fraction: mean(|d| d.top_fraction),
+        ppv: mean(|d| d.ppv),
+        sensitivity: mean(|d| d.sensitivity),
+    })
+}
+
 /// The features of a person at the start of the year after row `row` of `table` (the
 /// year just ended): attributes at the row's end, counts over the row's year. `None`
 /// when the row does not exist or the person died in that year.
