@@ -150,7 +150,7 @@ pub fn run_history(log: &ActivityLog, person_years: &PersonYearTable) -> Vec<Obs
 /// The run's year-of-care enrolment: with every lever off, planned from the run's
 /// records by the commissioner's risk model (re-stratified each year); with a lever on,
 /// as the simulation enrolled people; none without year of care.
-fn enrolment_of(run: &RunToSettle<'_>) -> Result<PlannedEnrolment, PaymentError> {
+pub fn run_enrolment(run: &RunToSettle<'_>) -> Result<PlannedEnrolment, PaymentError> {
     let Some(y) = &run.spec.year_of_care else {
         return Ok(PlannedEnrolment::default());
     };
@@ -207,7 +207,7 @@ pub fn settle_run(run: &RunToSettle<'_>) -> Result<RunPayments, PaymentError> {
     let mut org_years = Vec::new();
     let mut by_person_year = Vec::new();
     let registry = &spec.area.registry;
-    let planned = enrolment_of(run)?;
+    let planned = run_enrolment(run)?;
     let first_day = years.first().map_or(0, |y| *y as u32 * DAYS_PER_YEAR).max(window_days.0);
     let enrolled_people = planned
         .enrolments

@@ -44,9 +44,9 @@ pub struct MeansTestParams {
     pub minimum_income_guarantee_per_week_pence: Pence,
     /// Charge tariff income between the limits (default true: the brief's rule).
     pub charge_tariff_income: bool,
-    /// Also charge assessed weekly income above the allowance (default false,
-    /// ASSUMPTION: the brief's default client share is 0 or 1 by capital; income
-    /// charging is optional).
+    /// Also charge assessed weekly income above the allowance (default true: the Care
+    /// Act 2014 charging rules leave the person the Minimum Income Guarantee at home and
+    /// the Personal Expenses Allowance in a care home, and charge the rest).
     pub charge_income: bool,
 }
 
@@ -60,7 +60,7 @@ impl Default for MeansTestParams {
             personal_expenses_allowance_per_week_pence: Pence(2_490),
             minimum_income_guarantee_per_week_pence: Pence(18_545),
             charge_tariff_income: true,
-            charge_income: false,
+            charge_income: true,
         }
     }
 }

@@ -66,7 +66,7 @@ impl Default for FinancesParams {
     ///   makes its owner a self-funder in a care home.
     /// * `weekly_income_pence` £115.95: ASSUMPTION, the full basic State Pension of
     ///   2015/16 (not a figure of the brief); used only when the means test charges
-    ///   income (`charge_income`, off by default).
+    ///   income (`charge_income`, on by default: Care Act charging).
     fn default() -> Self {
         FinancesParams {
             home_owner_share_65_plus: 0.79,
@@ -185,7 +185,8 @@ impl PaymentSpec {
         (self.tariff.mret.enabled && self.tariff.mret.baseline_pence.is_none())
             || self.blocks.iter().any(|b| b.annual_value_pence.is_none())
             || matches!(self.pool, PoolSpec::SingleBudget { .. } | PoolSpec::BetterCareFund)
-            || self.year_of_care.as_ref().is_some_and(|y| y.capitation.is_none())
+            // Year of care always: the commissioner's risk model is fitted on the pilots.
+            || self.year_of_care.is_some()
     }
 
     /// True when an activity-changing lever is on.

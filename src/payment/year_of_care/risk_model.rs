@@ -148,7 +148,20 @@ impl RiskModel {
                 info[j][j] += RISK_RIDGE;
                 grad[j] -= RISK_RIDGE * beta[j];
             }
-            let step = solve_symmetric(&info, &grad).ok_or_else(|| bad("the fit's information matrix is singular"))?;
+            let mut step =
+                solve_symmetric(&info, &grad).ok_or_else(|| bad("the fit's information matrix is singular"))?;
+            // Damped Newton: halve the step until the penalised log-likelihood does not
+            // fall (a full step can overshoot far from the optimum).
+            let here = penalised_log_likelihood(&design, rows, &beta);
+            let mut tries = 0;
+            loop {
+                let trial: [f64; RISK_TERMS] = std::array::from_fn(|j| beta[j] + step[j]);
+                if penalised_log_likelihood(&design, rows, &trial) >= here || tries >= 60 {
+                    break;
+                }
+                step = step.map(|x| x / 2.0);
+                tries += 1;
+            }
             let mut moved = 0.0f64;
             for j in 0..RISK_TERMS {
                 beta[j] += step[j];
@@ -163,6 +176,19 @@ impl RiskModel {
         }
         Err(bad("the fit did not converge"))
     }
+}
+
+/// The log-likelihood of `beta` on the rows, less the ridge penalty (every term but the
+/// intercept).
+fn penalised_log_likelihood(design: &[[f64; RISK_TERMS]], rows: &[(RiskFeatures, bool)], beta: &[f64; RISK_TERMS]) -> f64 {
+    let mut ll = 0.0;
+    for (x, (_, y)) in design.iter().zip(rows) {
+        let z: f64 = x.iter().zip(beta).map(|(a, b)| a * b).sum();
+        // ln(1 + e^z) without overflow.
+        let softplus = if z > 0.0 { z + (-z).exp().ln_1p() } else { z.exp().ln_1p() };
+        ll += if *y { z } else { 0.0 } - softplus;
+    }
+    ll - 0.5 * RISK_RIDGE * beta[1..].iter().map(|b| b * b).sum::<f64>()
 }
 
 /// Solves `a x = b` for a symmetric positive definite `a` given by its lower triangle
