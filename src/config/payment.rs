@@ -909,9 +909,13 @@ mod tests {
                 "year_of_care_integrated_team",
                 "pooled_single_budget",
                 "admission_avoidance",
-                "community_capacity_uplift"
+                "community_capacity_uplift",
+                "pooled_better_care_fund"
             ]
         );
+        let bcf = scenario_spec(&plan, "pooled_better_care_fund");
+        assert_eq!(bcf, PaymentSpec { pool: PoolSpec::BetterCareFund, ..expected_baseline() });
+        assert!(bcf.needs_calibration());
         let baseline = scenario_spec(&plan, "baseline");
         assert_eq!(baseline, expected_baseline());
         assert!(baseline.needs_calibration() && !baseline.levers_on());
@@ -959,7 +963,7 @@ mod tests {
     #[test]
     fn small_config_scenarios_validate_with_payments() {
         let plan = load("small.toml", &[]);
-        assert_eq!(plan.scenarios.len(), 6);
+        assert_eq!(plan.scenarios.len(), 7);
         assert!(plan.scenarios.iter().all(|s| s.model.payment.is_some()));
         assert_eq!(scenario_spec(&plan, "baseline"), expected_baseline());
     }

@@ -45,6 +45,11 @@ pub enum RiskShare {
     ProRataContributions,
     /// Fixed weights per contributor (same order as the contributions).
     Fixed(Vec<f64>),
+    /// Each contributor meets the over- or underspend on the services it commissions
+    /// without the pool (the CCG on NHS services, the council on social care); spend
+    /// with no service of its own (e.g. capitation) is shared pro rata to contributions.
+    /// With care unchanged no cost then moves between them, whatever the year's noise.
+    ByCommissioner,
 }
 
 /// A pooled fund.
@@ -94,6 +99,11 @@ impl PooledFund {
     /// A pool over `scope` funded by the CCG and the council with their baseline net
     /// spend on it (`ccg_pence`, `council_pence` a year, from the pilot): paid at the
     /// start of the year, risk share pro rata to contributions.
+    ///
+    /// Risk share [`RiskShare::ByCommissioner`]: ASSUMPTION, as section 75 agreements for
+    /// the BCF commonly left an overspend on a scheme with the partner that commissions
+    /// it; pro rata sharing would move each year's random over- or underspend on one
+    /// partner's services onto the other.
     pub fn calibrated(area: &TypicalArea, scope: Scope, ccg_pence: Pence, council_pence: Pence) -> PooledFund {
         PooledFund {
             pool: area.pool,
@@ -103,7 +113,7 @@ impl PooledFund {
             ],
             scope,
             timing: ContributionTiming::YearStart,
-            risk_share: RiskShare::ProRataContributions,
+            risk_share: RiskShare::ByCommissioner,
         }
     }
 
@@ -204,7 +214,9 @@ impl PooledFund {
     pub fn year_end_transactions(&self, spend: Pence, month: MonthIndex) -> Vec<Transaction> {
         let outturn = self.total_pence() - spend;
         let weights: Vec<f64> = match &self.risk_share {
-            RiskShare::ProRataContributions => self.contributions.iter().map(|c| c.annual_pence.0 as f64).collect(),
+            RiskShare::ProRataContributions | RiskShare::ByCommissioner => {
+                self.contributions.iter().map(|c| c.annual_pence.0 as f64).collect()
+            }
             RiskShare::Fixed(w) => w.clone(),
         };
         self.contributions
@@ -218,6 +230,36 @@ impl PooledFund {
                 currency: Currency::Pool,
                 reason: Reason::YearEnd,
                 amount: a,
+            })
+            .collect()
+    }
+}
+
+impl PooledFund {
+    /// Year-end risk share when the pool's net `spend` is known by the contributor whose
+    /// services it paid for (`attributed[i]` for contributor `i`, the rest of `spend`
+    /// having no contributor's service): under [`RiskShare::ByCommissioner`] contributor
+    /// `i` gets back `contribution − attributed − its pro-rata part of the rest` (or
+    /// meets it, when negative); otherwise as [`PooledFund::year_end_transactions`].
+    /// Parts sum to the outturn exactly.
+    pub fn year_end_by_commissioner(&self, spend: Pence, attributed: &[Pence], month: MonthIndex) -> Vec<Transaction> {
+        if self.risk_share != RiskShare::ByCommissioner || attributed.len() != self.contributions.len() {
+            return self.year_end_transactions(spend, month);
+        }
+        let rest = spend - attributed.iter().copied().sum::<Pence>();
+        let weights: Vec<f64> = self.contributions.iter().map(|c| c.annual_pence.0 as f64).collect();
+        self.contributions
+            .iter()
+            .zip(attributed)
+            .zip(allocate(rest, &weights))
+            .map(|((c, a), r)| Transaction {
+                payer: self.pool,
+                payee: c.contributor,
+                account: Account::PoolRiskShare,
+                month,
+                currency: Currency::Pool,
+                reason: Reason::YearEnd,
+                amount: c.annual_pence - *a - r,
             })
             .collect()
     }
@@ -318,6 +360,14 @@ mod tests {
         assert_eq!(net(a.ccg), Pence(10_000_000));
         assert_eq!(net(a.council), Pence(5_000_000));
         assert_eq!(l.net_balance(a.pool), Pence::ZERO);
+        // By commissioner, an overspend of £10,000 on the council's home care falls to the
+        // council alone.
+        let t = pool.year_end_by_commissioner(
+            Pence(16_000_000),
+            &[Pence(10_000_000), Pence(6_000_000)],
+            MonthIndex(11),
+        );
+        assert_eq!((t[0].amount, t[1].amount), (Pence::ZERO, Pence(-1_000_000)));
         // Had the council paid in its gross cost (£70,000), the pro-rata return of the
         // £20,000 surplus would have moved money between the two: the shift the net rule
         // removes.

@@ -481,7 +481,29 @@ where
         let txs = ledger.transactions();
         let out: Pence = txs.iter().filter(is_spend).filter(|t| t.payer == p.pool).map(|t| t.amount).sum();
         let back: Pence = txs.iter().filter(is_spend).filter(|t| t.payee == p.pool).map(|t| t.amount).sum();
-        ledger.extend(p.year_end_transactions(out - back, last));
+        // The pool's spend by the contributor that commissions each service without it:
+        // per-activity payments and recoveries by service, and blocks by their services.
+        let owner = |service: Service| area.commissioner_of(service);
+        let attributed: Vec<Pence> = p
+            .contributions
+            .iter()
+            .map(|c| {
+                let activity: Pence = spend
+                    .iter()
+                    .filter(|((payer, service), _)| *payer == p.pool && owner(*service) == c.contributor)
+                    .map(|(_, a)| *a)
+                    .sum();
+                let blocks: Pence = regime
+                    .blocks
+                    .iter()
+                    .filter(|b| b.contract.payer == p.pool)
+                    .filter(|b| b.services.services().next().is_some_and(|s| owner(s) == c.contributor))
+                    .map(|b| b.contract.annual_value_pence)
+                    .sum();
+                activity + blocks
+            })
+            .collect();
+        ledger.extend(p.year_end_by_commissioner(out - back, &attributed, last));
     }
 
     let mut by_person: Vec<(u32, OrgId, Pence)> = by_person.into_iter().map(|((p, o), a)| (p, o, a)).collect();
