@@ -100,7 +100,13 @@ struct YearAcc {
 /// them (attributes, admissions, attendances, care received; no GP count, whose draw
 /// would change the person's stream, and no costs): the history the year-of-care risk
 /// score of the next year reads ([`crate::payment::year_of_care::features_after`]).
-fn prior_year_rows(year: u16, start: SimTime, now: SimTime, people: &[PersonRecord], acc: &[YearAcc]) -> PersonYearTable {
+fn prior_year_rows(
+    year: u16,
+    start: SimTime,
+    now: SimTime,
+    people: &[PersonRecord],
+    acc: &[YearAcc],
+) -> PersonYearTable {
     let mut t = PersonYearTable::default();
     t.reserve(people.len());
     let days = |m: u64| m as f64 / MINUTES_PER_DAY as f64;

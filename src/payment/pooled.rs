@@ -362,11 +362,8 @@ mod tests {
         assert_eq!(l.net_balance(a.pool), Pence::ZERO);
         // By commissioner, an overspend of £10,000 on the council's home care falls to the
         // council alone.
-        let t = pool.year_end_by_commissioner(
-            Pence(16_000_000),
-            &[Pence(10_000_000), Pence(6_000_000)],
-            MonthIndex(11),
-        );
+        let t =
+            pool.year_end_by_commissioner(Pence(16_000_000), &[Pence(10_000_000), Pence(6_000_000)], MonthIndex(11));
         assert_eq!((t[0].amount, t[1].amount), (Pence::ZERO, Pence(-1_000_000)));
         // Had the council paid in its gross cost (£70,000), the pro-rata return of the
         // £20,000 surplus would have moved money between the two: the shift the net rule

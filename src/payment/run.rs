@@ -332,16 +332,8 @@ pub fn calibrate(
     };
     let settle_pilot = |spec: &PaymentSpec, calibration: &PaymentCalibration, pilot: &Pilot, enrolments| {
         let (log, window, key, person_years) = pilot;
-        let run = RunToSettle {
-            spec,
-            calibration,
-            log,
-            costs,
-            master_seed,
-            key: *key,
-            window_days: *window,
-            person_years,
-        };
+        let run =
+            RunToSettle { spec, calibration, log, costs, master_seed, key: *key, window_days: *window, person_years };
         settle_years(&run, enrolments)
     };
     if let Some(scope) = pool_scope(spec) {
@@ -443,7 +435,8 @@ pub fn calibrate(
         let outlay: Vec<(super::organisation::OrgId, Pence)> = outlay.into_iter().collect();
         calibration.capitation_funding = CapitationFunding::from_outlay(&outlay);
         if y.capitation.is_none() {
-            let (mut rates, person_years) = calibrate_capitation_net_of_outliers(&baseline, &y.uplift, y.outlier.as_ref());
+            let (mut rates, person_years) =
+                calibrate_capitation_net_of_outliers(&baseline, &y.uplift, y.outlier.as_ref());
             let covered: Vec<usize> = (1..5).filter(|&b| person_years[b] > 0.0).collect();
             if covered.is_empty() {
                 return Err(PaymentError::InvalidParameter {

@@ -336,9 +336,9 @@ where
                 let p = a.person as usize;
                 if accounts.len() <= p {
                     let opened = accounts.len()..=p;
-                    accounts.extend(opened.map(|i| {
-                        CareAccount::open(&inputs.finances.get(i).copied().unwrap_or_default(), false)
-                    }));
+                    accounts.extend(
+                        opened.map(|i| CareAccount::open(&inputs.finances.get(i).copied().unwrap_or_default(), false)),
+                    );
                 }
                 let charge = charge_week_on_account(cost, &finances, &mut accounts[p], setting, &regime.charging);
                 let [public, client] = week_transactions(&charge, payer, area.people, provider, setting, month);

@@ -216,8 +216,7 @@ pub fn charge_week(cost: Pence, finances: &ClientFinances, setting: CareSetting,
         Charging::MeansTest(m) => {
             let capital = finances.assessed_capital(setting);
             let band = capital_band(capital, m);
-            let income_part =
-                if m.charge_income { income_above_allowance(finances, setting, m) } else { Pence::ZERO };
+            let income_part = if m.charge_income { income_above_allowance(finances, setting, m) } else { Pence::ZERO };
             let client = match band {
                 CapitalBand::AboveUpper => cost,
                 CapitalBand::Between => {
@@ -534,7 +533,10 @@ mod tests {
         let mut defers = CareAccount::open(&base, true);
         for _ in 0..10 {
             let w = charge_week_on_account(CARE_HOME_WEEK, &base, &mut defers, CareSetting::CareHome, &c);
-            assert_eq!((w.client_pence, w.council_pence, w.deferred_pence), (Pence::ZERO, CARE_HOME_WEEK, CARE_HOME_WEEK));
+            assert_eq!(
+                (w.client_pence, w.council_pence, w.deferred_pence),
+                (Pence::ZERO, CARE_HOME_WEEK, CARE_HOME_WEEK)
+            );
         }
         assert_eq!(defers.deferred_pence, Pence(549_000));
         assert_eq!(recovery_at_death(&defers, &c), Pence(549_000));

@@ -125,17 +125,24 @@ fn with_care_unchanged_pools_and_year_of_care_move_no_spend_between_nhs_and_coun
     let yoc = index(&plan, "year_of_care");
     for name in ["yoc_enrolled_share", "yoc_risk_c_statistic", "yoc_risk_ppv"] {
         let i = ECONOMY_METRICS.iter().position(|m| *m == name).unwrap_or_else(|| panic!("{name}"));
-        let v: Vec<f64> = metrics.iter().filter(|m| m.key.scenario == yoc).filter_map(|m| m.economy.values[i]).collect();
+        let v: Vec<f64> =
+            metrics.iter().filter(|m| m.key.scenario == yoc).filter_map(|m| m.economy.values[i]).collect();
         eprintln!("year_of_care {name}: {v:?}");
         assert_eq!(v.len(), 2, "{name} reported for every year-of-care run");
     }
     for scenario in &keep[1..] {
         for metric in ["nhs_spend_pence_per_year", "council_spend_pence_per_year", "public_spend_pence_per_year"] {
             let (diff, hw, base) = paired_area(&plan, &metrics, scenario, metric);
-            eprintln!("{scenario} {metric}: {diff:.0} +- {hw:.0} pence/year on {base:.0} ({:.3}%)", 100.0 * diff / base);
+            eprintln!(
+                "{scenario} {metric}: {diff:.0} +- {hw:.0} pence/year on {base:.0} ({:.3}%)",
+                100.0 * diff / base
+            );
             assert!(base > 0.0, "{scenario} {metric}: baseline {base}");
             assert!(diff.abs() <= 0.005 * base, "{scenario} {metric}: {diff:.0} vs 0.5% of {base:.0}");
-            assert!(diff.abs() <= hw.max(0.0) || diff.abs() <= 1e-9 * base, "{scenario} {metric}: {diff:.0} +- {hw:.0}");
+            assert!(
+                diff.abs() <= hw.max(0.0) || diff.abs() <= 1e-9 * base,
+                "{scenario} {metric}: {diff:.0} +- {hw:.0}"
+            );
         }
     }
 }

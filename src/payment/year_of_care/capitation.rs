@@ -3,9 +3,9 @@
 
 use super::corridor::OutlierParams;
 use super::selection::{Band, PersonMonth};
-use crate::payment::organisation::OrgId;
 use crate::cohort::UnitCosts;
 use crate::money::Pence;
+use crate::payment::organisation::OrgId;
 use crate::payment::{DAYS_PER_YEAR, Scope, Service, allocate, fraction_of, instalment};
 use crate::record::PersonYearTable;
 
@@ -245,7 +245,8 @@ mod tests {
         // £80,000 (above £50,000). Capitation is the ordinary mean, £12,000, not
         // (£104,000 / 3).
         let o = OutlierParams::default();
-        let row = |cost: i64| BaselinePersonYear { band: Band::C, exposure_days: 365.0, in_scope_cost_pence: Pence(cost) };
+        let row =
+            |cost: i64| BaselinePersonYear { band: Band::C, exposure_days: 365.0, in_scope_cost_pence: Pence(cost) };
         let rows = [row(1_000_000), row(1_400_000), row(8_000_000)];
         let (r, years) = calibrate_capitation_net_of_outliers(&rows, &CapitationUplift::default(), Some(&o));
         assert_eq!(r.per_year_pence[Band::C.index()], Pence(1_200_000));

@@ -62,11 +62,8 @@ pub fn enrol_year(
         start_day: from,
         end_day: Some(c.death_day.map_or(end_day, |d| d.min(end_day))),
     };
-    let mut out: Vec<Enrolment> = candidates
-        .iter()
-        .zip(&chosen)
-        .filter_map(|(c, b)| b.map(|band| spell(c, band, start_day)))
-        .collect();
+    let mut out: Vec<Enrolment> =
+        candidates.iter().zip(&chosen).filter_map(|(c, b)| b.map(|band| spell(c, band, start_day))).collect();
     let target = out.len();
     // The rest of the ranking: not selected, passing the band and frailty filters,
     // highest score first (ties to the lower index, as at selection).
@@ -261,14 +258,14 @@ mod tests {
         let people = 1_000;
         let f = |p: usize| RiskFeatures {
             age_years: 70.0,
-            prior_emergency_admissions: u16::from(p % 10 == 0),
+            prior_emergency_admissions: u16::from(p.is_multiple_of(10)),
             conditions: (p % 7) as u8,
             ..Default::default()
         };
         let year = |y: u16| ObservedYear {
             year: y,
             features_after: (0..people).map(|p| Some(f(p))).collect(),
-            admitted: (0..people).map(|p| Some(p % 10 == 0)).collect(),
+            admitted: (0..people).map(|p| Some(p.is_multiple_of(10))).collect(),
         };
         let mut beta = [0.0; RISK_TERMS];
         beta[0] = -3.0;

@@ -119,7 +119,8 @@ impl RiskModel {
     /// Fails on no rows, on rows all of one outcome, or when Newton's method does not
     /// converge.
     pub fn fit(rows: &[(RiskFeatures, bool)]) -> Result<RiskModel, PaymentError> {
-        let bad = |reason: &str| PaymentError::InvalidParameter { name: "year_of_care.risk_model", reason: reason.into() };
+        let bad =
+            |reason: &str| PaymentError::InvalidParameter { name: "year_of_care.risk_model", reason: reason.into() };
         let events = rows.iter().filter(|r| r.1).count();
         if rows.is_empty() || events == 0 || events == rows.len() {
             return Err(bad("the pilot records give no people with and without an admission to fit the model on"));
@@ -180,7 +181,11 @@ impl RiskModel {
 
 /// The log-likelihood of `beta` on the rows, less the ridge penalty (every term but the
 /// intercept).
-fn penalised_log_likelihood(design: &[[f64; RISK_TERMS]], rows: &[(RiskFeatures, bool)], beta: &[f64; RISK_TERMS]) -> f64 {
+fn penalised_log_likelihood(
+    design: &[[f64; RISK_TERMS]],
+    rows: &[(RiskFeatures, bool)],
+    beta: &[f64; RISK_TERMS],
+) -> f64 {
     let mut ll = 0.0;
     for (x, (_, y)) in design.iter().zip(rows) {
         let z: f64 = x.iter().zip(beta).map(|(a, b)| a * b).sum();
@@ -285,7 +290,8 @@ pub fn mean_discrimination(reports: &[Discrimination]) -> Option<Discrimination>
     if people == 0 {
         return None;
     }
-    let mean = |f: fn(&Discrimination) -> f64| reports.iter().map(|d| f(d) * d.people as f64).sum::<f64>() / people as f64;
+    let mean =
+        |f: fn(&Discrimination) -> f64| reports.iter().map(|d| f(d) * d.people as f64).sum::<f64>() / people as f64;
     Some(Discrimination {
         people,
         prevalence: mean(|d| d.prevalence),
@@ -343,11 +349,7 @@ pub fn observed_years(table: &PersonYearTable, people: usize) -> Vec<ObservedYea
         let k = match years.iter().position(|y| y.year == year) {
             Some(k) => k,
             None => {
-                years.push(ObservedYear {
-                    year,
-                    features_after: vec![None; people],
-                    admitted: vec![None; people],
-                });
+                years.push(ObservedYear { year, features_after: vec![None; people], admitted: vec![None; people] });
                 years.len() - 1
             }
         };
