@@ -14,9 +14,11 @@
 //! * community services (intermediate care, reablement, nursing) covered by a block:
 //!   nothing per activity, the block pays 12 instalments; otherwise cost per case (paid
 //!   at unit cost, ASSUMPTION);
-//! * home care (one record = one person-week of hours) and care-home weeks: charged by
-//!   [`charge_week`] at the council price (= unit cost, brief §5); estate recovery at
-//!   death under free care (from this year's council payments only);
+//! * home care (one record = one person-week of hours) and care-home weeks: charged
+//!   against each person's means-test account by [`charge_week_on_account`] (spend-down,
+//!   deferred payments), in the order they happened, at the council price (= unit cost,
+//!   brief §5); at death the council recovers from the estate over every year of care
+//!   ([`recovery_at_death`]);
 //! * primary care: cost per case by the CCG (ASSUMPTION: GP contract funding is out of
 //!   scope, brief §2.5 excludes it from YoC).
 //!
@@ -28,8 +30,8 @@
 //! shares); the holder is paid capitation per person-month and settles the corridor at year end
 //! on its outlay for the enrolled people: what it paid sub-contractors for their covered
 //! activity, plus its own cost of covered activity it delivered. Covered activity of a
-//! block-funded service stays funded by the block (ASSUMPTION), so the holder pays
-//! nothing for it. CQUIN (R10) and outpatients
+//! block-funded service is the holder's to pay at cost: the enrolled people's share was
+//! carved out of the block's value. CQUIN (R10) and outpatients
 //! (R9) are priced by [`super::tariff`] but not settled here: the simulation records
 //! neither a CQUIN outcome nor outpatient activity yet.
 
