@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 mod cohort_tables;
 pub mod merge;
 mod payment_tables;
+pub mod report;
 pub use cohort_tables::AGE_BAND_NAMES;
 
 /// Name of the provenance file at the top of an output directory.

@@ -18,4 +18,6 @@ mod config_errors;
 #[cfg(feature = "parquet")]
 mod experiments;
 #[cfg(feature = "parquet")]
+mod report;
+#[cfg(feature = "parquet")]
 mod reproducibility;

@@ -101,6 +101,14 @@ enum Command {
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
     },
+    /// Write one self-contained HTML report of an output directory (charts inline).
+    Report {
+        /// The output directory of `caresim run` (or `merge`).
+        dir: PathBuf,
+        /// The HTML file to write [default: DIR/report.html].
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Check a config and describe the experiment, without running it.
     Validate {
         /// The experiment config (TOML).
@@ -173,6 +181,18 @@ pub fn main() -> Result<(), BoxError> {
             }
             let plan = config::load(&config, &Overrides { set })?;
             calibrate(&plan, threads)
+        }
+        Command::Report { dir, out } => {
+            let out = out.unwrap_or_else(|| caresim::output::report::default_path(&dir));
+            let written = caresim::output::report::write(&dir, &out)?;
+            let skipped = written.missing_tables.join(", ");
+            eprintln!(
+                "report with {} chart(s) written to {}{}",
+                written.charts,
+                written.path.display(),
+                if skipped.is_empty() { String::new() } else { format!(" (tables not in the folder: {skipped})") }
+            );
+            Ok(())
         }
         Command::Validate { config, set } => {
             let plan = config::load(&config, &Overrides { set })?;
