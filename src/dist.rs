@@ -150,18 +150,7 @@ impl DurationDist {
             | DurationDist::LogNormal { mean_days, .. }
             | DurationDist::Gamma { mean_days, .. } => *mean_days,
             DurationDist::Fixed(d) => d.as_days_f64(),
-            DurationDist::Empirical { values, cumulative } => {
-                let mut prev = 0.0;
-                values
-                    .iter()
-                    .zip(cumulative)
-                    .map(|(v, c)| {
-                        let p = c - prev;
-                        prev = *c;
-                        p * v.as_days_f64()
-                    })
-                    .sum()
-            }
+            DurationDist::Empirical { values, cumulative } => empirical_moment_days(values, cumulative, 1),
         }
     }
 
@@ -195,18 +184,7 @@ impl DurationDist {
                 sd_days * sd_days + mean_days * mean_days
             }
             DurationDist::Fixed(d) => d.as_days_f64().powi(2),
-            DurationDist::Empirical { values, cumulative } => {
-                let mut prev = 0.0;
-                values
-                    .iter()
-                    .zip(cumulative)
-                    .map(|(v, c)| {
-                        let p = c - prev;
-                        prev = *c;
-                        p * v.as_days_f64().powi(2)
-                    })
-                    .sum()
-            }
+            DurationDist::Empirical { values, cumulative } => empirical_moment_days(values, cumulative, 2),
         };
         if mean > 0.0 { second_moment / (2.0 * mean) } else { 0.0 }
     }
@@ -257,6 +235,21 @@ impl DurationDist {
         };
         SimDuration::from_days_f64(u * biased)
     }
+}
+
+/// The `k`-th raw moment, in days^k, of an empirical distribution given by its values
+/// and cumulative probabilities.
+fn empirical_moment_days(values: &[SimDuration], cumulative: &[f64], k: i32) -> f64 {
+    let mut prev = 0.0;
+    values
+        .iter()
+        .zip(cumulative)
+        .map(|(v, c)| {
+            let p = c - prev;
+            prev = *c;
+            p * v.as_days_f64().powi(k)
+        })
+        .sum()
 }
 
 #[cfg(test)]
