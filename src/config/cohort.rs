@@ -1,7 +1,6 @@
 //! `[cohort]` raw tables to [`CohortParams`], with every problem reported by key, and
 //! the intercepts solved so the generated population hits its targets.
 
-use super::model::Model;
 use super::validate::{Problems, at_least, pence, probability};
 use crate::cohort::raw::RawCohort;
 use crate::cohort::solve::{SolveCache, solve_gompertz, solve_intercept};
@@ -49,26 +48,28 @@ fn cumulative(p: &mut Problems, key: &str, v: &[f64], n: usize) -> Vec<f64> {
     out
 }
 
-fn pathway(p: &mut Problems, key: &str, name: &str, model: Option<&Model>) -> PathwayId {
-    let Some(model) = model else {
+/// The id of pathway `name` among `pathway_names`, the model's pathways as written (ids
+/// are positions in that order), or a problem naming the key.
+fn pathway(p: &mut Problems, key: &str, name: &str, pathway_names: Option<&[&String]>) -> PathwayId {
+    let Some(names) = pathway_names else {
         return PathwayId(0);
     };
-    match model.pathways.iter().position(|pw| pw.name == name) {
+    match names.iter().position(|n| n.as_str() == name) {
         Some(i) => PathwayId(i as u16),
         None => {
-            let names: Vec<&str> = model.pathways.iter().map(|pw| pw.name.as_str()).collect();
+            let names: Vec<&str> = names.iter().map(|n| n.as_str()).collect();
             p.push(key, name, format!("is not a pathway (pathways: {})", names.join(", ")));
             PathwayId(0)
         }
     }
 }
 
-/// Validates `[cohort]` against the (already validated) model's pathways, reusing (and
+/// Validates `[cohort]` against the model's pathway names (as written), reusing (and
 /// adding to) the intercepts and Gompertz levels already in `solved`.
 pub fn validate(
     p: &mut Problems,
     raw: &RawCohort,
-    model: Option<&Model>,
+    pathway_names: Option<&[&String]>,
     solved: &mut SolveCache,
 ) -> Option<CohortParams> {
     let before = p.0.len();
@@ -196,7 +197,7 @@ pub fn validate(
         )),
         los_multiplier_by_frailty: four(p, "cohort.emergency.los_multiplier_by_frailty", &e.los_multiplier_by_frailty),
         via_ae_share: probability(p, "cohort.emergency.via_ae_share", e.via_ae_share),
-        pathway: pathway(p, "cohort.emergency.pathway", &e.pathway, model),
+        pathway: pathway(p, "cohort.emergency.pathway", &e.pathway, pathway_names),
     };
 
     let ae_per_year_by_age = list(p, "cohort.ae.per_year_by_age", &raw.ae.per_year_by_age, rows, 0.0);
@@ -231,7 +232,7 @@ pub fn validate(
         gp_per_year_by_band,
         gp_increase_per_condition: at_least(p, "cohort.gp.increase_per_condition", raw.gp.increase_per_condition, 0.0),
         elective_per_year_by_age,
-        elective_pathway: pathway(p, "cohort.elective.pathway", &raw.elective.pathway, model),
+        elective_pathway: pathway(p, "cohort.elective.pathway", &raw.elective.pathway, pathway_names),
         care_home_per_year_fit: at_least(
             p,
             "cohort.care_home.per_year_65_plus_fit",
@@ -239,7 +240,7 @@ pub fn validate(
             0.0,
         ),
         care_home_frailty_hr: four(p, "cohort.care_home.frailty_hr", &raw.care_home.frailty_hr),
-        care_home_pathway: pathway(p, "cohort.care_home.pathway", &raw.care_home.pathway, model),
+        care_home_pathway: pathway(p, "cohort.care_home.pathway", &raw.care_home.pathway, pathway_names),
         care_home_initial_occupancy: probability(
             p,
             "cohort.care_home.initial_occupancy",
@@ -251,12 +252,12 @@ pub fn validate(
             &nursing.per_year_by_frailty,
         ),
         nursing_visits_per_week: at_least(p, "cohort.community_nursing.visits_per_week", nursing.visits_per_week, 0.0),
-        nursing_pathway: pathway(p, "cohort.community_nursing.pathway", &nursing.pathway, model),
+        nursing_pathway: pathway(p, "cohort.community_nursing.pathway", &nursing.pathway, pathway_names),
         avoidance: AvoidanceParams {
             share: probability(p, "cohort.admission_avoidance.share", avoid.share),
             min_age: at_least(p, "cohort.admission_avoidance.min_age", avoid.min_age, 0.0),
             min_frailty: avoid.min_frailty.clamp(0, 3) as u8,
-            pathway: pathway(p, "cohort.admission_avoidance.pathway", &avoid.pathway, model),
+            pathway: pathway(p, "cohort.admission_avoidance.pathway", &avoid.pathway, pathway_names),
         },
         home_care_hours_per_week: (
             at_least(p, "cohort.home_care.hours_per_week_mean", hc.hours_per_week_mean, 0.01),

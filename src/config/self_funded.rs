@@ -92,7 +92,7 @@ pub fn validate(
     };
     // Pathways that failed validation are missing from `pathways`: say nothing more.
     let pathway = pathways.get(index)?;
-    let first = pathway.steps.get(pathway.start.0 as usize)?;
+    let first = pathway.step(pathway.start);
     let pool = pools.get(first.pool.0 as usize)?;
     let Places::Limited(places) = pool.places else {
         p.push(

@@ -271,7 +271,13 @@ pub fn model(p: &mut Problems, raw: &RawModel, solved: &mut crate::cohort::Solve
         if let Some(start) = start {
             let rebook_when_full =
                 super::delays::rebook(p, &format!("{base}.rebook_when_full_days"), raw_pw.rebook_when_full_days);
-            pathways.push(Pathway { name: pname.clone(), start, steps, rebook_when_full });
+            // A step that failed validation is not built, and step ids are positions
+            // among all the steps written: a pathway missing any of them would be
+            // indexed wrongly by every later check, so it stays out of the partial model
+            // (its problems are reported already).
+            if steps.len() == raw_pw.steps.len() {
+                pathways.push(Pathway { name: pname.clone(), start, steps, rebook_when_full });
+            }
         }
     }
 
@@ -309,7 +315,7 @@ pub fn model(p: &mut Problems, raw: &RawModel, solved: &mut crate::cohort::Solve
     });
     let calendar = raw.calendar.as_ref().and_then(|c| crate::config::calendar::validate(p, c));
     let partial = Model { pools, pathways, arrivals, cohort: None, payment: None, calendar, self_funded };
-    let cohort = raw.cohort.as_ref().and_then(|c| super::cohort::validate(p, c, Some(&partial), solved));
+    let cohort = raw.cohort.as_ref().and_then(|c| super::cohort::validate(p, c, Some(&pathway_names), solved));
     let payment = raw.payment.as_ref().and_then(|pay| {
         if raw.cohort.is_none() {
             p.push(
