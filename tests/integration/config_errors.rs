@@ -142,6 +142,24 @@ fn all_problems_are_reported_together() {
 }
 
 #[test]
+fn a_bad_step_is_one_problem_not_also_an_unknown_pathway() {
+    // The step fails validation; its pathway still exists by name, so the cohort that
+    // uses it must not be told that the pathway is unknown (or the run index a pathway
+    // missing a step).
+    let out = caresim(&[
+        "validate",
+        "configs/small.toml",
+        "--set",
+        "pathways.emergency_admission.steps.assessment.stay.days=-0.25",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("(1 problem)"), "{stderr}");
+    assert!(stderr.contains("--set: pathways.emergency_admission.steps.assessment.stay.days: "), "{stderr}");
+    assert!(!stderr.contains("is not a pathway"), "{stderr}");
+}
+
+#[test]
 fn an_error_in_an_extended_file_names_that_file() {
     let tmp = tempdir("extends-error");
     std::fs::write(tmp.join("child.toml"), "extends = \"base.toml\"\nreplications = 3\n").expect("write");
