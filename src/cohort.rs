@@ -306,12 +306,17 @@ pub struct AvoidanceParams {
 pub struct UnitCosts {
     /// Price year of every value.
     pub price_year: String,
-    /// Per emergency spell.
+    /// Per emergency spell: the per-spell part; its bed-days cost
+    /// [`UnitCosts::acute_bed_day`] each.
     pub emergency_spell: Pence,
-    /// Per elective spell.
+    /// Per elective (ordinary) spell: the per-spell part; its bed-days cost
+    /// [`UnitCosts::acute_bed_day`] each.
     pub elective_spell: Pence,
-    /// Per delayed acute bed-day.
-    pub delayed_bed_day: Pence,
+    /// Per elective day case, whole (a day case uses no bed overnight).
+    pub day_case: Pence,
+    /// Per acute bed-day of an emergency or elective spell, whether the patient is
+    /// still being treated or waiting to leave (a delayed transfer of care).
+    pub acute_bed_day: Pence,
     /// Per A&E attendance.
     pub ae_attendance: Pence,
     /// Per GP contact.
@@ -327,6 +332,7 @@ pub struct UnitCosts {
     /// Per nurse visit.
     pub nursing_visit: Pence,
 }
+
 
 #[cfg(test)]
 mod onset_table_tests {

@@ -237,7 +237,9 @@ where
 }
 
 /// Runs every replication of the plan's first (baseline) scenario on `threads` threads
-/// and summarises each calibration measure across them. Plans without a cohort give
+/// and summarises each calibration measure across them; with `[payment]`, the runs are
+/// settled (after the payment pilots) and the money targets
+/// ([`crate::summary::money_targets`]) are measured too. Plans without a cohort give
 /// an empty report.
 pub fn calibration_report(
     plan: &ExperimentPlan,
@@ -253,16 +255,27 @@ pub fn calibration_report(
     }
     let settings = plan.run_settings(false);
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).stack_size(RUN_STACK_BYTES).build()?;
-    let per_run: Vec<Vec<Measure>> = pool.install(|| {
+    let calibration = match &model.payment {
+        Some(_) => pool.install(|| calibrate_payments::<std::convert::Infallible>(plan, settings, &[0]))?,
+        None => Vec::new(),
+    };
+    type RunResult = Result<Vec<Measure>, Box<dyn std::error::Error + Send + Sync>>;
+    let per_run: Vec<RunResult> = pool.install(|| {
         (0..plan.replications)
             .into_par_iter()
-            .map(|replication| {
-                let out =
+            .map(|replication| -> RunResult {
+                let mut out =
                     crate::flow::run(model, settings, crate::record::RunKey { scenario: 0, sample: 0, replication })?;
-                Ok(all_measures(&out, &model.pools))
+                let mut m = all_measures(&out, &model.pools);
+                if let Some(c) = calibration.first() {
+                    settle_output(model, c, settings, &mut out)?;
+                    m.extend(crate::summary::calibration::money_measures_of(&out, model));
+                }
+                Ok(m)
             })
-            .collect::<Result<_, crate::flow::Deadlock>>()
-    })?;
+            .collect()
+    });
+    let per_run = per_run.into_iter().collect::<Result<Vec<_>, _>>()?;
     let Some(first) = per_run.first() else {
         return Ok(Vec::new());
     };

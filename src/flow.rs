@@ -852,6 +852,12 @@ impl<'m> Replication<'m> {
                     },
                     stats,
                     window_days,
+                    waiting_growth: crate::record::waiting_growth(
+                        &self.capacity,
+                        i as u16,
+                        self.settings.warmup_days.ceil() as u32,
+                        self.settings.horizon_days.floor() as u32,
+                    ),
                 }
             })
             .collect();

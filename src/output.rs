@@ -326,6 +326,7 @@ impl ParquetSink {
                 Column::new("waits_over_4h".into(), p.iter().map(|s| s.stats.waits_over_4h).collect::<Vec<_>>()),
                 Column::new("waits_over_12h".into(), p.iter().map(|s| s.stats.waits_over_12h).collect::<Vec<_>>()),
                 Column::new("cancelled".into(), p.iter().map(|s| s.stats.cancelled).collect::<Vec<_>>()),
+                Column::new("waiting_growth".into(), p.iter().map(|s| s.waiting_growth).collect::<Vec<_>>()),
             ],
         )?;
         let mut files: Vec<(String, FileDigest)> = Vec::new();

@@ -43,6 +43,7 @@ pub mod ledger;
 pub mod organisation;
 pub mod pooled;
 pub mod raw;
+pub mod reinvestment;
 pub mod run;
 pub mod settle;
 pub mod social_care;
@@ -50,16 +51,19 @@ pub mod spec;
 pub mod tariff;
 pub mod year_of_care;
 
+
 use crate::money::Pence;
 
-/// Unit costs shared by the payment tests (2015/16 values of the domain brief).
+/// Unit costs shared by the payment tests (the domain brief's values; acute spells split
+/// into a per-spell and a per-bed-day part as in the default config).
 #[cfg(test)]
 pub(crate) fn test_unit_costs() -> crate::cohort::UnitCosts {
     crate::cohort::UnitCosts {
         price_year: "2015/16".into(),
-        emergency_spell: Pence(235_800),
-        elective_spell: Pence(368_400),
-        delayed_bed_day: Pence(31_300),
+        emergency_spell: Pence(54_260),
+        elective_spell: Pence(249_460),
+        day_case: Pence(73_800),
+        acute_bed_day: Pence(31_300),
         ae_attendance: Pence(14_800),
         gp_contact: Pence(3_500),
         intermediate_care_day: Pence(20_000),

@@ -25,6 +25,9 @@ pub struct PoolSummary {
     pub stats: PoolStats,
     /// Window length, days.
     pub window_days: f64,
+    /// Growth of the waiting list through the window
+    /// ([`crate::summary::warnings::waiting_growth`]; `None` for a window too short to tell).
+    pub waiting_growth: Option<f64>,
 }
 
 impl PoolSummary {
@@ -351,6 +354,9 @@ pub struct CalibrationCounts {
     pub care_home_followed: u64,
     /// Of those, alive a year later.
     pub care_home_alive_after_year: u64,
+    /// Emergency admissions diverted to the admission-avoidance pathway in the window
+    /// (one referral each).
+    pub avoidance_referrals: u64,
 }
 
 /// Every event processed, in order (struct of columns); recorded only on request.
@@ -381,6 +387,33 @@ impl EventTable {
     pub fn is_empty(&self) -> bool {
         self.minute.is_empty()
     }
+}
+
+/// Days at each end of the window over which [`waiting_growth`] averages the waiting
+/// list (four weeks: long enough to average out the weekly cycle, short against a year).
+pub const WAITING_ENDS_DAYS: u32 = 28;
+
+/// The waiting list's growth through the window `[from_day, to_day)` for `pool`: the
+/// mean number waiting over the last [`WAITING_ENDS_DAYS`] days less the mean over the
+/// first. `None` when the window is shorter than twice that, or the table has no row
+/// for the pool in either end.
+pub fn waiting_growth(capacity: &CapacityTable, pool: u16, from_day: u32, to_day: u32) -> Option<f64> {
+    if to_day < from_day.checked_add(2 * WAITING_ENDS_DAYS)? {
+        return None;
+    }
+    let mean_in = |lo: u32, hi: u32| -> Option<f64> {
+        let (mut sum, mut n) = (0.0, 0u32);
+        for ((day, p), waiting) in capacity.day.iter().zip(&capacity.pool).zip(&capacity.waiting) {
+            if *p == pool && (lo..hi).contains(day) {
+                sum += waiting;
+                n += 1;
+            }
+        }
+        (n > 0).then(|| sum / n as f64)
+    };
+    let first = mean_in(from_day, from_day + WAITING_ENDS_DAYS)?;
+    let last = mean_in(to_day - WAITING_ENDS_DAYS, to_day)?;
+    Some(last - first)
 }
 
 #[cfg(test)]

@@ -218,12 +218,14 @@ pub struct RawHomeCare {
 pub struct RawCosts {
     /// The price year of all values, e.g. "2016/17".
     pub price_year: String,
-    /// Per emergency admission (spell).
+    /// Per emergency spell: the per-spell part, before its bed-days.
     pub emergency_spell_pence: i64,
-    /// Per elective admission (spell).
+    /// Per elective (ordinary) spell: the per-spell part, before its bed-days.
     pub elective_spell_pence: i64,
-    /// Per delayed (blocked) acute bed-day.
-    pub delayed_bed_day_pence: i64,
+    /// Per elective day case (no bed-day part).
+    pub day_case_pence: i64,
+    /// Per acute bed-day of an emergency or elective spell, delayed days included.
+    pub acute_bed_day_pence: i64,
     /// Per A&E attendance.
     pub ae_attendance_pence: i64,
     /// Per GP or nurse contact.

@@ -34,10 +34,11 @@ use super::validate::{Problems, fraction, non_negative, pence, whole_days};
 use crate::money::Pence;
 use crate::payment::block::CapCollar;
 use crate::payment::organisation::{OrgId, TypicalArea};
-use crate::payment::raw::{RawBlock, RawFinances, RawPayment, RawSocialCare, RawTariff, RawYearOfCare};
+use crate::payment::raw::{RawBlock, RawFinances, RawMoney, RawPayment, RawSocialCare, RawTariff, RawYearOfCare};
+use crate::payment::reinvestment::WithheldMoney;
 use crate::payment::social_care::{Charging, MeansTestParams};
-use crate::payment::spec::{BlockSpec, FinancesParams, PaymentSpec, PoolSpec, YocSpec};
-use crate::payment::tariff::{HrgGroup, MretParams, ReadmissionRule, TariffParams};
+use crate::payment::spec::{BlockSpec, FinancesParams, MoneyRules, PaymentSpec, PoolSpec, YocSpec};
+use crate::payment::tariff::{HrgGroup, MretBaseYear, MretParams, ReadmissionRule, TariffParams};
 use crate::payment::year_of_care::{
     Band, BudgetHolder, CapitationRates, CapitationUplift, CohortRule, CorridorBand, OutlierParams, RiskCorridor,
     SubContractBasis, scope_in_currency, scope_include_if_possible,
@@ -48,6 +49,9 @@ mod blocks;
 mod social_care;
 mod tariff;
 mod year_of_care;
+
+#[cfg(test)]
+mod keys_test;
 
 /// Replications of the baseline pilot when `pilot_replications` is absent: 2
 /// (ASSUMPTION: calibrated values are means over the pilot's runs; two halve the
@@ -164,9 +168,9 @@ fn quoted(options: &[&str]) -> String {
     options.iter().map(|o| format!("\"{o}\"")).collect::<Vec<_>>().join(", ")
 }
 
-/// Validates `[payment]`; returns the spec when no problem was found. Keys are
-/// reported under `payment.`.
-pub fn validate(p: &mut Problems, raw: &RawPayment) -> Option<PaymentSpec> {
+/// Validates `[payment]` of a model whose pools are `pool_names`; returns the spec when
+/// no problem was found. Keys are reported under `payment.`.
+pub fn validate(p: &mut Problems, raw: &RawPayment, pool_names: &[&str]) -> Option<PaymentSpec> {
     let before = p.0.len();
     let pilot_replications = match raw.pilot_replications {
         None => DEFAULT_PILOT_REPLICATIONS,
@@ -188,6 +192,7 @@ pub fn validate(p: &mut Problems, raw: &RawPayment) -> Option<PaymentSpec> {
     let finances = social_care::finances(p, &raw.finances);
     let year_of_care = year_of_care::year_of_care(p, &raw.year_of_care, &area);
     let delay_reimbursement = delay_reimbursement(p, &raw.delay_reimbursement);
+    let money = money(p, &raw.money, &area, pool_names);
     if p.0.len() != before {
         return None;
     }
@@ -201,6 +206,7 @@ pub fn validate(p: &mut Problems, raw: &RawPayment) -> Option<PaymentSpec> {
         year_of_care,
         pilot_replications,
         delay_reimbursement,
+        money,
     };
     // The rules' own checks; the checks above cover them, so a problem here means
     // they have drifted apart. Reported, never ignored.
@@ -231,6 +237,56 @@ fn rule_checks(spec: &PaymentSpec) -> Vec<PaymentError> {
         keep(y.corridor.validate());
     }
     out
+}
+
+/// An outpatient price: rejected, since the simulation records no outpatient
+/// attendances and the price would change nothing (brief §4.3: outpatients are not
+/// simulated per person).
+pub(super) fn outpatient(p: &mut Problems, key: &str, v: Option<i64>) -> Option<Pence> {
+    let v = v?;
+    p.push(
+        key,
+        v,
+        "is not accepted: the simulation records no outpatient attendances (brief §4.3), so an outpatient price \
+         would change nothing; remove the key",
+    );
+    None
+}
+
+/// `[payment.money]`: where withheld money goes, what capacity and interventions cost.
+fn money(p: &mut Problems, raw: &RawMoney, area: &TypicalArea, pool_names: &[&str]) -> MoneyRules {
+    let k = |s: &str| format!("payment.money.{s}");
+    let d = MoneyRules::default_for(area);
+    let withheld_money = match raw.withheld_money_to.as_deref() {
+        None => d.withheld_money,
+        Some("retained") => WithheldMoney::Retained,
+        Some(name) => match provider(p, &k("withheld_money_to"), name, area) {
+            Some(provider) => WithheldMoney::SpentBy { provider },
+            None => d.withheld_money,
+        },
+    };
+    let mut empty_place_day_pence = Vec::new();
+    for (name, v) in &raw.empty_place_day_pence {
+        let key = k(&format!("empty_place_day_pence.{name}"));
+        if !pool_names.contains(&name.as_str()) {
+            p.push(&key, format!("{name:?}"), format!("is not a pool of the model ({})", pool_names.join(", ")));
+        }
+        empty_place_day_pence.push((name.clone(), pence(p, &key, *v)));
+    }
+    MoneyRules {
+        withheld_money,
+        integrated_team_cost_per_person_year_pence: raw
+            .integrated_team_cost_per_person_year_pence
+            .map_or(d.integrated_team_cost_per_person_year_pence, |v| {
+                pence(p, &k("integrated_team_cost_per_person_year_pence"), v)
+            }),
+        admission_avoidance_cost_per_referral_pence: raw
+            .admission_avoidance_cost_per_referral_pence
+            .map_or(d.admission_avoidance_cost_per_referral_pence, |v| {
+                pence(p, &k("admission_avoidance_cost_per_referral_pence"), v)
+            }),
+        empty_place_day_pence,
+    }
 }
 
 /// The default area with `providers` overrides applied.
@@ -290,7 +346,8 @@ mod tests {
     fn check(text: &str) -> Result<PaymentSpec, Vec<Problem>> {
         let raw: RawPayment = toml::from_str(text).unwrap_or_else(|e| panic!("not a payment table: {e}"));
         let mut p = Problems::default();
-        let spec = validate(&mut p, &raw);
+        let pools = ["acute_beds", "intermediate_care_beds", "reablement", "community_nursing"];
+        let spec = validate(&mut p, &raw, &pools);
         match spec {
             Some(s) if p.0.is_empty() => Ok(s),
             _ => Err(p.0),
@@ -337,6 +394,41 @@ mod tests {
     }
 
     #[test]
+    fn money_keys_take_names_of_the_area_and_the_model() {
+        let area = TypicalArea::new();
+        let m = |s: &str| check(&format!("[money]\n{s}")).map(|x| x.money);
+        assert_eq!(m("").unwrap(), MoneyRules::default_for(&area));
+        assert_eq!(m("withheld_money_to = \"retained\"").unwrap().withheld_money, WithheldMoney::Retained);
+        assert_eq!(
+            m("withheld_money_to = \"ico\"").unwrap().withheld_money,
+            WithheldMoney::SpentBy { provider: area.ico }
+        );
+        let costs =
+            m("empty_place_day_pence = { reablement = 5357 }\nintegrated_team_cost_per_person_year_pence = 0").unwrap();
+        assert_eq!(costs.empty_place_day("reablement"), Pence(5_357));
+        assert_eq!(costs.empty_place_day("acute_beds"), Pence::ZERO);
+        assert_eq!(costs.integrated_team_cost_per_person_year_pence, Pence::ZERO);
+        problem("[money]\nwithheld_money_to = \"ccg\"", "payment.money.withheld_money_to", "not a provider");
+        problem(
+            "[money]\nempty_place_day_pence = { wards = 100 }",
+            "payment.money.empty_place_day_pence.wards",
+            "not a pool of the model",
+        );
+        problem(
+            "[money]\nadmission_avoidance_cost_per_referral_pence = -1",
+            "payment.money.admission_avoidance_cost_per_referral_pence",
+            "at least 0",
+        );
+        problem("[tariff]\nspecialised_topup = 0.2", "payment.tariff.specialised_topup", "no specialised spells");
+        problem("[tariff]\noutpatient_first_pence = 12000", "payment.tariff.outpatient_first_pence", "no outpatient");
+        problem(
+            "[tariff]\nmret_baseline_years_before_model_year = 80",
+            "payment.tariff.mret_baseline_years_before_model_year",
+            "from 0 to 50",
+        );
+    }
+
+    #[test]
     fn every_option_of_every_choice() {
         assert_eq!(check("pool = \"separate\"").expect("valid").pool, PoolSpec::Separate);
         assert_eq!(check("pool = \"better_care_fund\"").expect("valid").pool, PoolSpec::BetterCareFund);
@@ -362,7 +454,17 @@ mod tests {
             ReadmissionRule::ClinicalReview { unpaid_fraction: 0.2 }
         );
         let tariff = t("mret = false\nmret_baseline_pence = 123\nmff = 1.2\nnon_elective_trimpoint_days = 30");
-        assert_eq!(tariff.mret, MretParams { enabled: false, rate: 0.3, baseline_pence: Some(Pence(123)) });
+        assert_eq!(
+            tariff.mret,
+            MretParams {
+                enabled: false,
+                rate: 0.3,
+                baseline_pence: Some(Pence(123)),
+                base_year: MretBaseYear::default()
+            }
+        );
+        let dated = t("mret_baseline_years_before_model_year = 0\nmret_baseline_growth_per_year = 0.05");
+        assert_eq!(dated.mret.base_year, MretBaseYear { years_before_model_year: 0, growth_per_year: 0.05 });
         assert_eq!((tariff.mff, tariff.groups[0].non_elective_trimpoint_days), (1.2, 30));
 
         let blocks = check(

@@ -325,7 +325,8 @@ pub fn model(p: &mut Problems, raw: &RawModel, solved: &mut crate::cohort::Solve
                  background arrivals have no person to charge or enrol (add [cohort] or remove [payment])",
             );
         }
-        super::payment::validate(p, pay)
+        let pool_names: Vec<&str> = partial.pools.iter().map(|x| x.name.as_str()).collect();
+        super::payment::validate(p, pay, &pool_names)
     });
     (p.0.len() == before).then_some(Model { cohort, payment, ..partial })
 }

@@ -35,6 +35,29 @@ pub fn settle_output(
         window_days: window_days(settings),
     })?;
     attach_payments(&mut out.person_year, &p.by_person_year, &spec.area.registry);
+    let pools: Vec<crate::payment::run::PoolUse<'_>> = out
+        .pools
+        .iter()
+        .map(|s| {
+            let pool = &model.pools[s.pool as usize];
+            crate::payment::run::PoolUse {
+                name: &pool.name,
+                setting: pool.setting,
+                capacity: s.capacity,
+                mean_occupied: s.mean_occupied(),
+            }
+        })
+        .collect();
+    let (from, to) = window_days(settings);
+    let other = crate::payment::run::other_costs(
+        spec,
+        &pools,
+        to.saturating_sub(from) as f64,
+        p.enrolled_person_years,
+        out.calibration.avoidance_referrals,
+    )?;
+    let mut p = p;
+    p.other_costs = other;
     out.payments = Some(p);
     Ok(())
 }

@@ -413,6 +413,9 @@ impl<'m> Replication<'m> {
         let age = person.age_years(now);
         let eligible = !person.care_home && age >= a.min_age && person.frailty >= a.min_frailty;
         if eligible && u_avoid < a.share && has_room {
+            if in_window {
+                self.cohort().calib.avoidance_referrals += 1;
+            }
             self.start_journey(i, a.pathway);
             return;
         }

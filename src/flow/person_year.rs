@@ -9,6 +9,7 @@ use crate::capacity::{PatientId, PoolId, Setting};
 use crate::cohort::age_band;
 use crate::pathway::Next;
 use crate::payment::activity::{ActivityLog, CostUnit, cost_of};
+use crate::payment::tariff::AdmissionClass;
 use crate::record::{CalibrationCounts, PersonYearTable};
 use crate::rng::SimRng;
 use crate::time::{DAYS_PER_YEAR, MINUTES_PER_DAY, SimDuration, SimTime};
@@ -30,6 +31,9 @@ pub(super) struct YearCounts {
 /// stay or holding is accounted, not at every event).
 #[derive(Clone, Copy, Debug, Default)]
 pub(super) struct YearAcc {
+    /// Resource cost of the acute spells that ended in the year (or were open at the
+    /// horizon), [`crate::payment::activity::acute_spell_cost`] each.
+    pub(super) acute_spell_cost: crate::money::Pence,
     pub(super) bed_minutes: u64,
     pub(super) dtoc_minutes: u64,
     pub(super) ic_minutes: u64,
@@ -120,7 +124,7 @@ impl<'m> Replication<'m> {
             Leave::Death => false,
         };
         let emergency_pathway = self.params().emergency.pathway;
-        let elective_pathway = self.params().elective_pathway;
+        let class = self.spell_class(id, leave);
         let p = &mut self.patients[id.0 as usize];
         let Some(person) = p.person else {
             return;
@@ -130,18 +134,16 @@ impl<'m> Replication<'m> {
             if leave == Leave::Death
                 && let Some(since) = p.acute_since.take()
             {
-                let elective = p.pathway == elective_pathway;
                 let previous = self.cohort().people[i].state.last_discharge;
-                self.record_spell(i, since, elective, previous);
+                self.end_spell(i, since, class, previous, false);
             }
             return;
         }
         let since = p.acute_since.take().unwrap_or(p.admitted_at);
         let emergency = p.pathway == emergency_pathway;
-        let elective = p.pathway == elective_pathway;
         let in_window = now >= self.warmup;
         let previous = self.cohort().people[i].state.last_discharge;
-        self.record_spell(i, since, elective, previous);
+        self.end_spell(i, since, class, previous, false);
         let c = self.cohort();
         c.people[i].state.last_discharge = Some(now);
         if emergency && in_window {
@@ -154,6 +156,60 @@ impl<'m> Replication<'m> {
             if c.people[i].person.age_years(now) >= 65.0 {
                 c.calib.discharges_65_plus += 1;
             }
+        }
+    }
+
+    /// The tariff class of the acute spell patient `id` ends now by `leave`: emergency
+    /// unless on the elective pathway; a **day case** when an elective patient leaves
+    /// from the pathway's first step, not for another acute place, within a day of
+    /// admission (a planned same-day admission, brief §2.1.2 R1; 79.6-80.4% of
+    /// electives \[MAR-DAYCASE\], set by the elective pathway's routing).
+    fn spell_class(&self, id: PatientId, leave: Leave) -> AdmissionClass {
+        let p = &self.patients[id.0 as usize];
+        if p.pathway != self.params().elective_pathway {
+            return AdmissionClass::Emergency;
+        }
+        let same_day = p.acute_since.is_some_and(|t| self.now().since(t) < SimDuration::from_days(1));
+        let first_step = p.step == self.model.pathway(p.pathway).start;
+        if same_day && first_step && leave == Leave::Exit { AdmissionClass::DayCase } else { AdmissionClass::Elective }
+    }
+
+    /// The acute spell of person `i` admitted at `since` ends now (or, `open`, is still
+    /// open at the horizon): in the measurement window its resource cost goes to the
+    /// person-year and it is recorded for payment, both for the part delivered to now.
+    ///
+    /// Accrual rule: a spell's cost and payment belong to the year in which it ends; a
+    /// spell still open at the horizon ends there for the money, paid and costed for
+    /// the days delivered, so a run in which patients stay longer pays and costs more,
+    /// never less (no saving because patients are still in bed).
+    fn end_spell(&mut self, i: usize, since: SimTime, class: AdmissionClass, previous: Option<SimTime>, open: bool) {
+        let now = self.now();
+        if now >= self.warmup {
+            let stay_days = now.since(since).as_days_f64();
+            let cost = crate::payment::activity::acute_spell_cost(&self.params().costs, class, stay_days);
+            let acc = &mut self.cohort().acc[i];
+            acc.acute_spell_cost += cost;
+        }
+        self.record_spell(i, since, class, previous, open);
+    }
+
+    /// Ends, for the money, every acute spell still open now (the horizon).
+    fn close_open_spells(&mut self) {
+        for id in 0..self.patients.len() {
+            let p = &self.patients[id];
+            let (Some(person), Some(since), Some(held)) = (p.person, p.acute_since, p.held) else {
+                continue;
+            };
+            if self.model.pool(held).setting != Setting::Acute {
+                continue;
+            }
+            // Classed as if it ended now by going home (a same-day elective at its first
+            // step is a day case).
+            let class = self.spell_class(PatientId(id as u32), Leave::Exit);
+            let i = person.0 as usize;
+            let previous = self.cohort().people[i].state.last_discharge;
+            self.patients[id].acute_since = None;
+            self.end_spell(i, since, class, previous, true);
         }
     }
 
@@ -178,6 +234,9 @@ impl<'m> Replication<'m> {
     /// Writes the person-year rows of the year that ends now and starts the next year.
     fn close_year(&mut self, year: u16) {
         self.accrue_everyone();
+        if self.now() >= self.horizon {
+            self.close_open_spells();
+        }
         let now = self.now();
         let params = self.params();
         let warmup = self.warmup;
@@ -221,10 +280,7 @@ impl<'m> Replication<'m> {
                 t.care_home_weeks.push((days(a.care_home_minutes) / 7.0) as f32);
                 t.nursing_visits.push(a.nursing_visits as f32);
                 let cost = |unit, quantity| cost_of(costs, unit, quantity);
-                let acute = cost(CostUnit::EmergencySpell, counts.emergency as f64)
-                    + cost(CostUnit::ElectiveSpell, counts.elective as f64)
-                    + cost(CostUnit::DelayedBedDay, days(a.dtoc_minutes))
-                    + cost(CostUnit::AeAttendance, counts.ae as f64);
+                let acute = a.acute_spell_cost + cost(CostUnit::AeAttendance, counts.ae as f64);
                 let community = cost(CostUnit::IntermediateCareDay, days(a.ic_minutes))
                     + cost(CostUnit::ReablementDay, days(a.reablement_minutes))
                     + cost(CostUnit::NursingVisit, a.nursing_visits);

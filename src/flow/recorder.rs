@@ -111,7 +111,11 @@ impl<'m> Replication<'m> {
         if ae == 0 || !self.recording() || self.now() == self.warmup {
             return;
         }
-        let day = day_of(self.now());
+        // Counted over an interval that ends now: one ending at the horizon lies in the
+        // window's last day (the horizon is the first day of a year outside the window),
+        // so attendances accrued at the horizon are paid and costed like the rest.
+        let now = self.now();
+        let day = if now >= self.horizon { day_of(SimTime(now.minutes().saturating_sub(1))) } else { day_of(now) };
         if let Some(p) = self.recorder() {
             for _ in 0..ae {
                 p.log.push(Activity { person: i as u32, day, kind: ActivityKind::AeAttendance });
@@ -178,26 +182,36 @@ impl<'m> Replication<'m> {
     }
 
     /// Records the acute spell of person `i` that ends now (discharge, transfer out of
-    /// acute care, or death), admitted at `admitted`; `previous` is the discharge before it.
-    pub(super) fn record_spell(&mut self, i: usize, admitted: SimTime, elective: bool, previous: Option<SimTime>) {
+    /// acute care, or death), admitted at `admitted`, of tariff class `class`; `previous`
+    /// is the discharge before it. `open`: the spell is still open at the horizon and is
+    /// recorded for the part delivered, on the window's last day.
+    pub(super) fn record_spell(
+        &mut self,
+        i: usize,
+        admitted: SimTime,
+        class: AdmissionClass,
+        previous: Option<SimTime>,
+        open: bool,
+    ) {
         let (now, warmup) = (self.now(), self.warmup);
+        let stay_days = now.since(admitted).as_days_f64();
+        // A spell open at the horizon is recorded on the window's last day (the horizon
+        // itself is the first day of a year outside the window).
+        let end_day = if open { day_of(SimTime(now.minutes().saturating_sub(1))) } else { day_of(now) };
         let age: f64 = self.cohort.as_ref().map_or(0.0, |c| c.people[i].person.age_years(admitted));
         let Some(p) = self.recorder() else {
             return;
         };
         let delayed = std::mem::take(&mut p.spell_delay_minutes[i]);
-        let previous_elective = std::mem::replace(&mut p.last_elective[i], elective);
+        let previous_elective = std::mem::replace(&mut p.last_elective[i], class.is_elective());
         if now < warmup {
             return;
         }
-        // The cohort's unit costs price every elective admission as an elective spell, so
-        // zero-day electives are not split out as day cases (ASSUMPTION).
-        let class = if elective { AdmissionClass::Elective } else { AdmissionClass::Emergency };
         let spell = Spell {
             hrg_group: HrgGroupId(0),
             class,
-            admission_day: day_of(admitted),
-            discharge_day: day_of(now),
+            admission_day: day_of(admitted).min(end_day),
+            discharge_day: end_day,
             age_years: age.min(255.0) as u8,
             previous_discharge: previous.map(|d| IndexSpell { discharge_day: day_of(d), elective: previous_elective }),
             exclusion: None,
@@ -205,8 +219,8 @@ impl<'m> Replication<'m> {
         };
         p.log.push(Activity {
             person: i as u32,
-            day: day_of(now),
-            kind: ActivityKind::Spell { spell, delayed_days: delayed as f64 / MINUTES_PER_DAY as f64 },
+            day: end_day,
+            kind: ActivityKind::Spell { spell, stay_days, delayed_days: delayed as f64 / MINUTES_PER_DAY as f64 },
         });
     }
 

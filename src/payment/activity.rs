@@ -13,10 +13,13 @@ use crate::time::DAYS_PER_YEAR;
 /// What happened.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum ActivityKind {
-    /// An admitted spell (priced at discharge), with its delayed (DToC) bed-days.
+    /// An admitted spell (priced at discharge, or at the horizon for the part delivered
+    /// when still open), with its length and delayed (DToC) bed-days.
     Spell {
         /// The spell.
         spell: Spell,
+        /// Days in the bed (fractional; delayed days included), for its resource cost.
+        stay_days: f64,
         /// Delayed transfer of care days within the spell.
         delayed_days: f64,
     },
@@ -67,12 +70,14 @@ impl Activity {
 /// What a unit cost is a price of: one per price of [`UnitCosts`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CostUnit {
-    /// An emergency spell.
+    /// The per-spell part of an emergency spell.
     EmergencySpell,
-    /// An elective spell (day cases too: ASSUMPTION, `UnitCosts` has no day-case price).
+    /// The per-spell part of an elective (ordinary) spell.
     ElectiveSpell,
-    /// A delayed (DToC) acute bed-day.
-    DelayedBedDay,
+    /// An elective day case (whole).
+    DayCase,
+    /// An acute bed-day of an emergency or elective spell, delayed days included.
+    AcuteBedDay,
     /// An A&E attendance.
     AeAttendance,
     /// A GP contact.
@@ -112,7 +117,8 @@ pub fn unit_cost(costs: &UnitCosts, unit: CostUnit) -> Pence {
     match unit {
         CostUnit::EmergencySpell => costs.emergency_spell,
         CostUnit::ElectiveSpell => costs.elective_spell,
-        CostUnit::DelayedBedDay => costs.delayed_bed_day,
+        CostUnit::DayCase => costs.day_case,
+        CostUnit::AcuteBedDay => costs.acute_bed_day,
         CostUnit::AeAttendance => costs.ae_attendance,
         CostUnit::GpContact => costs.gp_contact,
         CostUnit::IntermediateCareDay => costs.intermediate_care_day,
@@ -129,18 +135,27 @@ pub fn cost_of(costs: &UnitCosts, unit: CostUnit, quantity: f64) -> Pence {
     unit_cost(costs, unit).scale(quantity)
 }
 
+/// Resource cost of an acute spell of `class` that lasted `stay_days` (fractional days
+/// in the bed, delayed days included): a per-spell part and a per-bed-day part
+/// (reference costs: the excess bed-day cost is the per-day figure, brief §5), so a
+/// zero-day stay costs less than the average spell, a long stay more, and delayed
+/// bed-days carry their cost. A day case costs its per-case figure whatever its
+/// (same-day) length.
+pub fn acute_spell_cost(costs: &UnitCosts, class: AdmissionClass, stay_days: f64) -> Pence {
+    let spell = match class {
+        AdmissionClass::DayCase => return unit_cost(costs, CostUnit::DayCase),
+        AdmissionClass::Emergency => CostUnit::EmergencySpell,
+        AdmissionClass::Elective => CostUnit::ElectiveSpell,
+    };
+    unit_cost(costs, spell) + cost_of(costs, CostUnit::AcuteBedDay, stay_days.max(0.0))
+}
+
 /// Resource cost of one activity at unit costs (brief §5); independent of any currency.
-/// Day cases cost an elective spell (ASSUMPTION: `UnitCosts` has no day-case price).
+/// A spell costs its per-spell part and its bed-days ([`acute_spell_cost`]), a day
+/// case the day-case cost.
 pub fn resource_cost(a: &Activity, costs: &UnitCosts) -> Result<Pence, PaymentError> {
     Ok(match a.kind {
-        ActivityKind::Spell { spell, delayed_days } => {
-            let spell_unit = if spell.class == AdmissionClass::Emergency {
-                CostUnit::EmergencySpell
-            } else {
-                CostUnit::ElectiveSpell
-            };
-            unit_cost(costs, spell_unit) + cost_of(costs, CostUnit::DelayedBedDay, delayed_days)
-        }
+        ActivityKind::Spell { spell, stay_days, .. } => acute_spell_cost(costs, spell.class, stay_days),
         ActivityKind::AeAttendance => unit_cost(costs, CostUnit::AeAttendance),
         ActivityKind::Units { service, units } => match CostUnit::of_units(service) {
             Some(unit) => cost_of(costs, unit, units),
@@ -196,6 +211,8 @@ pub(crate) struct SpellRecord {
     day: u32,
     /// Delayed transfer of care days within the spell.
     delayed_days: f64,
+    /// Days in the bed (fractional, delayed days included).
+    stay_days: f64,
     /// The spell.
     spell: Spell,
 }
@@ -227,8 +244,8 @@ impl ActivityLog {
     pub fn push(&mut self, a: Activity) {
         let Activity { person, day, kind } = a;
         match kind {
-            ActivityKind::Spell { spell, delayed_days } => {
-                self.spells.push(SpellRecord { person, day, delayed_days, spell })
+            ActivityKind::Spell { spell, stay_days, delayed_days } => {
+                self.spells.push(SpellRecord { person, day, delayed_days, stay_days, spell })
             }
             ActivityKind::AeAttendance => self.ae.push((person, day)),
             ActivityKind::Units { service, units } => {
@@ -291,7 +308,7 @@ impl ActivityLog {
         let spells = self.spells.iter().filter(move |r| keep(r.day)).map(|r| Activity {
             person: r.person,
             day: r.day,
-            kind: ActivityKind::Spell { spell: r.spell, delayed_days: r.delayed_days },
+            kind: ActivityKind::Spell { spell: r.spell, stay_days: r.stay_days, delayed_days: r.delayed_days },
         });
         let ae = self.ae.iter().filter(move |r| keep(r.1)).map(|&(person, day)| Activity {
             person,
@@ -345,7 +362,7 @@ mod tests {
         let units =
             |person, day, service, units| Activity { person, day, kind: ActivityKind::Units { service, units } };
         vec![
-            Activity { person: 4, day: 370, kind: ActivityKind::Spell { spell, delayed_days: 1.25 } },
+            Activity { person: 4, day: 370, kind: ActivityKind::Spell { spell, stay_days: 3.5, delayed_days: 1.25 } },
             Activity { person: 2, day: 12, kind: ActivityKind::AeAttendance },
             units(1, 364, Service::HomeCare, 3.5),
             units(1, 365, Service::HomeCare, 0.1 + 0.2),
@@ -382,5 +399,25 @@ mod tests {
         let mut shrunk = log.clone();
         shrunk.shrink_to_fit();
         assert_eq!(shrunk, log);
+    }
+}
+
+#[cfg(test)]
+mod acute_spell_tests {
+    use super::*;
+
+    #[test]
+    fn acute_spells_cost_a_spell_part_and_a_bed_day_part() {
+        let c = crate::payment::test_unit_costs();
+        // Default split: £542.60 a spell + £313 a bed-day; a 5.8-day stay costs the
+        // brief's average emergency spell of £2,358 (to the penny of the derivation).
+        assert_eq!(acute_spell_cost(&c, AdmissionClass::Emergency, 5.8), Pence(54_260 + 181_540));
+        assert_eq!(acute_spell_cost(&c, AdmissionClass::Emergency, 0.0), Pence(54_260));
+        assert!(acute_spell_cost(&c, AdmissionClass::Emergency, 30.0) > Pence(235_800 * 3));
+        // A delayed day costs a bed-day, whoever is responsible.
+        let one_more_day = acute_spell_cost(&c, AdmissionClass::Elective, 4.5) - acute_spell_cost(&c, AdmissionClass::Elective, 3.5);
+        assert_eq!(one_more_day, c.acute_bed_day);
+        assert_eq!(acute_spell_cost(&c, AdmissionClass::Elective, 3.5), Pence(249_460 + 109_550));
+        assert_eq!(acute_spell_cost(&c, AdmissionClass::DayCase, 0.3), Pence(73_800));
     }
 }

@@ -4,7 +4,7 @@
 
 use super::ledger::{Account, Currency, Reason, Transaction};
 use super::organisation::OrgId;
-use super::{MonthIndex, PaymentError, check_non_negative, instalment};
+use super::{MonthIndex, PaymentError, Scope, Service, check_non_negative, instalment};
 use crate::money::Pence;
 
 /// Cap and collar on activity, settled at year end.
@@ -18,6 +18,43 @@ pub struct CapCollar {
     pub collar: f64,
     /// Price per unit outside the corridor, pence.
     pub marginal_price_pence: Pence,
+}
+
+/// The unit in which a cap and collar counts activity of `service`: the unit of the
+/// activity records the simulation keeps (bed-days, days, visits, hours, weeks,
+/// contacts), or `None` for a service whose activity is not counted in units (acute
+/// spells and attendances are paid by the tariff).
+pub const fn activity_unit(service: Service) -> Option<&'static str> {
+    match service {
+        Service::IntermediateCare | Service::Reablement => Some("day"),
+        Service::CommunityNursing => Some("visit"),
+        Service::HomeCare => Some("hour"),
+        Service::CareHome => Some("week"),
+        Service::PrimaryCare => Some("contact"),
+        _ => None,
+    }
+}
+
+/// The one unit in which a cap and collar on a block covering `services` counts
+/// activity, or why there is none (services counted in different units, or in none).
+pub fn cap_collar_unit(services: Scope) -> Result<&'static str, String> {
+    let mut unit = None;
+    for s in services.services() {
+        let Some(u) = activity_unit(s) else {
+            return Err(format!("{} has no activity units a cap and collar can count", s.name()));
+        };
+        match unit {
+            None => unit = Some(u),
+            Some(v) if v != u => {
+                return Err(format!(
+                    "a cap and collar counts one unit of activity, but the block's services are counted in {v}s \
+                     and {u}s; give each service its own block"
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    unit.ok_or_else(|| "the block covers no service".to_string())
 }
 
 /// A block contract from a payer to a provider.
@@ -140,5 +177,16 @@ mod tests {
         assert_eq!(b.year_end_adjustment(9_000.0), Pence::ZERO);
         let bad = contract(Some(CapCollar { collar: 1.2, ..cc }));
         assert!(bad.validate().is_err());
+    }
+
+    #[test]
+    fn a_cap_and_collar_counts_one_unit() {
+        let ic = Scope::of(&[Service::IntermediateCare, Service::Reablement]);
+        assert_eq!(cap_collar_unit(ic), Ok("day"));
+        assert_eq!(cap_collar_unit(Scope::of(&[Service::CommunityNursing])), Ok("visit"));
+        let mixed = cap_collar_unit(ic.with(Service::CommunityNursing)).unwrap_err();
+        assert!(mixed.contains("days") && mixed.contains("visits"), "{mixed}");
+        assert!(cap_collar_unit(Scope::of(&[Service::AcuteEmergency])).is_err());
+        assert!(cap_collar_unit(Scope::EMPTY).is_err());
     }
 }

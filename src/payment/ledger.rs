@@ -46,11 +46,14 @@ pub enum Account {
     /// Reimbursement by the council to the acute trust for delayed days it is
     /// responsible for (Care Act 2014).
     DelayReimbursement = 13,
+    /// Withheld money (MRET retention, unpaid readmissions) a commissioner spends from
+    /// its reinvestment account on demand management and discharge support.
+    Reinvestment = 14,
 }
 
 impl Account {
     /// Every account, in code order.
-    pub const ALL: [Account; 14] = [
+    pub const ALL: [Account; 15] = [
         Account::Income,
         Account::Block,
         Account::MretWithheld,
@@ -65,6 +68,7 @@ impl Account {
         Account::ClientContribution,
         Account::EstateRecovery,
         Account::DelayReimbursement,
+        Account::Reinvestment,
     ];
 
     /// Snake-case name (stable; for tables).
@@ -84,6 +88,7 @@ impl Account {
             Account::ClientContribution => "client_contribution",
             Account::EstateRecovery => "estate_recovery",
             Account::DelayReimbursement => "delay_reimbursement",
+            Account::Reinvestment => "reinvestment",
         }
     }
 }
@@ -426,6 +431,118 @@ impl Ledger {
     }
 }
 
+/// The public sector's spend on the area's care in one set of accounts (brief §2, §7.8):
+/// commissioners, councils, pools and the NHS providers, which are public bodies
+/// ([`OrgKind::is_public_body`](super::organisation::OrgKind::is_public_body)), are
+/// consolidated, so money between them (tariff, blocks, MRET, capitation, pool
+/// contributions and risk shares) cancels out. What is left:
+///
+/// `total = resource cost of public providers + payments to independent providers and
+/// people − receipts from them`,
+///
+/// which, by double entry, is also `resource cost of all activity + independent
+/// providers' surplus − people's net payments` ([`ConsolidatedSpend::check_identity`]).
+/// So `total` splits into the **resource** part (what the activity cost, whoever
+/// delivered it) and **transfers** (`total − resource`: payments to independent
+/// providers above their cost, less what people pay). A change of currency between
+/// public bodies changes neither; a change of price paid to an independent provider or
+/// of what people pay changes transfers only; only a change of activity changes the
+/// resource part.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ConsolidatedSpend {
+    /// Consolidated public spend.
+    pub total_pence: Pence,
+    /// Resource cost of all activity (public and independent providers).
+    pub resource_cost_pence: Pence,
+    /// `total − resource`.
+    pub transfers_pence: Pence,
+    /// Independent providers' surplus: income less the resource cost they incurred.
+    pub independent_surplus_pence: Pence,
+    /// People's net payments (client contributions and estate recovery, less anything
+    /// paid to them).
+    pub people_net_payments_pence: Pence,
+}
+
+impl ConsolidatedSpend {
+    /// Checks `transfers = independent surplus − people's net payments` (double entry).
+    pub fn check_identity(&self) -> bool {
+        self.independent_surplus_pence.0.checked_sub(self.people_net_payments_pence.0) == Some(self.transfers_pence.0)
+    }
+}
+
+/// `Some(a + b)` unless the sum overflows.
+fn add_checked(a: i64, b: i64) -> Result<i64, PaymentError> {
+    a.checked_add(b)
+        .ok_or(PaymentError::InvalidParameter { name: "ledger", reason: "a money total overflows 64-bit pence".into() })
+}
+
+impl Ledger {
+    /// The consolidated public spend of this ledger with the resource costs of the same
+    /// activity ([`ConsolidatedSpend`]); checked arithmetic throughout.
+    pub fn consolidated(
+        &self,
+        registry: &Registry,
+        resource_costs: &[ResourceCost],
+    ) -> Result<ConsolidatedSpend, PaymentError> {
+        let mut public = vec![false; registry.len()];
+        let mut provider = vec![false; registry.len()];
+        let mut person = vec![false; registry.len()];
+        for (id, o) in registry.iter() {
+            public[id.0 as usize] = o.kind.is_public_body();
+            provider[id.0 as usize] = o.kind.is_provider();
+            person[id.0 as usize] = o.kind == super::organisation::OrgKind::Person;
+        }
+        let at = |v: &[bool], id: OrgId| v.get(id.0 as usize).copied().ok_or(PaymentError::UnknownOrganisation(id.0));
+        let (mut total, mut resource, mut net_in) = (0i64, 0i64, vec![0i64; registry.len()]);
+        for c in resource_costs {
+            resource = add_checked(resource, c.amount.0)?;
+            if at(&public, c.provider)? {
+                total = add_checked(total, c.amount.0)?;
+            } else {
+                let e = &mut net_in[c.provider.0 as usize];
+                *e = add_checked(*e, -c.amount.0)?;
+            }
+        }
+        for t in &self.transactions {
+            if t.is_earmark() {
+                continue;
+            }
+            let (payer_public, payee_public) = (at(&public, t.payer)?, at(&public, t.payee)?);
+            if payer_public && !payee_public {
+                total = add_checked(total, t.amount.0)?;
+            } else if payee_public && !payer_public {
+                total = add_checked(total, -t.amount.0)?;
+            }
+            for (org, sign) in [(t.payee, 1), (t.payer, -1)] {
+                if !at(&public, org)? {
+                    let e = &mut net_in[org.0 as usize];
+                    *e = add_checked(*e, sign * t.amount.0)?;
+                }
+            }
+        }
+        let (mut independent, mut people) = (0i64, 0i64);
+        for (id, _) in registry.iter() {
+            let v = net_in[id.0 as usize];
+            if at(&provider, id)? && !at(&public, id)? {
+                independent = add_checked(independent, v)?;
+            } else if at(&person, id)? {
+                people = add_checked(people, -v)?;
+            }
+        }
+        let transfers = total.checked_sub(resource).ok_or(PaymentError::InvalidParameter {
+            name: "ledger",
+            reason: "a money total overflows 64-bit pence".into(),
+        })?;
+        Ok(ConsolidatedSpend {
+            total_pence: Pence(total),
+            resource_cost_pence: Pence(resource),
+            transfers_pence: Pence(transfers),
+            independent_surplus_pence: Pence(independent),
+            people_net_payments_pence: Pence(people),
+        })
+    }
+}
+
 /// Transactions summed by (payer, payee, account, month), as columns for a Parquet
 /// table (brief §7.8 "ledger").
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -525,6 +642,48 @@ mod tests {
                 })
                 .sum();
             assert_eq!(spend, expect);
+        }
+    }
+
+    #[test]
+    fn consolidated_spend_splits_into_resource_and_transfers() {
+        let area = TypicalArea::new();
+        for entity in 0..50 {
+            let l = random_ledger(entity);
+            // Random resource costs at every provider.
+            let costs: Vec<ResourceCost> = area
+                .registry
+                .iter()
+                .filter(|(_, o)| o.kind.is_provider())
+                .map(|(id, _)| ResourceCost {
+                    provider: id,
+                    service: Service::HomeCare,
+                    month: MonthIndex(0),
+                    amount: Pence(1_000 * (entity as i64 + 1) * (id.0 as i64 + 3)),
+                })
+                .collect();
+            let c = l.consolidated(&area.registry, &costs).unwrap();
+            assert!(c.check_identity(), "{c:?}");
+            assert_eq!(c.resource_cost_pence, costs.iter().map(|x| x.amount).sum::<Pence>());
+            assert_eq!(c.total_pence - c.resource_cost_pence, c.transfers_pence);
+            // Independently: the independent providers' surplus and people's payments.
+            let surplus: Pence =
+                [area.home_care, area.care_homes, area.primary_care].iter().map(|o| l.surplus(*o, &costs)).sum();
+            assert_eq!(c.independent_surplus_pence, surplus);
+            assert_eq!(c.people_net_payments_pence, -l.net_balance(area.people));
+            // Money moved between public bodies changes nothing consolidated.
+            let mut moved = l.clone();
+            moved.post(tx(area.ccg, area.acute, Account::Income, 3, 777_777));
+            moved.post(tx(area.ccg, area.pool, Account::PoolContribution, 3, 55_555));
+            moved.post(tx(area.council, area.community, Account::Reinvestment, 3, 12_345));
+            moved.post(tx(area.acute, area.ico, Account::SubContract, 3, 4_321));
+            assert_eq!(moved.consolidated(&area.registry, &costs).unwrap(), c);
+            // A payment to an independent provider is a transfer, not resource.
+            let mut paid = l.clone();
+            paid.post(tx(area.council, area.care_homes, Account::Income, 3, 10_000));
+            let p = paid.consolidated(&area.registry, &costs).unwrap();
+            assert_eq!(p.resource_cost_pence, c.resource_cost_pence);
+            assert_eq!(p.transfers_pence - c.transfers_pence, Pence(10_000));
         }
     }
 

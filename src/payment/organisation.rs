@@ -59,6 +59,31 @@ impl OrgKind {
         matches!(self, OrgKind::Commissioner | OrgKind::Council | OrgKind::PooledFund)
     }
 
+    /// True for organisations inside the public sector's consolidated accounts: the
+    /// commissioners and pools, and the NHS providers (acute trust, community provider,
+    /// integrated care organisation), which are public bodies, so money between them is
+    /// a transfer inside the public sector and their resource cost is public spend.
+    ///
+    /// Home care providers and care homes are independent-sector businesses the council
+    /// buys care from (brief §2.3: councils pay providers an hourly rate or a weekly
+    /// fee \[UKHCA-2015\]\[ASC-1617\]), GP practices are independent contractors to the
+    /// NHS (ASSUMPTION: the GMS contract model; no figure in the brief), and people are
+    /// people: payments to them are public spend, their own costs are not. A council
+    /// that ran its own home care would register that provider as a public body; the
+    /// default area has none (ASSUMPTION: nearly all council-arranged home care and care
+    /// home places are bought from the independent sector \[KF-HOMECARE-2018\]).
+    pub const fn is_public_body(self) -> bool {
+        matches!(
+            self,
+            OrgKind::Commissioner
+                | OrgKind::Council
+                | OrgKind::PooledFund
+                | OrgKind::AcuteTrust
+                | OrgKind::CommunityProvider
+                | OrgKind::IntegratedCareOrganisation
+        )
+    }
+
     /// True for providers of services (they incur resource cost).
     pub const fn is_provider(self) -> bool {
         matches!(
@@ -301,6 +326,14 @@ mod tests {
         assert_eq!(r.len(), 2);
         assert!(OrgKind::Commissioner.is_public_payer() && !OrgKind::Person.is_public_payer());
         assert!(OrgKind::IntegratedCareOrganisation.can_hold_budget() && !OrgKind::Council.can_hold_budget());
+        // Every public payer is a public body; people and independent providers are not.
+        for k in [OrgKind::Commissioner, OrgKind::Council, OrgKind::PooledFund] {
+            assert!(k.is_public_payer() && k.is_public_body());
+        }
+        for k in [OrgKind::HomeCareProvider, OrgKind::CareHomes, OrgKind::PrimaryCareProvider, OrgKind::Person] {
+            assert!(!k.is_public_body());
+        }
+        assert!(OrgKind::AcuteTrust.is_public_body() && !OrgKind::AcuteTrust.is_public_payer());
     }
 
     #[test]

@@ -39,6 +39,9 @@ pub struct RawPayment {
     /// `[payment.delay_reimbursement]`: Care Act reimbursement of delayed days.
     #[serde(default)]
     pub delay_reimbursement: RawDelayReimbursement,
+    /// `[payment.money]`: where withheld money goes, what capacity and interventions cost.
+    #[serde(default)]
+    pub money: RawMoney,
 }
 
 /// `[payment.delay_reimbursement]`.
@@ -50,6 +53,25 @@ pub struct RawDelayReimbursement {
     pub enabled: bool,
     /// Amount per delayed day, pence (required when enabled).
     pub pence_per_day: Option<i64>,
+}
+
+/// `[payment.money]`: money that means what it says (withheld money spent, the cost of
+/// staffed capacity and of interventions).
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawMoney {
+    /// Where MRET and readmission deductions go: a provider's name (spent there at year
+    /// end) or `"retained"` (kept by the commissioner).
+    pub withheld_money_to: Option<String>,
+    /// Cost of an integrated care team per enrolled year-of-care person-year, pence,
+    /// incurred by the budget holder while the team's lever is on.
+    pub integrated_team_cost_per_person_year_pence: Option<i64>,
+    /// Cost per admission-avoidance referral (the assessment that diverts an admission),
+    /// pence, incurred by the provider of the avoidance pathway's first place.
+    pub admission_avoidance_cost_per_referral_pence: Option<i64>,
+    /// Pool name → cost of a staffed place-day that is not in use, pence.
+    #[serde(default)]
+    pub empty_place_day_pence: BTreeMap<String, i64>,
 }
 
 /// `[payment.tariff]`: one HRG group priced at the reference-cost averages, and the
@@ -97,6 +119,11 @@ pub struct RawTariff {
     pub outpatient_follow_up_pence: Option<i64>,
     /// R10 CQUIN fraction of contract value.
     pub cquin_fraction: Option<f64>,
+    // --- money that means what it says (issue 15): MRET base year, withheld money ---
+    /// R6 years from the base year of a calibrated baseline to the model year.
+    pub mret_baseline_years_before_model_year: Option<i64>,
+    /// R6 growth of emergency activity value per year between the base and model years.
+    pub mret_baseline_growth_per_year: Option<f64>,
 }
 
 /// `[[payment.blocks]]`: one block contract.

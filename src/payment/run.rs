@@ -4,7 +4,7 @@
 //! calibrated from pilot runs ([`calibrate`], the first of the two passes).
 
 use super::activity::{Activity, ActivityKind, ActivityLog, resource_cost};
-use super::ledger::{Ledger, LedgerTable, ResourceCost};
+use super::ledger::{ConsolidatedSpend, Ledger, LedgerTable, ResourceCost};
 use super::organisation::OrgId;
 use super::settle::{Death, Settlement, YearInputs, settle};
 use super::social_care::{Charging, ClientFinances};
@@ -57,6 +57,90 @@ pub struct RunPayments {
     pub years: Vec<u16>,
     /// People enrolled in year of care at any time in the window.
     pub enrolled_people: u32,
+    /// Enrolled person-years in the window.
+    pub enrolled_person_years: f64,
+    /// Consolidated public spend of each year ([`ConsolidatedSpend`]).
+    pub consolidated: Vec<(u16, ConsolidatedSpend)>,
+    /// Money withheld (MRET, readmissions) over the window, pence.
+    pub withheld_pence: Pence,
+    /// Tariff value of acute activity by service over the window
+    /// ([`Settlement::acute_value_by_service`]).
+    pub acute_value_by_service: [Pence; Service::COUNT],
+    /// Costs outside the activity records ([`OtherCosts`]), set by the runner.
+    pub other_costs: OtherCosts,
+}
+
+/// Resource costs that are not activity records: staffed capacity left empty and the
+/// interventions of a scenario, over the window.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct OtherCosts {
+    /// Empty staffed place-days at public providers, pence.
+    pub empty_places_public_pence: Pence,
+    /// Empty staffed place-days at independent providers, pence (their loss, not public
+    /// spend).
+    pub empty_places_independent_pence: Pence,
+    /// Used staffed place-days valued at the empty place-day cost, pence: what a
+    /// scenario that uses fewer of them releases as capacity, not cash.
+    pub used_places_value_pence: Pence,
+    /// Integrated team and admission avoidance costs (public providers), pence.
+    pub interventions_pence: Pence,
+}
+
+/// One pool's use over the window, for [`other_costs`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PoolUse<'a> {
+    /// Pool name.
+    pub name: &'a str,
+    /// Its setting.
+    pub setting: crate::capacity::Setting,
+    /// Staffed places (`None`: unlimited, never empty).
+    pub capacity: Option<u32>,
+    /// Mean places occupied over the window.
+    pub mean_occupied: f64,
+}
+
+/// The costs outside the activity records of one run: every pool's empty staffed
+/// place-days at [`super::spec::MoneyRules::empty_place_day`], borne by the provider of
+/// the pool's setting; an integrated care team's cost per enrolled person-year while its
+/// lever is on (borne by the budget holder, or the community provider under an
+/// alliance); and each admission-avoidance referral (borne by the provider of
+/// intermediate care). `window_days` is the measurement window's length.
+pub fn other_costs(
+    spec: &PaymentSpec,
+    pools: &[PoolUse<'_>],
+    window_days: f64,
+    enrolled_person_years: f64,
+    avoidance_referrals: u64,
+) -> Result<OtherCosts, PaymentError> {
+    use crate::capacity::Setting;
+    let mut out = OtherCosts::default();
+    for p in pools {
+        let cost = spec.money.empty_place_day(p.name);
+        let (Some(capacity), true) = (p.capacity, cost > Pence::ZERO) else { continue };
+        let service = match p.setting {
+            Setting::Acute => Service::AcuteEmergency,
+            Setting::IntermediateCare => Service::IntermediateCare,
+            Setting::Reablement => Service::Reablement,
+            Setting::HomeCare => Service::HomeCare,
+            Setting::CareHome => Service::CareHome,
+            Setting::CommunityNursing => Service::CommunityNursing,
+            Setting::Other => continue,
+        };
+        let provider = spec.area.services.provider_of(service)?;
+        let empty_days = ((capacity as f64 - p.mean_occupied) * window_days).max(0.0);
+        let empty = cost.scale(empty_days);
+        if spec.area.registry.kind(provider)?.is_public_body() {
+            out.empty_places_public_pence += empty;
+        } else {
+            out.empty_places_independent_pence += empty;
+        }
+        out.used_places_value_pence += cost.scale(p.mean_occupied.max(0.0) * window_days);
+    }
+    if spec.levers_on() {
+        out.interventions_pence += spec.money.integrated_team_cost_per_person_year_pence.scale(enrolled_person_years);
+    }
+    out.interventions_pence += spec.money.admission_avoidance_cost_per_referral_pence.scale(avoidance_referrals as f64);
+    Ok(out)
 }
 
 /// The finances of every person who needs a means test or has an estate (drawn from
@@ -155,9 +239,21 @@ pub fn settle_run(run: &RunToSettle<'_>) -> Result<RunPayments, PaymentError> {
     let mut ledger = Ledger::new();
     let mut org_years = Vec::new();
     let mut by_person_year = Vec::new();
+    let mut consolidated = Vec::new();
+    let mut withheld_pence = Pence::ZERO;
+    let mut acute_value_by_service = [Pence::ZERO; Service::COUNT];
     let registry = &spec.area.registry;
     for (year, s) in settle_years(run)? {
         let spend = s.ledger.public_spend_by_payer(registry)?;
+        consolidated.push((year, s.ledger.consolidated(registry, &s.resource_costs)?));
+        let withheld = super::reinvestment::withheld_by_payer(&s.ledger).ok_or(PaymentError::InvalidParameter {
+            name: "ledger",
+            reason: "withheld money overflows 64-bit pence".into(),
+        })?;
+        withheld_pence += withheld.iter().map(|(_, a)| *a).sum::<Pence>();
+        for (total, v) in acute_value_by_service.iter_mut().zip(s.acute_value_by_service) {
+            *total += v;
+        }
         for (org, _) in registry.iter() {
             let cost: Pence = s.resource_costs.iter().filter(|c| c.provider == org).map(|c| c.amount).sum();
             org_years.push(OrgYear {
@@ -174,7 +270,26 @@ pub fn settle_run(run: &RunToSettle<'_>) -> Result<RunPayments, PaymentError> {
     ledger.check_balanced().map_err(|e| PaymentError::InvalidParameter { name: "ledger", reason: e.to_string() })?;
     let first_day = years.first().map_or(0, |y| *y as u32 * DAYS_PER_YEAR).max(window_days.0);
     let enrolled_people = log.enrolments.iter().filter(|e| e.end_day.is_none_or(|d| d > first_day)).count() as u32;
-    Ok(RunPayments { ledger: ledger.aggregate(), org_years, by_person_year, years, enrolled_people })
+    let enrolled_days: u64 = log
+        .enrolments
+        .iter()
+        .map(|e| {
+            let (from, to) = (e.start_day.max(window_days.0), e.end_day.unwrap_or(window_days.1).min(window_days.1));
+            to.saturating_sub(from) as u64
+        })
+        .sum();
+    Ok(RunPayments {
+        ledger: ledger.aggregate(),
+        org_years,
+        by_person_year,
+        years,
+        enrolled_people,
+        enrolled_person_years: enrolled_days as f64 / DAYS_PER_YEAR as f64,
+        consolidated,
+        withheld_pence,
+        acute_value_by_service,
+        other_costs: OtherCosts::default(),
+    })
 }
 
 /// Resource cost of one activity at unit costs, with its provider.
@@ -246,8 +361,9 @@ pub fn calibrate(
     }
     let per_year = |p: Pence| Pence::round_from_pence_f64(p.0 as f64 / years_total);
     let mut calibration = PaymentCalibration {
+        // The pilot measures the model year; the baseline is its base year's value.
         mret_baseline_pence: (spec.tariff.mret.enabled && spec.tariff.mret.baseline_pence.is_none())
-            .then(|| per_year(emergency)),
+            .then(|| spec.tariff.mret.base_year.baseline_from_model_year(per_year(emergency))),
         capitation: None,
         block_values_pence: spec
             .blocks

@@ -30,32 +30,38 @@
 //! on its outlay for the enrolled people: what it paid sub-contractors for their covered
 //! activity, plus its own cost of covered activity it delivered. Covered activity of a
 //! block-funded service stays funded by the block (ASSUMPTION), so the holder pays
-//! nothing for it. CQUIN (R10) and outpatients
-//! (R9) are priced by [`super::tariff`] but not settled here: the simulation records
-//! neither a CQUIN outcome nor outpatient activity yet.
+//! nothing for it. CQUIN (R10) is paid in full at year end on each payer's tariff
+//! income to an acute provider (ASSUMPTION: the simulation records no CQUIN outcome).
+//! Outpatients (R9) are not simulated, so validation rejects their prices.
 //!
 //! The code follows the passes: `route` (who pays for one activity) and `price` (what
 //! they pay, posted to the [`Book`]) for each activity, then the [`YEAR_END_PASSES`] in
-//! order, one module each (`mret`, `blocks`, `estate_recovery`, `capitation`, `pools`).
+//! order, one module each (`mret`, `cquin`, `withheld` (money withheld under R6 and R7
+//! is spent, [`super::reinvestment`]), `blocks` (12 instalments and the cap and collar
+//! on the year's units of the covered services), `estate_recovery`, `capitation`,
+//! `pools`).
 
 use std::collections::{BTreeMap, HashMap};
 
 mod blocks;
 mod capitation;
 pub mod delay_reimbursement;
+mod cquin;
 mod estate_recovery;
 mod mret;
 mod pools;
 mod price;
 mod route;
+mod withheld;
 
-use super::activity::{Activity, resource_cost};
+use super::activity::{Activity, ActivityKind, resource_cost};
 use super::block::BlockContract;
 use super::ledger::{Account, Currency, Ledger, Reason, ResourceCost, Transaction};
 use super::organisation::{OrgId, TypicalArea};
 use super::pooled::PooledFund;
+use super::reinvestment::WithheldMoney;
 use super::social_care::{Charging, ClientFinances};
-use super::tariff::TariffParams;
+use super::tariff::{TariffParams, ae_attendance_price, price_spell};
 use super::year_of_care::{
     BudgetHolder, CapitationRates, EnrolledYear, Enrolment, OutlierParams, RiskCorridor, SubContractBasis,
     YearEndSettlement,
@@ -110,6 +116,8 @@ pub struct Regime {
     pub year_of_care: Option<YocRegime>,
     /// Care Act reimbursement of delayed days, if in force.
     pub delay_reimbursement: Option<delay_reimbursement::DelayReimbursement>,
+    /// Where MRET and readmission deductions go.
+    pub withheld_money: WithheldMoney,
 }
 
 /// A death, for estate recovery.
@@ -161,6 +169,9 @@ pub struct Settlement {
     /// pool risk shares are not attributed), their capitation, their client
     /// contributions (payer = people) and estate recovery (a receipt of the council).
     pub by_person: Vec<(u32, OrgId, Pence)>,
+    /// Tariff value of the year's acute activity by service (point of delivery): spells
+    /// after R1-R5 and R7 (before MRET), A&E attendances at R8; whoever paid for them.
+    pub acute_value_by_service: [Pence; Service::COUNT],
 }
 
 /// A transaction of `amount` from `payer` to `payee`.
@@ -217,6 +228,11 @@ pub struct Book {
     pub year_of_care: Option<YearEndSettlement>,
     /// Each enrolled person's capitation and the holder's outlay on them.
     pub enrolled_years: Vec<EnrolledYear>,
+    /// Tariff value of the year's acute activity by service ([`Settlement::acute_value_by_service`]).
+    pub acute_value_by_service: [Pence; Service::COUNT],
+    /// Units of activity counted by each block's cap and collar, in
+    /// [`Regime::blocks`] order (empty when no activity was counted).
+    pub block_units: Vec<f64>,
 }
 
 impl Book {
@@ -235,8 +251,10 @@ pub type Pass = fn(&mut Book, &Year<'_>) -> Result<(), PaymentError>;
 /// MRET (R6), block instalments, estate recovery, year-of-care capitation and corridor,
 /// and pools last, once every flow they pay is known. A new pass is a module with a
 /// [`Pass`] function, added here in its place.
-pub const YEAR_END_PASSES: [(&str, Pass); 6] = [
+pub const YEAR_END_PASSES: [(&str, Pass); 8] = [
     ("mret", mret::pass),
+    ("cquin", cquin::pass),
+    ("withheld", withheld::pass),
     ("blocks", blocks::pass),
     ("estate_recovery", estate_recovery::pass),
     ("delay_reimbursement", delay_reimbursement::pass),
@@ -267,6 +285,27 @@ where
         let cost = resource_cost(&a, inputs.costs)?;
         *book.resource_costs.entry((r.provider, r.service, r.month)).or_default() += cost;
         price::price(&mut book, &a, &r, cost, regime, area, inputs.finances)?;
+        match a.kind {
+            ActivityKind::Spell { spell, .. } => {
+                book.acute_value_by_service[r.service.index()] += price_spell(&spell, &regime.tariff)?.paid_pence
+            }
+            ActivityKind::AeAttendance => {
+                book.acute_value_by_service[r.service.index()] += ae_attendance_price(&regime.tariff)
+            }
+            ActivityKind::Units { units, .. } => {
+                if book.block_units.len() != regime.blocks.len() {
+                    book.block_units = vec![0.0; regime.blocks.len()];
+                }
+                for (b, counted) in regime.blocks.iter().zip(book.block_units.iter_mut()) {
+                    if b.contract.cap_collar.is_some()
+                        && b.contract.provider == r.provider
+                        && b.services.covers(r.service)
+                    {
+                        *counted += units;
+                    }
+                }
+            }
+        }
     }
     let sub_contract = std::mem::take(&mut book.sub_contract);
     book.ledger.extend(sub_contract);
@@ -286,6 +325,7 @@ where
         year_of_care: book.year_of_care,
         enrolled_years: book.enrolled_years,
         by_person,
+        acute_value_by_service: book.acute_value_by_service,
     })
 }
 
@@ -341,7 +381,9 @@ mod tests {
                         specialised: false,
                     };
                     last_discharge.insert(person, IndexSpell { discharge_day: day, elective: class.is_elective() });
-                    ActivityKind::Spell { spell, delayed_days: rng.random_range(0..3u32) as f64 }
+                    let delayed_days = rng.random_range(0..3u32) as f64;
+                    let stay_days = if class == AdmissionClass::DayCase { 0.3 } else { los as f64 + 0.5 };
+                    ActivityKind::Spell { spell, stay_days, delayed_days }
                 }
                 2 => ActivityKind::AeAttendance,
                 k => {
@@ -395,6 +437,7 @@ mod tests {
             pools: Vec::new(),
             year_of_care: None,
             delay_reimbursement: None,
+            withheld_money: WithheldMoney::SpentBy { provider: area.community },
         }
     }
 
@@ -424,6 +467,7 @@ mod tests {
                 enrolments,
             }),
             delay_reimbursement: None,
+            withheld_money: WithheldMoney::SpentBy { provider: area.community },
         }
     }
 
@@ -474,8 +518,46 @@ mod tests {
     }
 
     #[test]
+    fn a_pure_price_change_moves_transfers_never_resource_cost() {
+        // Tariff prices and the MRET baseline change who gets paid what between public
+        // bodies: resource cost and the consolidated spend stay put (to the penny),
+        // while the acute trust's income moves.
+        let area = TypicalArea::new();
+        for entity in 0..5 {
+            let (activity, finances, deaths) = random_activity(entity);
+            let c = costs();
+            let inputs = year0(&activity, &finances, &deaths, &c);
+            let base = separate_budgets(&area);
+            let a = settle(&inputs, &base, &area).unwrap();
+            let mut priced = base.clone();
+            priced.tariff.groups[0].non_elective_pence = Pence(180_000);
+            priced.tariff.groups[0].excess_bed_day_pence = Pence(20_000);
+            priced.tariff.mret.baseline_pence = Some(Pence(1_000_000));
+            priced.tariff.mret.rate = 0.5;
+            let b = settle(&inputs, &priced, &area).unwrap();
+            assert_eq!(a.resource_costs, b.resource_costs);
+            assert_ne!(a.ledger.net_balance(area.acute), b.ledger.net_balance(area.acute));
+            let (ca, cb) = (
+                a.ledger.consolidated(&area.registry, &a.resource_costs).unwrap(),
+                b.ledger.consolidated(&area.registry, &b.resource_costs).unwrap(),
+            );
+            assert_eq!(ca, cb);
+            assert!(ca.check_identity());
+            // A price paid to an independent provider is a transfer: the care home fee
+            // is the council price, so means-tested charging moves transfers only.
+            let mut free = base.clone();
+            free.charging = Charging::FreeAtPointOfNeed { estate_recovery_fraction: 0.0 };
+            let f = settle(&inputs, &free, &area).unwrap();
+            let cf = f.ledger.consolidated(&area.registry, &f.resource_costs).unwrap();
+            assert_eq!(cf.resource_cost_pence, ca.resource_cost_pence);
+            assert!(cf.transfers_pence > ca.transfers_pence, "free care: people pay less, the public more");
+        }
+    }
+
+    #[test]
     fn activity_change_changes_resource_cost() {
-        // One extra emergency spell adds exactly its resource cost (£2,358 + 2 × £313).
+        // One extra 5-day emergency spell adds exactly its resource cost: the per-spell
+        // part and five bed-days (its two delayed days among them), £542.60 + 5 × £313.
         let area = TypicalArea::new();
         let (mut activity, finances, deaths) = random_activity(3);
         let c = costs();
@@ -493,10 +575,60 @@ mod tests {
             exclusion: None,
             specialised: false,
         };
-        activity.push(Activity { person: 0, day: 205, kind: ActivityKind::Spell { spell, delayed_days: 2.0 } });
+        activity.push(Activity {
+            person: 0,
+            day: 205,
+            kind: ActivityKind::Spell { spell, stay_days: 5.0, delayed_days: 2.0 },
+        });
         let after = settle_all(&activity);
         let total = |s: &Settlement| s.resource_costs.iter().map(|r| r.amount).sum::<Pence>();
-        assert_eq!(total(&after) - total(&before), Pence(235_800 + 62_600));
+        assert_eq!(total(&after) - total(&before), Pence(54_260 + 5 * 31_300));
+    }
+
+    #[test]
+    fn a_block_cap_and_collar_settles_on_the_years_activity() {
+        // Nursing on a £100,000 block planned at 1,000 visits, cap 110%, collar 90%,
+        // £32 a visit outside the corridor.
+        let area = TypicalArea::new();
+        let c = costs();
+        let visits = |n: usize| -> Vec<Activity> {
+            (0..n)
+                .map(|k| Activity {
+                    person: k as u32 % 50,
+                    day: (k % 360) as u32,
+                    kind: ActivityKind::Units { service: Service::CommunityNursing, units: 1.0 },
+                })
+                .collect()
+        };
+        let mut regime = separate_budgets(&area);
+        regime.blocks = vec![BlockCover {
+            contract: BlockContract {
+                payer: area.ccg,
+                provider: area.community,
+                annual_value_pence: Pence(10_000_000),
+                cap_collar: Some(super::super::block::CapCollar {
+                    planned_units_per_year: 1_000.0,
+                    cap: 1.1,
+                    collar: 0.9,
+                    marginal_price_pence: Pence(3_200),
+                }),
+            },
+            services: Scope::of(&[Service::CommunityNursing]),
+        }];
+        let block_of = |regime: &Regime, n: usize| {
+            let a = visits(n);
+            let s = settle(&year0(&a, &[], &[], &c), regime, &area).unwrap();
+            s.ledger.check_balanced().unwrap();
+            s.ledger.account_balance(area.community, Account::Block)
+        };
+        // 1,200 visits: 100 above the cap of 1,100 → +£3,200; 700: 200 below the
+        // collar of 900 → −£6,400; 1,000: the block alone.
+        assert_eq!(block_of(&regime, 1_200), Pence(10_000_000 + 320_000));
+        assert_eq!(block_of(&regime, 700), Pence(10_000_000 - 640_000));
+        assert_eq!(block_of(&regime, 1_000), Pence(10_000_000));
+        // Without the cap and collar, activity changes nothing.
+        regime.blocks[0].contract.cap_collar = None;
+        assert_eq!(block_of(&regime, 1_200), Pence(10_000_000));
     }
 
     #[test]
@@ -519,8 +651,16 @@ mod tests {
             specialised: false,
         };
         let activity = [
-            Activity { person: 0, day: 10, kind: ActivityKind::Spell { spell: spell(10), delayed_days: 0.0 } },
-            Activity { person: 1, day: 12, kind: ActivityKind::Spell { spell: spell(12), delayed_days: 0.0 } },
+            Activity {
+                person: 0,
+                day: 10,
+                kind: ActivityKind::Spell { spell: spell(10), stay_days: 5.0, delayed_days: 0.0 },
+            },
+            Activity {
+                person: 1,
+                day: 12,
+                kind: ActivityKind::Spell { spell: spell(12), stay_days: 5.0, delayed_days: 0.0 },
+            },
         ];
         let mut regime = separate_budgets(&area);
         regime.blocks.clear();
@@ -530,8 +670,24 @@ mod tests {
         let retained: Pence =
             s.ledger.transactions().iter().filter(|t| t.account == Account::MretWithheld).map(|t| t.amount).sum();
         assert_eq!(retained, Pence(471_600 - 351_480));
-        // Surplus: £3,514.80 − £4,716 = −£1,201.20.
-        assert_eq!(s.ledger.surplus(area.acute, &s.resource_costs), Pence(351_480 - 471_600));
+        // CQUIN: 2.5% of the £3,514.80 paid, £87.87, at year end.
+        assert_eq!(s.ledger.account_balance(area.acute, Account::Cquin), Pence(8_787));
+        // Resource cost: 2 × (£542.60 + 5 × £313) = £4,215.20; surplus £3,514.80 +
+        // £87.87 − £4,215.20.
+        assert_eq!(s.ledger.surplus(area.acute, &s.resource_costs), Pence(351_480 + 8_787 - 421_520));
+        // The retained £1,201.20 is spent: the community provider receives it, so the
+        // CCG spends the full £4,716 (and CQUIN) and MRET saves the public sector nothing.
+        assert_eq!(s.ledger.account_balance(area.community, Account::Reinvestment), Pence(120_120));
+        assert_eq!(s.ledger.net_balance(area.ccg), Pence(-471_600 - 8_787));
+        let cons = s.ledger.consolidated(&area.registry, &s.resource_costs).unwrap();
+        assert_eq!((cons.total_pence, cons.transfers_pence), (Pence(421_520), Pence::ZERO));
+        // Kept by the commissioner instead, it is the CCG's saving and the trust's loss,
+        // and the consolidated figure is the same.
+        let mut kept = regime.clone();
+        kept.withheld_money = WithheldMoney::Retained;
+        let k = settle(&year0(&activity, &[], &[], &c), &kept, &area).unwrap();
+        assert_eq!(k.ledger.net_balance(area.ccg), Pence(-351_480 - 8_787));
+        assert_eq!(k.ledger.consolidated(&area.registry, &k.resource_costs).unwrap(), cons);
         // MRET enabled without a baseline is an error, not a silent zero.
         regime.tariff.mret.baseline_pence = None;
         assert!(settle(&year0(&activity, &[], &[], &c), &regime, &area).is_err());

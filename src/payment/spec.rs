@@ -146,6 +146,55 @@ pub struct PaymentSpec {
     pub pilot_replications: u32,
     /// Care Act reimbursement of delayed days (`[payment.delay_reimbursement]`), if on.
     pub delay_reimbursement: Option<crate::payment::settle::delay_reimbursement::DelayReimbursement>,
+    /// Where withheld money goes, what capacity and interventions cost.
+    pub money: MoneyRules,
+}
+
+/// `[payment.money]`: money that means what it says (issue-level defaults documented on
+/// [`MoneyRules::default_for`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct MoneyRules {
+    /// Where MRET and readmission deductions go.
+    pub withheld_money: super::reinvestment::WithheldMoney,
+    /// Cost of an integrated care team per enrolled person-year while the team's lever
+    /// is on ([`YocSpec::admission_hazard_ratio`] below 1), incurred by the budget holder.
+    pub integrated_team_cost_per_person_year_pence: Pence,
+    /// Cost per admission-avoidance referral, incurred by the provider of the avoidance
+    /// pathway's first place.
+    pub admission_avoidance_cost_per_referral_pence: Pence,
+    /// Cost of a staffed place-day not in use, by pool name (pools not named: zero, the
+    /// place costs only when used).
+    pub empty_place_day_pence: Vec<(String, Pence)>,
+}
+
+impl MoneyRules {
+    /// The defaults in `area`:
+    ///
+    /// * withheld money is spent by the community provider, which delivers reablement
+    ///   and intermediate care (demand management and improved discharge, the 2014/15
+    ///   use of MRET money \[HFMA-MRET-2013\]\[DH-MRET-2014\]; readmission money funds
+    ///   reablement \[HFMA-2012\]);
+    /// * an integrated care team costs £1,024 per person-year: DERIVED, 80 minutes of
+    ///   nurse case management per patient per month \[GAGE-2013\] × £64 per hour of
+    ///   patient-related community nurse time \[PSSRU-2014-UCD\] × 12;
+    /// * an admission-avoidance referral costs £64: ASSUMPTION, one hour of
+    ///   patient-related community nurse time for the rapid assessment that diverts the
+    ///   admission \[PSSRU-2014-UCD\];
+    /// * no empty place-day cost unless configured (the default config sets them for the
+    ///   staffed community pools).
+    pub fn default_for(area: &super::organisation::TypicalArea) -> MoneyRules {
+        MoneyRules {
+            withheld_money: super::reinvestment::WithheldMoney::SpentBy { provider: area.community },
+            integrated_team_cost_per_person_year_pence: Pence(102_400),
+            admission_avoidance_cost_per_referral_pence: Pence(6_400),
+            empty_place_day_pence: Vec::new(),
+        }
+    }
+
+    /// The empty place-day cost of pool `name` (zero when not configured).
+    pub fn empty_place_day(&self, name: &str) -> Pence {
+        self.empty_place_day_pence.iter().find(|(n, _)| n == name).map_or(Pence::ZERO, |(_, p)| *p)
+    }
 }
 
 /// Values taken from a baseline pilot (the same model with every lever off).
@@ -268,6 +317,7 @@ impl PaymentSpec {
             pools,
             year_of_care,
             delay_reimbursement: self.delay_reimbursement,
+            withheld_money: self.money.withheld_money,
         })
     }
 }

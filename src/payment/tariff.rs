@@ -186,13 +186,48 @@ pub struct MretParams {
     /// for 2015/16 (ETO); 0.70 by 2016/17 \[NHSE-2015\]\[HFMA-2017\].
     pub rate: f64,
     /// Annual baseline value of emergency admissions for one provider and commissioner,
-    /// pence. `None`: take it from a baseline run (two-pass; the integrator supplies it).
+    /// pence. `None`: take it from a baseline run (two-pass; the integrator supplies it),
+    /// dated back to the base year by [`MretParams::base_year`].
     pub baseline_pence: Option<Pence>,
+    /// The base year of a calibrated baseline.
+    pub base_year: MretBaseYear,
 }
 
 impl Default for MretParams {
     fn default() -> Self {
-        MretParams { enabled: true, rate: 0.30, baseline_pence: None }
+        MretParams { enabled: true, rate: 0.30, baseline_pence: None, base_year: MretBaseYear::default() }
+    }
+}
+
+/// The year a calibrated MRET baseline stands for (R6). The 2014/15 rule paid emergency
+/// activity in full up to its **2008/09** value and at the marginal rate above it
+/// \[HFMA-MRET-2013\]\[DH-MRET-2014\] (brief §2.1.2, §10.5); a pilot run measures the
+/// model year's value, so the baseline is that value dated back by the growth of
+/// emergency activity between the two years: `baseline = value / (1 + growth)^years`.
+/// Zero years (or zero growth) make the baseline the model year's own value, as before
+/// this rule, when almost nothing is withheld.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MretBaseYear {
+    /// Years from the baseline year to the model year: 6, from 2008/09 to 2014/15.
+    pub years_before_model_year: u32,
+    /// Growth of the value of emergency activity per year between them: 0.0282,
+    /// DERIVED from emergency admissions of 4.03m (2014/15) and 4.26m (2016/17),
+    /// `(4.26 / 4.03)^(1/2) − 1` \[HSJ-EA-2017\] (brief §10.1), at constant prices
+    /// (ASSUMPTION: the tariff's price changes between the years are not applied).
+    pub growth_per_year: f64,
+}
+
+impl Default for MretBaseYear {
+    fn default() -> Self {
+        MretBaseYear { years_before_model_year: 6, growth_per_year: 0.0282 }
+    }
+}
+
+impl MretBaseYear {
+    /// The base year's value of activity worth `model_year_value` in the model year.
+    pub fn baseline_from_model_year(&self, model_year_value: Pence) -> Pence {
+        let years = i32::try_from(self.years_before_model_year).unwrap_or(i32::MAX);
+        model_year_value.scale((1.0 + self.growth_per_year).powi(-years))
     }
 }
 
@@ -254,6 +289,7 @@ impl TariffParams {
         check_non_negative("tariff.specialised_topup", self.specialised_topup)?;
         check_non_negative("tariff.mff", self.mff)?;
         check_fraction("tariff.mret.rate", self.mret.rate)?;
+        check_fraction("tariff.mret.base_year.growth_per_year", self.mret.base_year.growth_per_year)?;
         check_fraction("tariff.cquin_fraction", self.cquin_fraction)?;
         match self.readmission {
             ReadmissionRule::Off => {}
@@ -482,6 +518,27 @@ pub fn cquin(contract_value: Pence, params: &TariffParams) -> Pence {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mret_base_year_dates_the_baseline_back() {
+        // £10m in 2014/15 at 2.82% a year for 6 years: 10m / 1.0282^6 = £8.4659m.
+        let b = MretBaseYear::default();
+        let base = b.baseline_from_model_year(Pence(1_000_000_000));
+        assert_eq!(base, Pence::round_from_pence_f64(1e9 / 1.0282f64.powi(6)));
+        assert!(base > Pence(846_000_000) && base < Pence(847_000_000), "{base}");
+        // No years or no growth: the model year's own value.
+        let same = MretBaseYear { years_before_model_year: 0, ..b };
+        assert_eq!(same.baseline_from_model_year(Pence(123_456)), Pence(123_456));
+        let flat = MretBaseYear { growth_per_year: 0.0, ..b };
+        assert_eq!(flat.baseline_from_model_year(Pence(123_456)), Pence(123_456));
+        // With the dated baseline MRET withholds (1 − rate) of the growth's share.
+        let o = apply_mret(Pence(1_000_000_000), base, 0.3);
+        let expect = (Pence(1_000_000_000) - base).scale(0.7);
+        assert!((o.retained_pence - expect).0.abs() <= 1);
+        let mut t = TariffParams::default();
+        t.mret.base_year.growth_per_year = 1.5;
+        assert!(t.validate().is_err());
+    }
 
     fn group() -> HrgGroup {
         HrgGroup {

@@ -303,8 +303,9 @@ pub fn calibrate_capitation(baseline: &[BaselinePersonYear], uplift: &Capitation
 }
 
 /// Resource cost by service of row `row` of a person-year table, at `costs` (the same
-/// mapping as the cohort model's sector costs: delayed bed-days count as emergency
-/// acute care). `None` if the row does not exist.
+/// mapping as the cohort model's sector costs). The row's acute spells, costed as they
+/// ended (per spell and per bed-day, day cases at their own cost), count as emergency
+/// acute care: the table does not split them by class. `None` if the row does not exist.
 pub fn person_year_service_costs(
     table: &PersonYearTable,
     row: usize,
@@ -315,10 +316,9 @@ pub fn person_year_service_costs(
     }
     let mut c = [Pence::ZERO; Service::COUNT];
     let f = |v: f32| v as f64;
-    c[Service::AcuteEmergency.index()] = costs.emergency_spell.scale(table.emergency_admissions[row] as f64)
-        + costs.delayed_bed_day.scale(f(table.dtoc_days[row]));
-    c[Service::AcuteElective.index()] = costs.elective_spell.scale(table.elective_admissions[row] as f64);
-    c[Service::AccidentAndEmergency.index()] = costs.ae_attendance.scale(table.ae_attendances[row] as f64);
+    let ae = costs.ae_attendance.scale(table.ae_attendances[row] as f64);
+    c[Service::AcuteEmergency.index()] = Pence(table.acute_cost_pence[row]) - ae;
+    c[Service::AccidentAndEmergency.index()] = ae;
     c[Service::PrimaryCare.index()] = costs.gp_contact.scale(table.gp_contacts[row] as f64);
     c[Service::IntermediateCare.index()] = costs.intermediate_care_day.scale(f(table.intermediate_care_days[row]));
     c[Service::Reablement.index()] = costs.reablement_day.scale(f(table.reablement_days[row]));
@@ -794,9 +794,10 @@ mod tests {
 
     #[test]
     fn baseline_cost_respects_scope() {
-        // One person-year: 1 emergency admission (£2,358) + 2 delayed days (£626),
-        // 10 GP contacts (£350, out of scope), 4 care-home weeks (£2,196, out of the
-        // "in currency" scope), 10 home care hours (£137.70, in scope).
+        // One person-year: 1 five-day emergency spell, 2 of its days delayed (£542.60 +
+        // 5 × £313 = £2,107.60, the table's acute cost), 10 GP contacts (£350, out of
+        // scope), 4 care-home weeks (£2,196, out of the "in currency" scope), 10 home
+        // care hours (£137.70, in scope).
         let mut t = PersonYearTable::default();
         t.person.push(0);
         t.conditions.push(3);
@@ -811,12 +812,13 @@ mod tests {
         t.nursing_visits.push(0.0);
         t.home_care_hours.push(10.0);
         t.care_home_weeks.push(4.0);
+        t.acute_cost_pence.push(210_760);
         let b = baseline_from_person_years(&t, &costs(), scope_in_currency(), |_| true);
         assert_eq!(b.len(), 1);
         assert_eq!(b[0].band, Band::C);
-        assert_eq!(b[0].in_scope_cost_pence, Pence(235_800 + 62_600 + 13_770));
+        assert_eq!(b[0].in_scope_cost_pence, Pence(210_760 + 13_770));
         let b = baseline_from_person_years(&t, &costs(), scope_include_if_possible(), |_| true);
-        assert_eq!(b[0].in_scope_cost_pence, Pence(235_800 + 62_600 + 13_770 + 219_600));
+        assert_eq!(b[0].in_scope_cost_pence, Pence(210_760 + 13_770 + 219_600));
         assert!(person_year_service_costs(&t, 1, &costs()).is_none());
         assert!(!scope_in_currency().covers(Service::PrimaryCare));
     }

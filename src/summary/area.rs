@@ -16,7 +16,17 @@ pub const SURPLUS_ORGS: [&str; 6] =
 
 /// Area metric names, in the order of [`RunEconomy::values`]. Money is pence per year of
 /// the window (per resident where named so); activity is per year of the window.
-pub const ECONOMY_METRICS: [&str; 18] = [
+///
+/// `resource_cost_pence_per_year` is the cost of the activity (person-year table), of
+/// staffed places left empty and of interventions. `public_spend` is what the public
+/// payers (CCG, council, pools) pay out; `nhs_spend` and `council_spend` split it by
+/// commissioner. The **consolidated** figures treat commissioners, councils, pools and
+/// NHS providers as one public sector ([`crate::payment::ledger::ConsolidatedSpend`]):
+/// `consolidated_spend = consolidated_resource + consolidated_transfers`, where the
+/// resource part is what care cost and transfers are payments to independent providers
+/// above their cost less what people pay. Money moved between public bodies (tariff
+/// prices, MRET, pools, capitation) changes neither.
+pub const ECONOMY_METRICS: [&str; 25] = [
     "emergency_admissions_per_year",
     "bed_days_per_year",
     "dtoc_days_per_year",
@@ -35,6 +45,13 @@ pub const ECONOMY_METRICS: [&str; 18] = [
     "surplus_gp_practices_pence_per_year",
     "surplus_ico_pence_per_year",
     "ledger_transactions",
+    "consolidated_spend_pence_per_year",
+    "consolidated_spend_pence_per_resident",
+    "consolidated_resource_pence_per_year",
+    "consolidated_transfers_pence_per_year",
+    "withheld_money_pence_per_year",
+    "intervention_cost_pence_per_year",
+    "used_staffed_places_value_pence_per_year",
 ];
 
 /// Index of a metric in [`ECONOMY_METRICS`].
@@ -70,14 +87,35 @@ pub const PUBLIC_SPEND: usize = index("public_spend_pence_per_year");
 pub const PUBLIC_SPEND_PER_RESIDENT: usize = index("public_spend_pence_per_resident");
 /// Index of `resource_cost_pence_per_year`.
 pub const RESOURCE_COST: usize = index("resource_cost_pence_per_year");
+/// Index of `consolidated_spend_pence_per_year`.
+pub const CONSOLIDATED: usize = index("consolidated_spend_pence_per_year");
+/// Index of `consolidated_spend_pence_per_resident`.
+pub const CONSOLIDATED_PER_RESIDENT: usize = index("consolidated_spend_pence_per_resident");
+/// Index of `consolidated_resource_pence_per_year`.
+pub const CONSOLIDATED_RESOURCE: usize = index("consolidated_resource_pence_per_year");
+/// Index of `used_staffed_places_value_pence_per_year`.
+pub const USED_PLACES: usize = index("used_staffed_places_value_pence_per_year");
 
-/// Paired-only metrics, scenario against baseline: `savings_pct` = 100 × (baseline −
-/// scenario public spend) / baseline public spend, split into `resource_savings_pct`
-/// (the change in resource cost) and `transfer_savings_pct` (the rest: money moved
-/// between organisations and people), which sum to `savings_pct` in every pair; and
-/// `national_saving_pence_per_year`, the saving per resident × England's population.
-pub const SAVINGS_METRICS: [&str; 4] =
-    ["savings_pct", "resource_savings_pct", "transfer_savings_pct", "national_saving_pence_per_year"];
+/// Paired-only metrics, scenario against baseline, on the **consolidated** public spend:
+/// `savings_pct` = 100 × (baseline − scenario) / baseline, split into
+/// `resource_savings_pct` (the change in what care cost) and `transfer_savings_pct` (the
+/// rest: money moved to or from people and independent providers), which sum to
+/// `savings_pct` in every pair; `national_saving_pence_per_year`, the saving per
+/// resident × England's population, with its resource and transfer parts (never quoted
+/// without them); `cash_releasing_saving_pence_per_year`, the consolidated saving (money
+/// that leaves the public sector's accounts), and `capacity_releasing_saving_pence_per_year`,
+/// the value of staffed places no longer used (capacity freed for other patients, not
+/// cash, while the places stay funded).
+pub const SAVINGS_METRICS: [&str; 8] = [
+    "savings_pct",
+    "resource_savings_pct",
+    "transfer_savings_pct",
+    "national_saving_pence_per_year",
+    "national_resource_saving_pence_per_year",
+    "national_transfer_saving_pence_per_year",
+    "cash_releasing_saving_pence_per_year",
+    "capacity_releasing_saving_pence_per_year",
+];
 
 /// The area metrics of one run (`None` where undefined, e.g. money without `[payment]`).
 #[derive(Clone, Debug, PartialEq)]
@@ -136,6 +174,22 @@ fn fill_money(
     let public = sum_where(&|o| kind(o).is_some_and(|k| k.is_public_payer()), &|o| o.public_spend_pence.0);
     let resource = sum_where(&|_| true, &|o| o.resource_cost_pence.0);
     let client = outflow(OrgKind::Person);
+    let other = &p.other_costs;
+    let extra_public = other.empty_places_public_pence.0 + other.interventions_pence.0;
+    let extra = extra_public + other.empty_places_independent_pence.0;
+    let consolidated: i64 = p.consolidated.iter().map(|(_, c)| c.total_pence.0).sum::<i64>() + extra_public;
+    let consolidated_resource: i64 = p.consolidated.iter().map(|(_, c)| c.resource_cost_pence.0).sum::<i64>() + extra;
+    v[CONSOLIDATED] = Some(per_year(consolidated));
+    v[CONSOLIDATED_PER_RESIDENT] = Some(per_year(consolidated) / population.max(1) as f64);
+    v[CONSOLIDATED_RESOURCE] = Some(per_year(consolidated_resource));
+    v[index("consolidated_transfers_pence_per_year")] = Some(per_year(consolidated - consolidated_resource));
+    v[index("withheld_money_pence_per_year")] = Some(per_year(p.withheld_pence.0));
+    v[index("intervention_cost_pence_per_year")] = Some(per_year(other.interventions_pence.0));
+    v[USED_PLACES] = Some(per_year(other.used_places_value_pence.0));
+    if let Some(r) = v[RESOURCE_COST].as_mut() {
+        // Staffed places left empty and interventions cost resources too.
+        *r += per_year(extra);
+    }
     v[index("public_spend_pence_per_year")] = Some(per_year(public));
     v[index("public_spend_pence_per_resident")] = Some(per_year(public) / population.max(1) as f64);
     v[index("nhs_spend_pence_per_year")] = Some(per_year(outflow(OrgKind::Commissioner)));
@@ -151,27 +205,42 @@ fn fill_money(
 }
 
 /// The savings of a scenario run against its baseline pair ([`SAVINGS_METRICS`] order);
-/// `None` where public spend is undefined or zero in the baseline.
+/// `None` where consolidated spend is undefined or zero in the baseline.
 pub fn savings(scenario: &RunEconomy, baseline: &RunEconomy) -> [Option<f64>; SAVINGS_METRICS.len()] {
+    const NONE: [Option<f64>; SAVINGS_METRICS.len()] = [None; SAVINGS_METRICS.len()];
     let get = |e: &RunEconomy, i: usize| e.values[i];
-    let (Some(bp), Some(sp), Some(br), Some(sr)) = (
-        get(baseline, PUBLIC_SPEND),
-        get(scenario, PUBLIC_SPEND),
-        get(baseline, RESOURCE_COST),
-        get(scenario, RESOURCE_COST),
+    let (Some(bp), Some(sp), Some(br), Some(sr), Some(bn), Some(sn)) = (
+        get(baseline, CONSOLIDATED),
+        get(scenario, CONSOLIDATED),
+        get(baseline, CONSOLIDATED_RESOURCE),
+        get(scenario, CONSOLIDATED_RESOURCE),
+        get(baseline, CONSOLIDATED_PER_RESIDENT),
+        get(scenario, CONSOLIDATED_PER_RESIDENT),
     ) else {
-        return [None; 4];
+        return NONE;
     };
     if bp == 0.0 {
-        return [None; 4];
+        return NONE;
     }
     let total = 100.0 * (bp - sp) / bp;
     let resource = 100.0 * (br - sr) / bp;
-    let national = match (get(baseline, PUBLIC_SPEND_PER_RESIDENT), get(scenario, PUBLIC_SPEND_PER_RESIDENT)) {
-        (Some(b), Some(s)) => Some((b - s) * ENGLAND_POPULATION as f64),
+    // National: per resident × England; residents = baseline spend / spend per resident.
+    let national = (bn - sn) * ENGLAND_POPULATION as f64;
+    let national_resource = (br - sr) * (bn / bp) * ENGLAND_POPULATION as f64;
+    let capacity = match (get(baseline, USED_PLACES), get(scenario, USED_PLACES)) {
+        (Some(b), Some(s)) => Some(b - s),
         _ => None,
     };
-    [Some(total), Some(resource), Some(total - resource), national]
+    [
+        Some(total),
+        Some(resource),
+        Some(total - resource),
+        Some(national),
+        Some(national_resource),
+        Some(national - national_resource),
+        Some(bp - sp),
+        capacity,
+    ]
 }
 
 #[cfg(test)]
@@ -191,18 +260,28 @@ mod tests {
 
     #[test]
     fn savings_split_adds_up_and_identical_runs_save_nothing() {
+        // 100 residents: consolidated spend £10.00, of which resource £9.00.
         let mut b = RunEconomy::NONE;
-        b.values[PUBLIC_SPEND] = Some(1000.0);
-        b.values[RESOURCE_COST] = Some(900.0);
-        b.values[PUBLIC_SPEND_PER_RESIDENT] = Some(10.0);
+        b.values[CONSOLIDATED] = Some(1000.0);
+        b.values[CONSOLIDATED_RESOURCE] = Some(900.0);
+        b.values[CONSOLIDATED_PER_RESIDENT] = Some(10.0);
+        b.values[USED_PLACES] = Some(300.0);
         let mut s = b.clone();
-        assert_eq!(savings(&s, &b), [Some(0.0), Some(0.0), Some(0.0), Some(0.0)]);
-        s.values[PUBLIC_SPEND] = Some(950.0);
-        s.values[RESOURCE_COST] = Some(880.0);
-        s.values[PUBLIC_SPEND_PER_RESIDENT] = Some(9.5);
-        let [t, r, x, n] = savings(&s, &b).map(|v| v.expect("defined"));
+        assert_eq!(savings(&s, &b), [Some(0.0); SAVINGS_METRICS.len()]);
+        s.values[CONSOLIDATED] = Some(950.0);
+        s.values[CONSOLIDATED_RESOURCE] = Some(880.0);
+        s.values[CONSOLIDATED_PER_RESIDENT] = Some(9.5);
+        s.values[USED_PLACES] = Some(260.0);
+        // Payer-view public spend plays no part in the headline.
+        s.values[PUBLIC_SPEND] = Some(1.0);
+        let [t, r, x, n, nr, nx, cash, capacity] = savings(&s, &b).map(|v| v.expect("defined"));
         assert!((t - 5.0).abs() < 1e-12 && (r - 2.0).abs() < 1e-12 && (x - 3.0).abs() < 1e-12);
-        assert!((n - 0.5 * ENGLAND_POPULATION as f64).abs() < 1e-6);
-        assert_eq!(savings(&s, &RunEconomy::NONE), [None; 4]);
+        let england = ENGLAND_POPULATION as f64;
+        assert!((n - 0.5 * england).abs() < 1e-6);
+        // Resource: 20p over 100 residents = 0.2p each; transfers the rest.
+        assert!((nr - 0.2 * england).abs() < 1e-6 && (nx - 0.3 * england).abs() < 1e-6);
+        assert!((nr + nx - n).abs() < 1e-6);
+        assert_eq!((cash, capacity), (50.0, 40.0));
+        assert_eq!(savings(&s, &RunEconomy::NONE), [None; SAVINGS_METRICS.len()]);
     }
 }

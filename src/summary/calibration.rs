@@ -5,6 +5,28 @@ use crate::flow::RunOutput;
 use crate::record::PersonYearTable;
 use crate::time::{DAYS_PER_YEAR, MINUTES_PER_DAY};
 
+/// The money calibration measures of a settled run ([`crate::summary::money_targets`]).
+pub fn money_measures_of(out: &RunOutput, model: &crate::config::Model) -> Vec<Measure> {
+    let (Some(p), Some(spec)) = (&out.payments, &model.payment) else {
+        return Vec::new();
+    };
+    let e = crate::summary::area::RunEconomy::of(out, Some(&spec.area.registry));
+    let get = |name: &str| {
+        crate::summary::area::ECONOMY_METRICS.iter().position(|m| *m == name).and_then(|i| e.values[i]).unwrap_or(0.0)
+    };
+    let years = ((out.horizon_days - out.warmup_days) / crate::payment::DAYS_PER_YEAR as f64).max(f64::MIN_POSITIVE);
+    let mut acute = [0.0; crate::payment::Service::COUNT];
+    for (a, v) in acute.iter_mut().zip(p.acute_value_by_service) {
+        *a = v.0 as f64 / years;
+    }
+    crate::summary::money_targets::money_measures(&crate::summary::money_targets::MoneyFigures {
+        population: out.population,
+        nhs_spend_pence_per_year: get("nhs_spend_pence_per_year"),
+        council_spend_pence_per_year: get("council_spend_pence_per_year"),
+        acute_income_pence_per_year: acute,
+    })
+}
+
 /// One calibration target and the value a run produced.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Measure {

@@ -24,7 +24,7 @@ pub type MetricReader = fn(&PoolSummary) -> Option<f64>;
 /// The metrics summarised per scenario and pool, with how to read each from a run.
 /// Each metric is also a `pool_summary` column of the same name (holding exactly this
 /// value): `caresim merge` reads the summaries back from those columns.
-pub const POOL_METRICS: [(&str, MetricReader); 11] = [
+pub const POOL_METRICS: [(&str, MetricReader); 12] = [
     ("arrivals", |p| Some(p.stats.arrivals as f64)),
     ("admitted", |p| Some(p.stats.admitted as f64)),
     ("turned_away", |p| Some(p.stats.turned_away as f64)),
@@ -36,6 +36,7 @@ pub const POOL_METRICS: [(&str, MetricReader); 11] = [
     ("blocked_days", |p| Some(p.blocked_days())),
     ("mean_sojourn_days", PoolSummary::mean_sojourn_days),
     ("throughput_per_day", |p| Some(p.throughput_per_day())),
+    (crate::summary::warnings::WAITING_GROWTH, |p| p.waiting_growth),
 ];
 
 /// One row of the across-replication summary.

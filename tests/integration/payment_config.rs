@@ -6,7 +6,9 @@ use caresim::config::{ExperimentPlan, Overrides};
 use caresim::money::Pence;
 use caresim::payment::organisation::TypicalArea;
 use caresim::payment::social_care::{Charging, MeansTestParams};
-use caresim::payment::spec::{BlockSpec, FinancesParams, PaymentCalibration, PaymentSpec, PoolSpec, YocSpec};
+use caresim::payment::spec::{
+    BlockSpec, FinancesParams, MoneyRules, PaymentCalibration, PaymentSpec, PoolSpec, YocSpec,
+};
 use caresim::payment::tariff::TariffParams;
 use caresim::payment::year_of_care::{
     BudgetHolder, CapitationRates, CapitationUplift, CohortRule, OutlierParams, RiskCorridor, SubContractBasis,
@@ -40,6 +42,14 @@ fn expected_baseline() -> PaymentSpec {
         year_of_care: None,
         pilot_replications: 2,
         delay_reimbursement: None,
+        money: MoneyRules {
+            empty_place_day_pence: vec![
+                ("community_nursing".into(), Pence(914)),
+                ("intermediate_care_beds".into(), Pence(20_000)),
+                ("reablement".into(), Pence(5_357)),
+            ],
+            ..MoneyRules::default_for(&TypicalArea::new())
+        },
     }
 }
 

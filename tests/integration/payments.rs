@@ -272,3 +272,76 @@ fn a_stop_before_the_start_runs_nothing_and_returns() {
     assert!(digests.is_empty());
     assert_eq!(stored.load(std::sync::atomic::Ordering::Relaxed), 0);
 }
+
+#[test]
+fn acute_spells_are_costed_once_as_they_end_and_open_spells_at_the_horizon_are_paid() {
+    let plan = small(&[]);
+    let (out, log, pay) = settled(&plan, "baseline", 0);
+    let horizon_day = plan.horizon_days as u32;
+    // Spells still open at the horizon are recorded on the window's last day, for the
+    // days delivered, and paid: a congested run cannot look cheaper by leaving patients
+    // in bed.
+    let open: Vec<_> = log
+        .iter()
+        .filter_map(|a| match a.kind {
+            ActivityKind::Spell { spell, stay_days, .. } if a.day == horizon_day - 1 => Some((spell, stay_days)),
+            _ => None,
+        })
+        .collect();
+    assert!(open.len() > 10, "patients are in bed at the horizon: {}", open.len());
+    assert!(open.iter().any(|(_, stay)| *stay > 5.0), "long stays open at the horizon");
+    // Day cases are recorded as day cases: most elective spells (the pathway's 80% that
+    // leave from the admission step within a day [MAR-DAYCASE]).
+    let classes = |c| {
+        log.iter().filter(|a| matches!(a.kind, ActivityKind::Spell { spell, .. } if spell.class == c)).count() as f64
+    };
+    let (day, ordinary) = (
+        classes(caresim::payment::tariff::AdmissionClass::DayCase),
+        classes(caresim::payment::tariff::AdmissionClass::Elective),
+    );
+    let share = day / (day + ordinary);
+    assert!((0.72..0.88).contains(&share), "day-case share of electives {share}");
+    // The acute trust's resource cost (spells and A&E, settled) is the person-years'
+    // acute cost: the same spells, the same per-spell and per-bed-day rule.
+    let settled_acute = org_total(&plan, &pay, "acute_trust", |o| o.resource_cost_pence.0);
+    let person_years: i64 = out.person_year.acute_cost_pence.iter().sum();
+    let roundings = (log.len() + out.person_year.len()) as i64;
+    assert!(
+        (settled_acute - person_years).abs() <= roundings,
+        "acute cost: settled {settled_acute}, rows {person_years}"
+    );
+}
+
+#[test]
+fn a_capacity_cut_that_raises_resource_cost_never_reports_a_consolidated_saving() {
+    let config = root().join("configs/small.toml");
+    let text = format!(
+        "extends = {:?}\nreplications = 2\n[[scenarios]]\nname = \"baseline\"\n[[scenarios]]\nname = \"cut\"\n\
+         pools.home_care_packages.capacity = 45\n",
+        config.display().to_string()
+    );
+    let plan = plan_from_str("capacity_cut", &text);
+    let digests = crate::common::run(&plan);
+    let metrics: Vec<RunMetrics> = digests.iter().map(RunMetrics::of).collect();
+    let get = |m: &RunMetrics, name: &str| {
+        let i = caresim::summary::area::ECONOMY_METRICS.iter().position(|x| *x == name).expect("metric");
+        m.economy.values[i].expect("defined")
+    };
+    for cut in metrics.iter().filter(|m| m.key.scenario == 1) {
+        let base =
+            metrics.iter().find(|m| m.key.scenario == 0 && m.key.replication == cut.key.replication).expect("pair");
+        let resource =
+            get(cut, "consolidated_resource_pence_per_year") - get(base, "consolidated_resource_pence_per_year");
+        let spend = get(cut, "consolidated_spend_pence_per_year") - get(base, "consolidated_spend_pence_per_year");
+        let transfers =
+            get(cut, "consolidated_transfers_pence_per_year") - get(base, "consolidated_transfers_pence_per_year");
+        assert!((spend - resource - transfers).abs() < 1.0, "spend = resource + transfers");
+        assert!(
+            !(resource > 0.0 && spend < 0.0),
+            "replication {}: resource cost rose {resource} but consolidated spend fell {spend}",
+            cut.key.replication
+        );
+        // The waiting list of the cut pool is measured through the run.
+        assert!(cut.pools.iter().any(|p| p[p.len() - 1].is_some()), "waiting growth measured");
+    }
+}

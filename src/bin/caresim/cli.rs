@@ -492,6 +492,10 @@ fn print_tables(plan: &ExperimentPlan, metrics: &[RunMetrics]) {
         }
     }
     let paired = compare::paired(plan, metrics);
+    let names: Vec<&str> = plan.scenarios.iter().map(|s| s.name.as_str()).collect();
+    for w in caresim::summary::warnings::warnings(&names, &rows, &paired) {
+        println!("{w}");
+    }
     if paired.is_empty() {
         return;
     }
@@ -522,10 +526,11 @@ fn print_tables(plan: &ExperimentPlan, metrics: &[RunMetrics]) {
     print_money(plan, &paired);
 }
 
-/// The area-level paired comparison, when runs were settled: activity, public spend and
-/// its change split into resource change and transfers, with the national equivalent,
-/// all as scenario - baseline (the `paired` table's savings are baseline - scenario, so
-/// they are printed negated).
+/// The area-level paired comparison, when runs were settled: activity, spend by
+/// commissioner, the consolidated public spend and its change split into resource change
+/// and transfers, and the national equivalent, always with its split; all as scenario -
+/// baseline (the `paired` table's savings are baseline - scenario, so they are printed
+/// negated).
 fn print_money(plan: &ExperimentPlan, paired: &[compare::PairedRow]) {
     let area = caresim::summary::area::AREA;
     if !paired.iter().any(|r| r.pool == area && r.metric == "savings_pct") {
@@ -542,28 +547,49 @@ fn print_money(plan: &ExperimentPlan, paired: &[compare::PairedRow]) {
     let sw = name_width("scenario", plan.scenarios.iter().skip(1).map(|s| s.name.as_str()));
     println!(
         "\narea, scenario - {baseline} per year (negative: less than in {baseline}), mean [95% t interval] over the \
-         pairs; the change in public spend is its resource change plus transfers, in % of {baseline}'s public spend"
+         pairs, £m; NHS and council are spend by commissioner; consolidated counts NHS bodies and councils as one \
+         public sector (its change = resource change + transfers)"
     );
     println!(
-        "{:<sw$} {:>24} {:>26} {:>24} {:>24} {:>24} {:>26}",
+        "{:<sw$} {:>22} {:>22} {:>22} {:>22} {:>22} {:>22} {:>24}",
         "scenario",
         "emergency admissions",
-        "public spend (£/resident)",
-        "public spend (%)",
-        "of which resource (%)",
-        "of which transfers (%)",
-        "national equivalent (£bn)"
+        "NHS spend",
+        "council spend",
+        "consolidated",
+        "of which resource",
+        "of which transfers",
+        "consolidated (%)"
     );
     for (s, scenario) in plan.scenarios.iter().enumerate().skip(1) {
         println!(
-            "{:<sw$} {:>24} {:>26} {:>24} {:>24} {:>24} {:>26}",
+            "{:<sw$} {:>22} {:>22} {:>22} {:>22} {:>22} {:>22} {:>24}",
             scenario.name,
             cell(s, "emergency_admissions_per_year", 1.0, 0),
-            cell(s, "public_spend_pence_per_resident", 0.01, 2),
+            cell(s, "nhs_spend_pence_per_year", 1e-8, 2),
+            cell(s, "council_spend_pence_per_year", 1e-8, 2),
+            cell(s, "consolidated_spend_pence_per_year", 1e-8, 2),
+            cell(s, "consolidated_resource_pence_per_year", 1e-8, 2),
+            cell(s, "consolidated_transfers_pence_per_year", 1e-8, 2),
             cell(s, "savings_pct", -1.0, 2),
-            cell(s, "resource_savings_pct", -1.0, 2),
-            cell(s, "transfer_savings_pct", -1.0, 2),
+        );
+    }
+    println!(
+        "\nnational equivalent of the change in consolidated spend, £bn a year (England's 53.9m residents), \
+         scenario - {baseline}, with its split; capacity released: staffed place-days no longer used, £m"
+    );
+    println!(
+        "{:<sw$} {:>24} {:>24} {:>24} {:>24}",
+        "scenario", "change", "from resource", "from transfers", "capacity released (£m)"
+    );
+    for (s, scenario) in plan.scenarios.iter().enumerate().skip(1) {
+        println!(
+            "{:<sw$} {:>24} {:>24} {:>24} {:>24}",
+            scenario.name,
             cell(s, "national_saving_pence_per_year", -1e-11, 2),
+            cell(s, "national_resource_saving_pence_per_year", -1e-11, 2),
+            cell(s, "national_transfer_saving_pence_per_year", -1e-11, 2),
+            cell(s, "capacity_releasing_saving_pence_per_year", 1e-8, 2),
         );
     }
 }

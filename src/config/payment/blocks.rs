@@ -61,6 +61,11 @@ pub(super) fn blocks(p: &mut Problems, raw: Option<&[RawBlock]>, area: &TypicalA
             if cc.collar > cc.cap {
                 p.push(ck("collar"), cc.collar, format!("must not be above the cap ({})", cc.cap));
             }
+            if let Some(services) = scope
+                && let Err(reason) = crate::payment::block::cap_collar_unit(services)
+            {
+                p.push(format!("{key}.services"), format!("{:?}", b.services), reason);
+            }
             cc
         });
         if let Some(services) = scope {

@@ -69,7 +69,25 @@ pub(super) fn tariff(p: &mut Problems, raw: &RawTariff) -> TariffParams {
         None => None,
         Some(v) => calibrate_or_pence(p, "payment.tariff.mret_baseline_pence", v).unwrap_or(None),
     };
-    let mret = MretParams { enabled: raw.mret.unwrap_or(d.mret.enabled), rate: mret_rate, baseline_pence };
+    let base_year = MretBaseYear {
+        years_before_model_year: raw.mret_baseline_years_before_model_year.map_or(
+            d.mret.base_year.years_before_model_year,
+            |v| {
+                if !(0..=50).contains(&v) {
+                    p.push(
+                        "payment.tariff.mret_baseline_years_before_model_year",
+                        v,
+                        "must be a whole number of years from 0 to 50 (6: the 2008/09 baseline of the 2014/15 rule)",
+                    );
+                }
+                v.clamp(0, 50) as u32
+            },
+        ),
+        growth_per_year: raw.mret_baseline_growth_per_year.map_or(d.mret.base_year.growth_per_year, |v| {
+            fraction(p, "payment.tariff.mret_baseline_growth_per_year", v)
+        }),
+    };
+    let mret = MretParams { enabled: raw.mret.unwrap_or(d.mret.enabled), rate: mret_rate, baseline_pence, base_year };
     let unpaid = raw.readmission_unpaid_fraction.map(|v| fraction(p, "payment.tariff.readmission_unpaid_fraction", v));
     let paid_after_non_elective = raw
         .readmission_non_elective_paid_fraction
@@ -85,9 +103,16 @@ pub(super) fn tariff(p: &mut Problems, raw: &RawTariff) -> TariffParams {
         };
     TariffParams {
         groups: vec![group],
-        specialised_topup: raw
-            .specialised_topup
-            .map_or(d.specialised_topup, |v| non_negative(p, "payment.tariff.specialised_topup", v)),
+        specialised_topup: raw.specialised_topup.map_or(d.specialised_topup, |v| {
+            if v != 0.0 {
+                p.push(
+                    "payment.tariff.specialised_topup",
+                    v,
+                    "must be 0: the simulation records no specialised spells, so an R4 top-up would change nothing",
+                );
+            }
+            v
+        }),
         mff,
         mret,
         readmission,
@@ -100,18 +125,14 @@ pub(super) fn tariff(p: &mut Problems, raw: &RawTariff) -> TariffParams {
             raw.ae_attendance_pence,
             d.ae_attendance_pence,
         ),
-        outpatient_first_pence: price(
-            p,
-            "payment.tariff.outpatient_first_pence",
-            raw.outpatient_first_pence,
-            d.outpatient_first_pence,
-        ),
-        outpatient_follow_up_pence: price(
+        outpatient_first_pence: outpatient(p, "payment.tariff.outpatient_first_pence", raw.outpatient_first_pence)
+            .unwrap_or(d.outpatient_first_pence),
+        outpatient_follow_up_pence: outpatient(
             p,
             "payment.tariff.outpatient_follow_up_pence",
             raw.outpatient_follow_up_pence,
-            d.outpatient_follow_up_pence,
-        ),
+        )
+        .unwrap_or(d.outpatient_follow_up_pence),
         cquin_fraction: raw
             .cquin_fraction
             .map_or(d.cquin_fraction, |v| fraction(p, "payment.tariff.cquin_fraction", v)),
