@@ -415,7 +415,8 @@ mod acute_spell_tests {
         assert_eq!(acute_spell_cost(&c, AdmissionClass::Emergency, 0.0), Pence(54_260));
         assert!(acute_spell_cost(&c, AdmissionClass::Emergency, 30.0) > Pence(235_800 * 3));
         // A delayed day costs a bed-day, whoever is responsible.
-        let one_more_day = acute_spell_cost(&c, AdmissionClass::Elective, 4.5) - acute_spell_cost(&c, AdmissionClass::Elective, 3.5);
+        let one_more_day =
+            acute_spell_cost(&c, AdmissionClass::Elective, 4.5) - acute_spell_cost(&c, AdmissionClass::Elective, 3.5);
         assert_eq!(one_more_day, c.acute_bed_day);
         assert_eq!(acute_spell_cost(&c, AdmissionClass::Elective, 3.5), Pence(249_460 + 109_550));
         assert_eq!(acute_spell_cost(&c, AdmissionClass::DayCase, 0.3), Pence(73_800));

@@ -13,6 +13,7 @@
 //! (`prime_provider`, `prime_contractor`) settle identically today (the year-of-care
 //! rules are being reworked under the same issue).
 
+use crate::config::validate::Problems;
 use crate::payment::activity::{Activity, ActivityKind, ActivityLog};
 use crate::payment::raw::RawPayment;
 use crate::payment::run::{OtherCosts, PoolUse, RunToSettle, calibrate, other_costs, settle_run};
@@ -20,7 +21,6 @@ use crate::payment::spec::PaymentSpec;
 use crate::payment::tariff::{AdmissionClass, HrgGroupId, IndexSpell, Spell};
 use crate::payment::year_of_care::{Band, Enrolment};
 use crate::payment::{DAYS_PER_YEAR, Service};
-use crate::config::validate::Problems;
 use crate::record::RunKey;
 use crate::rng::{Purpose, StreamKey};
 use rand::RngExt;
