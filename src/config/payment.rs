@@ -30,7 +30,7 @@
 //! | `year_of_care.sub_contract` | `"price"` (markup 0) | ASSUMPTION, [`SubContractBasis::default`] |
 //! | `year_of_care.admission_hazard_ratio` | 1.0 | brief §7.6 \[ICP-2012\] |
 
-use super::validate::{Problems, fraction, non_negative, pence, whole_days};
+use super::validate::{MAX_PENCE, Problems, fraction, non_negative, pence, pence_range_reason, whole_days};
 use crate::money::Pence;
 use crate::payment::block::CapCollar;
 use crate::payment::organisation::{OrgId, TypicalArea};
@@ -143,12 +143,12 @@ fn provider(p: &mut Problems, key: &str, name: &str, area: &TypicalArea) -> Opti
 fn calibrate_or_pence(p: &mut Problems, key: &str, v: &toml::Value) -> Result<Option<Pence>, ()> {
     match v {
         toml::Value::String(s) if s == "calibrate" => Ok(None),
-        toml::Value::Integer(n) if *n >= 0 => Ok(Some(Pence(*n))),
+        toml::Value::Integer(n) if (0..=MAX_PENCE).contains(n) => Ok(Some(Pence(*n))),
         other => {
             p.push(
                 key,
                 other,
-                "must be \"calibrate\" (taken from the baseline pilot) or a whole number of pence of at least 0",
+                format!("must be \"calibrate\" (taken from the baseline pilot) or {}", pence_range_reason()),
             );
             Err(())
         }
@@ -417,7 +417,7 @@ mod tests {
         problem(
             "[money]\nadmission_avoidance_cost_per_referral_pence = -1",
             "payment.money.admission_avoidance_cost_per_referral_pence",
-            "at least 0",
+            "pence from 0",
         );
         problem("[tariff]\nspecialised_topup = 0.2", "payment.tariff.specialised_topup", "no specialised spells");
         problem("[tariff]\noutpatient_first_pence = 12000", "payment.tariff.outpatient_first_pence", "no outpatient");
@@ -546,7 +546,19 @@ mod tests {
             "between 0 and 1",
         );
         problem("[tariff]\nreadmission_window_days = 0", "payment.tariff.readmission_window_days", "from 1 to 365");
-        problem("[tariff]\nelective_spell_pence = -1", "payment.tariff.elective_spell_pence", "at least 0");
+        problem("[tariff]\nelective_spell_pence = -1", "payment.tariff.elective_spell_pence", "pence from 0");
+        // Amounts that would overflow the settlement's i64 sums are named, not run.
+        problem(
+            "[tariff]\nnon_elective_spell_pence = 9223372036854775807",
+            "payment.tariff.non_elective_spell_pence",
+            "from 0 to 100000000000",
+        );
+        problem("[tariff]\nmret_baseline_pence = 100000000001", "payment.tariff.mret_baseline_pence", "(£1bn)");
+        problem(
+            "[year_of_care]\nenabled = true\ncapitation = { A = 1, B = 1, C = 1, D = 1, E = 9000000000000000000 }",
+            "payment.year_of_care.capitation.E",
+            "(£1bn) per person-year",
+        );
         problem("[social_care]\ncharging = \"none\"", "payment.social_care.charging", "\"means_test\", \"free\"");
         problem(
             "[social_care]\nlower_capital_limit_pence = 3000000",

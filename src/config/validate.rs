@@ -70,10 +70,22 @@ pub fn fraction(p: &mut Problems, key: &str, v: f64) -> f64 {
     unit_interval(p, key, v, "fraction")
 }
 
-/// `v` pence, which must be a whole number of at least 0.
+/// The largest amount any money key accepts: £1bn (10^11 pence). The largest real
+/// amounts in a config are an area's annual contract values and baselines (£10m-£300m);
+/// a unit price is at most tens of thousands of pounds. Bounding every amount keeps the
+/// settlement's sums in `i64` pence: 10^11 pence times 9 x 10^7 priced activities in
+/// one account still fits, so a run that validates cannot overflow its money.
+pub const MAX_PENCE: i64 = 100_000_000_000;
+
+/// The problem's reason for a money key out of range.
+pub fn pence_range_reason() -> String {
+    format!("must be a whole number of pence from 0 to {MAX_PENCE} (£1bn)")
+}
+
+/// `v` pence, which must be a whole number from 0 to [`MAX_PENCE`].
 pub fn pence(p: &mut Problems, key: &str, v: i64) -> Pence {
-    if v < 0 {
-        p.push(key, v, "must be a whole number of pence of at least 0");
+    if !(0..=MAX_PENCE).contains(&v) {
+        p.push(key, v, pence_range_reason());
     }
     Pence(v)
 }

@@ -94,6 +94,18 @@ const CASES: &[(&str, &str, &str, &str)] = &[
     ),
     ("payment_bad_mret_rate", "payment_bad_mret_rate.toml", "payment.tariff.mret_rate", "fraction between 0 and 1"),
     (
+        "money_overflow",
+        "money_overflow.toml",
+        "payment.tariff.non_elective_spell_pence",
+        "whole number of pence from 0 to 100000000000 (£1bn)",
+    ),
+    (
+        "cost_overflow",
+        "cost_overflow.toml",
+        "cohort.costs.care_home_week_pence",
+        "whole number of pence from 0 to 100000000000 (£1bn)",
+    ),
+    (
         "payment_unknown_holder",
         "payment_unknown_holder.toml",
         "payment.year_of_care.holder",

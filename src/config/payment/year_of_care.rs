@@ -152,8 +152,8 @@ pub(super) fn year_of_care(p: &mut Problems, raw: &RawYearOfCare, area: &Typical
             for (i, band) in band_names.iter().enumerate() {
                 let key = format!("payment.year_of_care.capitation.{band}");
                 match t.get(*band) {
-                    Some(toml::Value::Integer(n)) if *n >= 0 => rates.per_year_pence[i] = Pence(*n),
-                    Some(v) => p.push(key, v, "must be a whole number of pence per person-year of at least 0"),
+                    Some(toml::Value::Integer(n)) if (0..=MAX_PENCE).contains(n) => rates.per_year_pence[i] = Pence(*n),
+                    Some(v) => p.push(key, v, format!("{} per person-year", pence_range_reason())),
                     None if Band::ALL[i] >= min_band => p.push(
                         key,
                         "",
