@@ -10,6 +10,7 @@ mod layers;
 mod payment_config;
 mod payments;
 mod queueing_theory;
+mod reimbursement;
 mod stalls;
 
 #[cfg(feature = "parquet")]

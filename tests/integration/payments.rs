@@ -26,7 +26,11 @@ fn index(plan: &ExperimentPlan, name: &str) -> u16 {
 }
 
 /// One settled run of `scenario`: the output, its activity log and its payments.
-fn settled(plan: &ExperimentPlan, scenario: &str, replication: u32) -> (RunOutput, ActivityLog, RunPayments) {
+pub(crate) fn settled(
+    plan: &ExperimentPlan,
+    scenario: &str,
+    replication: u32,
+) -> (RunOutput, ActivityLog, RunPayments) {
     let s = index(plan, scenario);
     let settings = plan.run_settings(false);
     let calibration = calibrate_payments::<std::io::Error>(plan, settings, &[s]).expect("pilot");
