@@ -13,83 +13,42 @@ use super::organisation::{OrgId, Registry};
 use super::{MonthIndex, PaymentError, Service};
 use crate::money::Pence;
 
-/// Ledger account (what kind of flow a transaction is).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[repr(u8)]
-pub enum Account {
-    /// Activity income: tariff, per-hour / per-week care prices.
-    Income = 0,
-    /// Block contract instalments and cap/collar adjustments.
-    Block = 1,
-    /// Emergency activity value above the MRET baseline retained by the commissioner.
-    MretWithheld = 2,
-    /// Readmission payments withheld under the 30-day rule.
-    ReadmissionWithheld = 3,
-    /// CQUIN quality incentive.
-    Cquin = 4,
-    /// Year-of-care capitation.
-    YocCapitation = 5,
-    /// Year-of-care risk corridor settlement.
-    YocRiskShare = 6,
-    /// Year-of-care high-cost outlier carve-out.
-    YocOutlier = 7,
-    /// Payments from a budget holder to its sub-contractors.
-    SubContract = 8,
-    /// Contributions into a pooled fund.
-    PoolContribution = 9,
-    /// Pooled fund year-end over/underspend share.
-    PoolRiskShare = 10,
-    /// Client contributions to social care.
-    ClientContribution = 11,
-    /// Social care costs recovered from estates.
-    EstateRecovery = 12,
-    /// Reimbursement by the council to the acute trust for delayed days it is
-    /// responsible for (Care Act 2014).
-    DelayReimbursement = 13,
-    /// Withheld money (MRET retention, unpaid readmissions) a commissioner spends from
-    /// its reinvestment account on demand management and discharge support.
-    Reinvestment = 14,
-}
-
-impl Account {
-    /// Every account, in code order.
-    pub const ALL: [Account; 15] = [
-        Account::Income,
-        Account::Block,
-        Account::MretWithheld,
-        Account::ReadmissionWithheld,
-        Account::Cquin,
-        Account::YocCapitation,
-        Account::YocRiskShare,
-        Account::YocOutlier,
-        Account::SubContract,
-        Account::PoolContribution,
-        Account::PoolRiskShare,
-        Account::ClientContribution,
-        Account::EstateRecovery,
-        Account::DelayReimbursement,
-        Account::Reinvestment,
-    ];
-
-    /// Snake-case name (stable; for tables).
-    pub const fn name(self) -> &'static str {
-        match self {
-            Account::Income => "income",
-            Account::Block => "block",
-            Account::MretWithheld => "mret_withheld",
-            Account::ReadmissionWithheld => "readmission_withheld",
-            Account::Cquin => "cquin",
-            Account::YocCapitation => "yoc_capitation",
-            Account::YocRiskShare => "yoc_risk_share",
-            Account::YocOutlier => "yoc_outlier",
-            Account::SubContract => "sub_contract",
-            Account::PoolContribution => "pool_contribution",
-            Account::PoolRiskShare => "pool_risk_share",
-            Account::ClientContribution => "client_contribution",
-            Account::EstateRecovery => "estate_recovery",
-            Account::DelayReimbursement => "delay_reimbursement",
-            Account::Reinvestment => "reinvestment",
-        }
+named_enum! {
+    /// Ledger account (what kind of flow a transaction is).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    pub enum Account {
+        /// Activity income: tariff, per-hour / per-week care prices.
+        Income = 0 => "income",
+        /// Block contract instalments and cap/collar adjustments.
+        Block = 1 => "block",
+        /// Emergency activity value above the MRET baseline retained by the commissioner.
+        MretWithheld = 2 => "mret_withheld",
+        /// Readmission payments withheld under the 30-day rule.
+        ReadmissionWithheld = 3 => "readmission_withheld",
+        /// CQUIN quality incentive.
+        Cquin = 4 => "cquin",
+        /// Year-of-care capitation.
+        YocCapitation = 5 => "yoc_capitation",
+        /// Year-of-care risk corridor settlement.
+        YocRiskShare = 6 => "yoc_risk_share",
+        /// Year-of-care high-cost outlier carve-out.
+        YocOutlier = 7 => "yoc_outlier",
+        /// Payments from a budget holder to its sub-contractors.
+        SubContract = 8 => "sub_contract",
+        /// Contributions into a pooled fund.
+        PoolContribution = 9 => "pool_contribution",
+        /// Pooled fund year-end over/underspend share.
+        PoolRiskShare = 10 => "pool_risk_share",
+        /// Client contributions to social care.
+        ClientContribution = 11 => "client_contribution",
+        /// Social care costs recovered from estates.
+        EstateRecovery = 12 => "estate_recovery",
+        /// Reimbursement by the council to the acute trust for delayed days it is
+        /// responsible for (Care Act 2014).
+        DelayReimbursement = 13 => "delay_reimbursement",
+        /// Withheld money (MRET retention, unpaid readmissions) a commissioner spends from
+        /// its reinvestment account on demand management and discharge support.
+        Reinvestment = 14 => "reinvestment",
     }
 }
 
