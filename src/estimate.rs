@@ -103,6 +103,15 @@ fn per_run(model: &Model, horizon_days: f64, record_events: bool) -> (f64, f64, 
     (events + EVENTS_PER_RUN_OVERHEAD, bytes, event_key, memory_key)
 }
 
+/// Runs in flight on `threads` worker threads (0 = one per core): at most one per
+/// thread, and never more than the experiment has.
+pub fn runs_at_once(plan: &ExperimentPlan, threads: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let workers = if threads == 0 { cores } else { threads };
+    let runs = plan.scenarios.len() as u64 * plan.samples as u64 * plan.replications as u64;
+    workers.min(usize::try_from(runs).unwrap_or(usize::MAX)).max(1)
+}
+
 /// Estimates `plan` (with the `events` table when `record_events`).
 pub fn of(plan: &ExperimentPlan, record_events: bool) -> Estimate {
     let per_scenario = plan.samples as f64 * plan.replications as f64;

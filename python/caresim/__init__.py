@@ -271,6 +271,8 @@ class Experiment:
         events: bool = False,
         force: bool = False,
         progress: bool | Callable[[str, dict], None] = True,
+        max_events: float | None = None,
+        max_memory_gib: float | None = None,
     ) -> Results:
         """Runs every scenario and replication into ``out`` (default
         ``results/<config stem>``, as the command line) and returns its ``Results``.
@@ -281,6 +283,11 @@ class Experiment:
         ``progress``: True shows a bar, False only notes, or a callable
         ``progress(kind, info)`` receives every event ("damaged", "resuming",
         "calibrating", "started", "progress").
+
+        Before anything is written the experiment's size is estimated, as the command
+        line does: more events than ``max_events`` (default 1e12) or more memory than
+        ``max_memory_gib`` (default three quarters of this machine's) raises
+        ``ConfigError`` naming the keys that drive it.
         """
         extra: dict[str, Any] = {}
         if seed is not None:
@@ -294,6 +301,8 @@ class Experiment:
                 report = _caresim.run(
                     os.fspath(self.path), self._sets(extra), os.fspath(folder), int(threads),
                     bool(episodes), bool(events), bool(force), show,
+                    None if max_events is None else float(max_events),
+                    None if max_memory_gib is None else float(max_memory_gib),
                 )
         finally:
             if isinstance(show, _Progress):

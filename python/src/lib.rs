@@ -139,8 +139,40 @@ fn report_dict<'py>(py: Python<'py>, r: &RunReport) -> PyResult<Bound<'py, PyDic
     Ok(d)
 }
 
-/// `run(path, sets, out, threads, episodes, events, force, on_event)`: loads the
-/// experiment (as `load`) and runs every scenario and replication into the folder `out`,
+/// The command line's check of an experiment's size, before anything is written: the
+/// estimate of events and memory (`caresim::estimate`) against the limits, this
+/// machine's defaults unless `max_events` or `max_memory_gib` raise them. A refusal is
+/// a `ConfigError` naming the keys that drive the excess and the argument that raises
+/// the limit.
+fn check_size(
+    plan: &ExperimentPlan,
+    threads: usize,
+    events: bool,
+    max_events: Option<f64>,
+    max_memory_gib: Option<f64>,
+) -> PyResult<()> {
+    use caresim::estimate;
+    let d = estimate::Limits::default_for_this_machine();
+    let limits = estimate::Limits {
+        max_events: max_events.unwrap_or(d.max_events),
+        max_bytes: max_memory_gib.map_or(d.max_bytes, |g| g * estimate::GIB),
+    };
+    let e = estimate::of(plan, events);
+    e.check(limits, estimate::runs_at_once(plan, threads)).map_err(|m| {
+        // The command line's text, with the Python argument names for its options.
+        let reason = m
+            .replace("--max-events", "max_events=")
+            .replace("--max-memory-gib", "max_memory_gib=")
+            .replace("--threads", "threads=");
+        let file = plan.source.display().to_string();
+        let keys = reason.split(':').next().unwrap_or_default().to_string();
+        ConfigError::new_err((format!("{file}: {reason}"), vec![(file, keys, String::new(), reason)]))
+    })
+}
+
+/// `run(path, sets, out, threads, episodes, events, force, on_event, max_events,
+/// max_memory_gib)`: loads the experiment (as `load`), checks its size (as the command
+/// line does, [`check_size`]) and runs every scenario and replication into the folder `out`,
 /// exactly as `caresim run` does (same files, same bytes; a rerun of the same config
 /// resumes; `force` replaces results of another config). `on_event(kind, info)` (or
 /// None) is called on this thread as runs finish. Ctrl-C (or an exception from
@@ -154,6 +186,8 @@ fn run<'py>(args: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyDict>> {
     let (threads, episodes, events, force): (usize, bool, bool, bool) =
         (arg(args, 3)?, arg(args, 4)?, arg(args, 5)?, arg(args, 6)?);
     let on_event = Some(args.get_item(7)?).filter(|c| !c.is_none());
+    let (max_events, max_memory_gib): (Option<f64>, Option<f64>) = (arg(args, 8)?, arg(args, 9)?);
+    check_size(&plan, threads, events, max_events, max_memory_gib)?;
     let request = RunRequest { plan: &plan, out: &out, threads, episodes, events, force, shard: Shard::ALL };
     let stop = AtomicBool::new(false);
     let (tx, mut rx) = mpsc::channel::<RunEvent>();

@@ -51,3 +51,17 @@ def test_rerun_resumes_and_other_config_needs_force(in_root, tmp_path):
     with pytest.raises(caresim.RunError, match="already holds results of a different config"):
         other.run(out=tmp_path / "r", progress=False)
     assert other.run(out=tmp_path / "r", force=True, progress=False).report["new"] == again.report["runs"]
+
+
+def test_an_experiment_too_big_is_refused_before_anything_is_written(in_root, tmp_path):
+    # The small experiment simulates millions of events; a limit of 1,000 refuses it, as
+    # `caresim run --max-events 1000` does, and no output folder is made.
+    exp = caresim.Experiment.from_toml("configs/small.toml")
+    out = tmp_path / "too-big"
+    with pytest.raises(caresim.ConfigError, match="raise the limit with max_events=") as info:
+        exp.run(replications=1, threads=1, out=out, progress=False, max_events=1000)
+    assert "horizon_days" in info.value.problems[0].key
+    assert not out.exists()
+    # Raised explicitly, the same experiment runs.
+    results = exp.run(replications=1, threads=1, out=out, progress=False, max_events=1e12)
+    assert results.report["runs"] > 0

@@ -138,18 +138,11 @@ impl LimitArgs {
     }
 }
 
-/// Runs in flight on `threads` worker threads (0 = one per core).
-fn runs_at_once(plan: &ExperimentPlan, threads: usize) -> usize {
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    let workers = if threads == 0 { cores } else { threads };
-    let runs = plan.scenarios.len() as u64 * plan.samples as u64 * plan.replications as u64;
-    workers.min(usize::try_from(runs).unwrap_or(usize::MAX)).max(1)
-}
-
 /// Refuses an experiment whose estimate exceeds the limits, before anything is written.
 fn check_estimate(plan: &ExperimentPlan, threads: usize, events: bool, limits: LimitArgs) -> Result<(), BoxError> {
     let e = estimate::of(plan, events);
-    e.check(limits.limits(), runs_at_once(plan, threads)).map_err(|m| format!("{}: {m}", plan.source.display()).into())
+    e.check(limits.limits(), estimate::runs_at_once(plan, threads))
+        .map_err(|m| format!("{}: {m}", plan.source.display()).into())
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -226,7 +219,7 @@ pub fn main() -> Result<(), BoxError> {
             let plan = with_warnings(config::load(&config, &Overrides { set })?);
             describe(&plan);
             let threads = capped_threads(threads);
-            println!("{}", estimate::of(&plan, false).describe(runs_at_once(&plan, threads)));
+            println!("{}", estimate::of(&plan, false).describe(estimate::runs_at_once(&plan, threads)));
             check_estimate(&plan, threads, false, limits)
         }
     }
