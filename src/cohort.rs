@@ -333,7 +333,6 @@ pub struct UnitCosts {
     pub nursing_visit: Pence,
 }
 
-
 #[cfg(test)]
 mod onset_table_tests {
     use super::*;

@@ -51,7 +51,6 @@ pub mod spec;
 pub mod tariff;
 pub mod year_of_care;
 
-
 use crate::money::Pence;
 
 /// Unit costs shared by the payment tests (the domain brief's values; acute spells split

@@ -200,6 +200,10 @@ pub struct ActivityLog {
     /// Run days of acute delayed days the council alone is responsible for, one per
     /// patient delayed at midnight (for the Care Act reimbursement).
     pub reimbursable_delay_days: Vec<u32>,
+    /// The person-year records of the year just before the measurement window (the last
+    /// warm-up year), kept so the commissioner's year-of-care risk score can use the
+    /// history before the window's first year (empty without a warm-up).
+    pub prior_year: crate::record::PersonYearTable,
 }
 
 /// One admitted spell of an [`ActivityLog`].
@@ -415,7 +419,8 @@ mod acute_spell_tests {
         assert_eq!(acute_spell_cost(&c, AdmissionClass::Emergency, 0.0), Pence(54_260));
         assert!(acute_spell_cost(&c, AdmissionClass::Emergency, 30.0) > Pence(235_800 * 3));
         // A delayed day costs a bed-day, whoever is responsible.
-        let one_more_day = acute_spell_cost(&c, AdmissionClass::Elective, 4.5) - acute_spell_cost(&c, AdmissionClass::Elective, 3.5);
+        let one_more_day =
+            acute_spell_cost(&c, AdmissionClass::Elective, 4.5) - acute_spell_cost(&c, AdmissionClass::Elective, 3.5);
         assert_eq!(one_more_day, c.acute_bed_day);
         assert_eq!(acute_spell_cost(&c, AdmissionClass::Elective, 3.5), Pence(249_460 + 109_550));
         assert_eq!(acute_spell_cost(&c, AdmissionClass::DayCase, 0.3), Pence(73_800));

@@ -9,13 +9,16 @@ use crate::money::Pence;
 use crate::payment::activity::{Activity, ActivityKind};
 use crate::payment::ledger::{Account, Currency, Reason, Transaction};
 use crate::payment::organisation::TypicalArea;
-use crate::payment::social_care::{CareSetting, ClientFinances, charge_week, week_transactions};
+use crate::payment::social_care::{
+    CareAccount, CareSetting, ClientFinances, charge_week_on_account, week_transactions,
+};
 use crate::payment::tariff::{AdmissionClass, ae_attendance_price, price_spell};
 use crate::payment::year_of_care::SubContractBasis;
 use crate::payment::{PaymentError, Service};
 
 /// Posts the payments for activity `a`, routed by `r`, of resource cost `cost`, to
-/// `book` (a person's finances index `finances`; missing = no capital, no income).
+/// `book` (a person's finances index `finances`; missing = no capital, no income). Home
+/// care and care-home weeks are charged against the person's account in the book.
 pub(super) fn price(
     book: &mut Book,
     a: &Activity,
@@ -25,12 +28,29 @@ pub(super) fn price(
     area: &TypicalArea,
     finances: &[ClientFinances],
 ) -> Result<(), PaymentError> {
-    let Route { provider, month, covered_by_yoc, payer, self_funded, social_care, block_funded, .. } = *r;
+    let Route {
+        service,
+        provider,
+        month,
+        covered_by_yoc,
+        payer,
+        self_funded,
+        social_care,
+        block_funded,
+        baseline_payer,
+    } = *r;
     // What the budget holder spends on this person's covered activity: what it pays
     // a sub-contractor, or its own cost when it delivers the activity itself.
     let outlay = |book: &mut Book, amount: Pence| {
         if covered_by_yoc.is_some() {
             *book.yoc_cost_by_person.entry(a.person).or_default() += amount;
+            *book.yoc_outlay_by_funder.entry(baseline_payer).or_default() += amount;
+        }
+    };
+    // What a payer pays per activity outside year of care (net spend by service).
+    let spent = |book: &mut Book, payer, amount: Pence| {
+        if covered_by_yoc.is_none() && amount != Pence::ZERO {
+            *book.spend.entry((payer, service)).or_default() += amount;
         }
     };
     if block_funded {
@@ -79,6 +99,7 @@ pub(super) fn price(
                 book.emergency.entry((payer, provider)).or_insert([Pence::ZERO; 12])[month.month_in_year() as usize] +=
                     p.paid_pence;
             } else {
+                spent(book, payer, p.paid_pence);
                 book.ledger.post(tx(
                     payer,
                     provider,
@@ -95,13 +116,20 @@ pub(super) fn price(
             if covered_by_yoc.is_none() {
                 book.attribute(a.person, payer, price);
             }
+            spent(book, payer, price);
             outlay(book, price);
             book.ledger.post(tx(payer, provider, account, month, currency, Reason::AeAttendance, price));
         }
         ActivityKind::Units { service: s @ (Service::HomeCare | Service::CareHome), .. } => {
             let setting = if s == Service::HomeCare { CareSetting::HomeCare } else { CareSetting::CareHome };
-            let finances = finances.get(a.person as usize).copied().unwrap_or_default();
-            let charge = charge_week(cost, &finances, setting, &regime.charging);
+            let finances_of = |i: usize| finances.get(i).copied().unwrap_or_default();
+            let p = a.person as usize;
+            if book.accounts.len() <= p {
+                let opened = book.accounts.len()..=p;
+                book.accounts.extend(opened.map(|i| CareAccount::open(&finances_of(i), false)));
+            }
+            let charge =
+                charge_week_on_account(cost, &finances_of(p), &mut book.accounts[p], setting, &regime.charging);
             let [public, client] = week_transactions(&charge, payer, area.people, provider, setting, month);
             if self_funded {
                 // Only the client contribution flows.
@@ -117,8 +145,8 @@ pub(super) fn price(
                     ..public
                 });
             } else {
-                *book.council_paid_by_person.entry(a.person).or_default() += public.amount;
                 book.attribute(a.person, public.payer, public.amount);
+                spent(book, public.payer, public.amount);
                 book.ledger.post(public);
             }
             book.attribute(a.person, client.payer, client.amount);
@@ -128,6 +156,7 @@ pub(super) fn price(
             if covered_by_yoc.is_none() {
                 book.attribute(a.person, payer, cost_plus(cost));
             }
+            spent(book, payer, cost_plus(cost));
             outlay(book, cost_plus(cost));
             book.ledger.post(tx(
                 payer,
