@@ -303,3 +303,45 @@ fn a_capacity_cut_that_raises_resource_cost_never_reports_a_consolidated_saving(
         assert!(cut.pools.iter().any(|p| p[p.len() - 1].is_some()), "waiting growth measured");
     }
 }
+
+#[test]
+fn a_pure_price_change_moves_transfers_and_never_resource_cost() {
+    // The small area with two prices changed and nothing else: an MRET baseline set far
+    // below the calibrated one (more emergency income retained by the commissioner) and
+    // a dearer non-elective spell. Each is money moved between the commissioner and
+    // the acute trust: the same activity and resource cost, a different NHS spend and
+    // transfers, and (both being public bodies) the same consolidated spend.
+    let config = root().join("configs/small.toml");
+    let text = format!(
+        "extends = {:?}\nreplications = 2\n[[scenarios]]\nname = \"baseline\"\n\
+         [[scenarios]]\nname = \"mret_baseline\"\npayment.tariff.mret_baseline_pence = 10000000\n\
+         [[scenarios]]\nname = \"tariff_price\"\npayment.tariff.non_elective_spell_pence = 300000\n",
+        config.display().to_string()
+    );
+    let plan = plan_from_str("price_change", &text);
+    let digests = crate::common::run(&plan);
+    let metrics: Vec<RunMetrics> = digests.iter().map(RunMetrics::of).collect();
+    let get = |m: &RunMetrics, name: &str| {
+        let i = caresim::summary::area::ECONOMY_METRICS.iter().position(|x| *x == name).expect("metric");
+        m.economy.values[i].unwrap_or_else(|| panic!("{name} defined"))
+    };
+    for changed in metrics.iter().filter(|m| m.key.scenario > 0) {
+        let base =
+            metrics.iter().find(|m| m.key.scenario == 0 && m.key.replication == changed.key.replication).expect("pair");
+        let label =
+            format!("{} replication {}", plan.scenarios[changed.key.scenario as usize].name, base.key.replication);
+        for same in [
+            "emergency_admissions_per_year",
+            "bed_days_per_year",
+            "resource_cost_pence_per_year",
+            "consolidated_resource_pence_per_year",
+            "consolidated_spend_pence_per_year",
+        ] {
+            assert_eq!(get(changed, same), get(base, same), "{label}: {same}");
+        }
+        for moved in ["nhs_spend_pence_per_year", "transfers_pence_per_year"] {
+            assert_ne!(get(changed, moved), get(base, moved), "{label}: {moved} moves with the price");
+        }
+        assert_eq!(get(changed, "council_spend_pence_per_year"), get(base, "council_spend_pence_per_year"), "{label}");
+    }
+}
