@@ -527,6 +527,54 @@ mod tests {
     }
 
     #[test]
+    fn a_holder_sub_contracting_at_the_usual_prices_pays_the_acute_trust_what_the_commissioner_did() {
+        // Everyone enrolled all year, acute care in scope, MRET off (so the commissioner
+        // pays each spell its price): the acute trust gets the same tariff income and
+        // CQUIN from the holder as from the commissioner, R7's deduction is withheld all
+        // the same, and the holder's outlay on each person includes the CQUIN and the
+        // withheld money it spends.
+        let area = TypicalArea::new();
+        let (activity, finances, deaths) = random_activity(3);
+        let c = costs();
+        let inputs = year0(&activity, &finances, &deaths, &c);
+        let mut separate = separate_budgets(&area);
+        separate.tariff.mret.enabled = false;
+        separate.blocks.clear();
+        let mut yoc = integrated(&area);
+        yoc.pools.clear();
+        yoc.tariff = separate.tariff.clone();
+        yoc.charging = separate.charging;
+        if let Some(y) = yoc.year_of_care.as_mut() {
+            y.funding = CapitationFunding::single(area.ccg);
+            y.enrolments =
+                (0..200).map(|p| Enrolment { person: p, band: Band::C, start_day: 0, end_day: None }).collect();
+            assert!(y.scope.covers(Service::AcuteEmergency) && y.scope.covers(Service::AccidentAndEmergency));
+        }
+        let a = settle(&inputs, &separate, &area).unwrap();
+        let b = settle(&inputs, &yoc, &area).unwrap();
+        check_identities(&b, &area);
+        let acute = |s: &Settlement| s.ledger.net_balance(area.acute);
+        assert!(acute(&a) > Pence::ZERO);
+        // CQUIN is a fraction of each payer's total, so the split may round differently.
+        assert!((acute(&a) - acute(&b)).0.abs() <= 2, "{:?} vs {:?}", acute(&a), acute(&b));
+        let cquin_by = |s: &Settlement, payer: OrgId| -> Pence {
+            s.ledger
+                .transactions()
+                .iter()
+                .filter(|t| t.account == Account::Cquin && t.payer == payer)
+                .map(|t| t.amount)
+                .sum()
+        };
+        assert!(cquin_by(&b, area.ico) > Pence::ZERO, "the holder pays CQUIN");
+        assert_eq!(cquin_by(&a, area.ico), Pence::ZERO);
+        let withheld = |s: &Settlement| -> Pence {
+            crate::payment::reinvestment::withheld_by_payer(&s.ledger).unwrap().iter().map(|w| w.1).sum()
+        };
+        assert!(withheld(&a) > Pence::ZERO);
+        assert_eq!(withheld(&a), withheld(&b));
+    }
+
+    #[test]
     fn currency_change_without_activity_change_changes_no_resource_cost() {
         let area = TypicalArea::new();
         for entity in 0..10 {

@@ -1,7 +1,12 @@
 //! Pricing one routed activity: admitted spells by the episode tariff (R1–R5, R7; their
 //! emergency value set aside for MRET when it is in force), A&E attendances (R8), home
 //! care and care-home weeks by the council's charging, other units at cost; or, for
-//! activity year of care covers, what the budget holder pays its sub-contractor.
+//! activity year of care covers, what the budget holder pays its sub-contractor. At the
+//! usual prices ([`SubContractBasis::Price`]) the holder applies the usual rules as the
+//! commissioner would: R7's deduction is withheld (and spent by the `withheld` pass) and
+//! CQUIN is paid on acute activity (the `cquin` pass), and both are part of its outlay on
+//! the person, so that capitation calibrated on that outlay funds what the commissioner
+//! paid for the same care.
 
 use super::route::Route;
 use super::{Book, Regime, tx};
@@ -9,10 +14,11 @@ use crate::money::Pence;
 use crate::payment::activity::{Activity, ActivityKind};
 use crate::payment::ledger::{Account, Currency, Reason, Transaction};
 use crate::payment::organisation::TypicalArea;
+use crate::payment::reinvestment::WithheldMoney;
 use crate::payment::social_care::{
     CareAccount, CareSetting, ClientFinances, charge_week_on_account, week_transactions,
 };
-use crate::payment::tariff::{AdmissionClass, ae_attendance_price, price_spell};
+use crate::payment::tariff::{AdmissionClass, ae_attendance_price, cquin, price_spell};
 use crate::payment::year_of_care::SubContractBasis;
 use crate::payment::{PaymentError, Service};
 
@@ -69,11 +75,34 @@ pub(super) fn price(
         (Some(SubContractBasis::CostPlus(m)), _) => cost.scale(1.0 + m),
         (_, p) => p,
     };
+    // Sub-contracted at the usual price (not at cost plus).
+    let usual_price = covered_by_yoc.is_some_and(|y| y.basis == SubContractBasis::Price);
+    // CQUIN on a sub-contracted price to an acute provider, paid by the holder at year
+    // end (as the `cquin` pass pays it on tariff income).
+    let cquin_on = |price: Pence| {
+        let acute_provider = area.services.services_of(provider).any(Service::is_acute);
+        if usual_price && acute_provider { cquin(price, &regime.tariff) } else { Pence::ZERO }
+    };
     match a.kind {
         ActivityKind::Spell { spell, .. } => {
             let p = price_spell(&spell, &regime.tariff)?;
             if covered_by_yoc.is_some() {
-                outlay(book, cost_plus(p.paid_pence));
+                let mut outlay_pence = cost_plus(p.paid_pence) + cquin_on(p.paid_pence);
+                if usual_price {
+                    book.ledger.post(tx(
+                        payer,
+                        payer,
+                        Account::ReadmissionWithheld,
+                        month,
+                        Currency::Tariff,
+                        Reason::Spell,
+                        p.readmission_withheld_pence,
+                    ));
+                    if matches!(regime.withheld_money, WithheldMoney::SpentBy { .. }) {
+                        outlay_pence += p.readmission_withheld_pence;
+                    }
+                }
+                outlay(book, outlay_pence);
                 book.sub_contract.push(tx(
                     payer,
                     provider,
@@ -117,7 +146,7 @@ pub(super) fn price(
                 book.attribute(a.person, payer, price);
             }
             spent(book, payer, price);
-            outlay(book, price);
+            outlay(book, price + cquin_on(price));
             book.ledger.post(tx(payer, provider, account, month, currency, Reason::AeAttendance, price));
         }
         ActivityKind::Units { service: s @ (Service::HomeCare | Service::CareHome), .. } => {
