@@ -172,7 +172,7 @@ fn console_tables_name_their_statistics_and_keep_bounded_intervals_in_bounds() {
     assert!(!stdout.contains(" P="), "{stdout}");
     assert!(stdout.contains("share<0"), "{stdout}");
     assert!(stdout.contains("scenario - baseline"), "{stdout}");
-    assert!(stdout.contains("public spend (%)") && !stdout.contains("savings (%)"), "{stdout}");
+    assert!(stdout.contains("consolidated (%)") && !stdout.contains("savings (%)"), "{stdout}");
     // No interval of a quantity that cannot be negative goes below zero: in the first
     // table (before the paired differences) every bound is >= 0.
     let first = stdout.split("paired differences").next().expect("first table");

@@ -178,9 +178,12 @@ fn bed_days_and_delays_in_pools_equal_the_person_years() {
             dead.insert(py.person[i]);
         }
     }
-    // Cost is a pure function of activity: nobody without activity has a cost.
+    // Cost is a pure function of activity: nobody without activity has a cost. (A spell
+    // is costed in the year it ends, so a year may hold a spell admitted the year
+    // before: its bed-days in the year are its activity there.)
     for i in 0..py.len() {
         let activity = py.emergency_admissions[i] as f64
+            + py.bed_days[i] as f64
             + py.elective_admissions[i] as f64
             + py.ae_attendances[i] as f64
             + py.gp_contacts[i] as f64
