@@ -8,7 +8,7 @@
 //!
 //! Per activity, under separate budgets (ASSUMPTIONs where the brief is silent):
 //! * admitted spells: episode tariff R1–R5 and R7 per spell
-//!   ([`price_spell`](super::tariff::price_spell)), then R6 (MRET) on each payer's
+//!   ([`price_spell`]), then R6 (MRET) on each payer's
 //!   monthly emergency value against a pro-rata baseline
 //!   ([`mret_monthly`](super::tariff::mret_monthly)); retained and withheld money is earmarked by the payer;
 //! * A&E attendances: R8;
