@@ -678,6 +678,49 @@ mod tests {
     }
 
     #[test]
+    fn a_pool_with_risk_share_by_commissioner_leaves_each_commissioner_its_separate_spend() {
+        // Community services and social care pooled, the community block (with a cap
+        // and collar that bite) paid by the pool, contributions set at nothing in
+        // particular: whatever the contributions, each commissioner ends the year having
+        // paid what it pays under separate budgets, collar refunds included.
+        let area = TypicalArea::new();
+        let c = costs();
+        for (entity, planned_units_per_year) in [(5, 10.0), (6, 100_000.0)] {
+            let (activity, finances, deaths) = random_activity(entity);
+            let inputs = year0(&activity, &finances, &deaths, &c);
+            let mut separate = separate_budgets(&area);
+            separate.blocks[0].contract.cap_collar = Some(super::super::block::CapCollar {
+                planned_units_per_year,
+                cap: 1.1,
+                collar: 0.9,
+                marginal_price_pence: Pence(3_200),
+            });
+            let scope = Scope::of(&[
+                Service::IntermediateCare,
+                Service::CommunityNursing,
+                Service::Reablement,
+                Service::HomeCare,
+                Service::CareHome,
+            ]);
+            let mut pooled = separate.clone();
+            pooled.pools = vec![PooledFund::calibrated(&area, scope, Pence(40_000_000), Pence(7_000_000))];
+            pooled.blocks[0].contract.payer = area.pool;
+            let a = settle(&inputs, &separate, &area).unwrap();
+            let b = settle(&inputs, &pooled, &area).unwrap();
+            check_identities(&b, &area);
+            assert_ne!(
+                b.ledger.account_balance(area.community, Account::Block),
+                Pence(50_000_000),
+                "the cap or collar bites"
+            );
+            for org in [area.ccg, area.council] {
+                assert_eq!(a.ledger.net_balance(org), b.ledger.net_balance(org), "{org:?}");
+            }
+            assert_eq!(b.ledger.net_balance(area.pool), Pence::ZERO);
+        }
+    }
+
+    #[test]
     fn a_block_cap_and_collar_settles_on_the_years_activity() {
         // Nursing on a £100,000 block planned at 1,000 visits, cap 110%, collar 90%,
         // £32 a visit outside the corridor.

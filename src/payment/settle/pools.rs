@@ -34,13 +34,24 @@ pub(super) fn pass(book: &mut Book, year: &Year<'_>) -> Result<(), PaymentError>
                     .filter(|((payer, service), _)| *payer == p.pool && owner(*service) == c.contributor)
                     .map(|(_, a)| *a)
                     .sum();
-                let blocks: Pence = year
-                    .regime
-                    .blocks
+                // The pool's block payments (instalments and any cap/collar adjustment),
+                // by the commissioner of the block's services.
+                let owns = |provider| {
+                    year.regime.blocks.iter().any(|b| {
+                        b.contract.payer == p.pool
+                            && b.contract.provider == provider
+                            && b.services.services().next().is_some_and(|s| owner(s) == c.contributor)
+                    })
+                };
+                // (A collar's refund is posted as a flow from the provider to the pool.)
+                let blocks: Pence = txs
                     .iter()
-                    .filter(|b| b.contract.payer == p.pool)
-                    .filter(|b| b.services.services().next().is_some_and(|s| owner(s) == c.contributor))
-                    .map(|b| b.contract.annual_value_pence)
+                    .filter(|t| t.account == Account::Block)
+                    .map(|t| match (t.payer == p.pool && owns(t.payee), t.payee == p.pool && owns(t.payer)) {
+                        (true, _) => t.amount,
+                        (_, true) => -t.amount,
+                        _ => Pence::ZERO,
+                    })
                     .sum();
                 activity + blocks
             })
