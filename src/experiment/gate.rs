@@ -121,7 +121,7 @@ mod tests {
     use crate::record::RunKey;
 
     fn pilot(r: u32) -> Pilot {
-        (ActivityLog::default(), (r, r + 1), RunKey { scenario: 0, sample: 0, replication: r })
+        (ActivityLog::default(), (r, r + 1), RunKey { scenario: 0, sample: 0, replication: r }, Default::default())
     }
 
     #[test]

@@ -161,8 +161,11 @@ impl<'a> PilotPass<'a> {
         let key = RunKey { scenario: 0, sample: 0, replication: PILOT_REPLICATION_BASE - r };
         // A pilot that deadlocks calibrates from no activity; the scenario's own runs,
         // of the same model, report the deadlock (blocking locks a model, not a draw).
-        let activity = flow::run(&self.models[g], settings, key).ok().and_then(|run| run.activity);
-        (activity.unwrap_or_default(), window_days(self.settings), key)
+        let (activity, person_year) = match flow::run(&self.models[g], settings, key) {
+            Ok(run) => (run.activity.unwrap_or_default(), run.person_year),
+            Err(_) => Default::default(),
+        };
+        (activity, window_days(self.settings), key, person_year)
     }
 
     /// Calibrates every served scenario from `pilots`, the output of [`PilotPass::run`]

@@ -33,6 +33,7 @@ pub fn settle_output(
         master_seed: settings.master_seed,
         key: out.key,
         window_days: window_days(settings),
+        person_years: &out.person_year,
     })?;
     attach_payments(&mut out.person_year, &p.by_person_year, &spec.area.registry);
     let pools: Vec<crate::payment::run::PoolUse<'_>> = out

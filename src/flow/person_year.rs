@@ -43,6 +43,58 @@ pub(super) struct YearAcc {
     pub(super) nursing_visits: f64,
 }
 
+/// The person-year rows of a warm-up year, as far as a commissioner's records hold
+/// them (attributes, admissions, attendances, care received; no GP count, whose draw
+/// would change the person's stream, and no costs): the history the year-of-care risk
+/// score of the next year reads ([`crate::payment::year_of_care::features_after`]).
+fn prior_year_rows(
+    year: u16,
+    start: SimTime,
+    now: SimTime,
+    people: &[super::person::PersonRecord],
+    acc: &[YearAcc],
+) -> PersonYearTable {
+    let mut t = PersonYearTable::default();
+    t.reserve(people.len());
+    let days = |m: u64| m as f64 / MINUTES_PER_DAY as f64;
+    for (i, (r, a)) in people.iter().zip(acc).enumerate() {
+        let (person, counts) = (&r.person, &r.state.counts);
+        if person.died_at.is_some_and(|d| d < start) {
+            continue;
+        }
+        let end = person.died_at.map_or(now, |d| d.min(now));
+        let age = person.age_years(start);
+        t.person.push(i as u32);
+        t.year.push(year);
+        t.age_years.push(age.min(255.0) as u8);
+        t.age_band.push(age_band(age) as u8);
+        t.male.push(person.male);
+        t.imd.push(person.imd);
+        t.conditions.push(person.n_conditions() as u8);
+        t.frailty.push(person.frailty);
+        t.care_home.push(person.care_home);
+        t.risk.push(person.risk);
+        t.exposure_days.push(days(end.since(start).minutes()) as f32);
+        t.emergency_admissions.push(counts.emergency);
+        t.elective_admissions.push(counts.elective);
+        t.bed_days.push(days(a.bed_minutes) as f32);
+        t.dtoc_days.push(days(a.dtoc_minutes) as f32);
+        t.ae_attendances.push(counts.ae);
+        t.gp_contacts.push(0);
+        t.intermediate_care_days.push(days(a.ic_minutes) as f32);
+        t.reablement_days.push(days(a.reablement_minutes) as f32);
+        t.home_care_hours.push(a.home_care_hours as f32);
+        t.care_home_weeks.push((days(a.care_home_minutes) / 7.0) as f32);
+        t.nursing_visits.push(a.nursing_visits as f32);
+        t.acute_cost_pence.push(0);
+        t.community_cost_pence.push(0);
+        t.social_care_cost_pence.push(0);
+        t.primary_care_cost_pence.push(0);
+        t.died.push(person.died_at.is_some_and(|d| d >= start && d <= now));
+    }
+    t
+}
+
 /// A Poisson count with mean `mean` (0 for a mean of 0 or less), capped at `u16::MAX`.
 pub(super) fn poisson_count(rng: &mut SimRng, mean: f64) -> u16 {
     if mean <= 0.0 {
@@ -297,6 +349,14 @@ impl<'m> Replication<'m> {
                 t.died.push(person.died_at.is_some_and(|d| d >= start && d <= now));
             }
         } else {
+            if now >= warmup
+                && let Some(p) = c.recorder.as_mut()
+            {
+                // The last warm-up year: what a commissioner's records hold of it, for
+                // the year-of-care risk score of the window's first year. Reads the
+                // year's counts only (no draw, no event), so the run is unchanged.
+                p.set_prior_year(prior_year_rows(year, start, now, &c.people, &c.acc));
+            }
             c.acc.iter_mut().for_each(|a| *a = YearAcc::default());
             c.people.iter_mut().for_each(|r| r.state.counts = YearCounts::default());
         }

@@ -47,7 +47,10 @@ impl ActivityRecorder {
             spell_delay_minutes: vec![0; n],
             last_elective: vec![false; n],
             enrolled: vec![NOT_ENROLLED; n],
-            rule: spec.year_of_care.as_ref().map(|y| y.rule),
+            // With every lever off enrolment changes no activity, so it is planned at
+            // settlement from the run's records by the commissioner's risk model
+            // (crate::payment::year_of_care::plan_enrolments); only a lever needs it here.
+            rule: spec.year_of_care.as_ref().filter(|y| y.admission_hazard_ratio != 1.0).map(|y| y.rule),
             hazard_ratio: spec.year_of_care.as_ref().map_or(1.0, |y| y.admission_hazard_ratio),
         }
     }
@@ -64,6 +67,12 @@ impl ActivityRecorder {
             let people = self.enrolled.len();
             self.log.push_count(i as u32, day_of(year_start) + 182, Service::PrimaryCare, gp, people);
         }
+    }
+
+    /// Keeps the records of the last warm-up year (see
+    /// [`ActivityLog::prior_year`](crate::payment::activity::ActivityLog::prior_year)).
+    pub(super) fn set_prior_year(&mut self, rows: crate::record::PersonYearTable) {
+        self.log.prior_year = rows;
     }
 
     /// Hands the records over, without spare capacity.

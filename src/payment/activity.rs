@@ -200,6 +200,10 @@ pub struct ActivityLog {
     /// Run days of acute delayed days the council alone is responsible for, one per
     /// patient delayed at midnight (for the Care Act reimbursement).
     pub reimbursable_delay_days: Vec<u32>,
+    /// The person-year records of the year just before the measurement window (the last
+    /// warm-up year), kept so the commissioner's year-of-care risk score can use the
+    /// history before the window's first year (empty without a warm-up).
+    pub prior_year: crate::record::PersonYearTable,
 }
 
 /// One admitted spell of an [`ActivityLog`].

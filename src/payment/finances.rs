@@ -1,8 +1,9 @@
 //! People's finances for the social care means test (brief §2.3): a savings band, home
-//! ownership and whether the home is disregarded, drawn once per person.
+//! ownership and whether the home is disregarded, and whether the person would take a
+//! deferred payment agreement, drawn once per person.
 //!
-//! [`draw_finances`] takes exactly [`DRAWS_PER_PERSON`] uniforms from the stream it is
-//! given, whatever the outcome, so the draws of a person's stream after it do not depend
+//! [`draw_finances`] then [`draw_deferral`] take exactly [`DRAWS_PER_PERSON`] uniforms
+//! from the stream they are given, whatever the outcome, so the draws of a person's stream after it do not depend
 //! on the finances parameters or the means test limits (common random numbers across
 //! scenarios that change them).
 
@@ -11,8 +12,9 @@ use super::spec::FinancesParams;
 use crate::money::Pence;
 use rand::RngExt;
 
-/// Uniform draws taken by one call of [`draw_finances`].
-pub const DRAWS_PER_PERSON: usize = 4;
+/// Uniform draws taken by one call of [`draw_finances`] (four) and
+/// [`draw_deferral`] (one), in that order.
+pub const DRAWS_PER_PERSON: usize = 5;
 
 /// Age from which a person has finances of their own; children have none (no capital,
 /// no home, no income), ASSUMPTION: children's social care is out of scope (brief §2.5
@@ -49,7 +51,7 @@ pub fn draw_finances(
     age_years: f64,
     rng: &mut impl rand::Rng,
 ) -> ClientFinances {
-    let u: [f64; DRAWS_PER_PERSON] = [rng.random(), rng.random(), rng.random(), rng.random()];
+    let u: [f64; 4] = [rng.random(), rng.random(), rng.random(), rng.random()];
     if age_years.is_nan() || age_years < ADULT_AGE_YEARS {
         return ClientFinances::default();
     }
@@ -74,6 +76,13 @@ pub fn draw_finances(
         home_disregarded: owner && u_disregard < params.home_disregarded_share,
         weekly_income_pence: params.weekly_income_pence,
     }
+}
+
+/// Whether a person takes a deferred payment agreement when eligible: one uniform draw,
+/// below `params.deferred_payment_share`. Drawn after [`draw_finances`] on the same
+/// stream, whatever the person's finances, so it changes none of them.
+pub fn draw_deferral(params: &FinancesParams, rng: &mut impl rand::Rng) -> bool {
+    rng.random::<f64>() < params.deferred_payment_share
 }
 
 #[cfg(test)]
@@ -118,10 +127,10 @@ mod tests {
     }
 
     #[test]
-    fn default_reproduces_the_briefs_self_funder_shares() {
-        // Home care: 27% self-funders [KF-HOMECARE-2018]; care homes: 0.41 (brief §2.3
-        // ASSUMPTION). Expected care home share under the defaults, exactly:
-        // 0.27 + 0.73 × 0.213 × 0.9 = 0.409941.
+    fn default_self_funder_shares_follow_from_the_cited_shares() {
+        // Home care: 27% self-funders [KF-HOMECARE-2018]. Care homes, where an owned
+        // home that is not disregarded counts: 0.27 + 0.73 × own × 0.9 with own = 0.79
+        // [EHS-65] = 0.789 before spend-down and deferred payments.
         let params = FinancesParams::default();
         let m = MeansTestParams::default();
         let people = draws(&params, Some(&m), 82.0, 12);
@@ -129,8 +138,8 @@ mod tests {
             people.iter().filter(|f| capital_band(f.assessed_capital(setting), &m) == CapitalBand::AboveUpper).count()
         };
         assert_share("home care self-funders", self_funders(CareSetting::HomeCare), N, 0.27);
-        let expected: f64 = 0.27 + 0.73 * 0.213 * 0.9;
-        assert!((expected - 0.41).abs() < 0.001);
+        assert_eq!(params.home_owner_share_65_plus, 0.79);
+        let expected: f64 = 0.27 + 0.73 * 0.79 * 0.9;
         assert_share("care home self-funders", self_funders(CareSetting::CareHome), N, expected);
     }
 
@@ -155,6 +164,24 @@ mod tests {
         );
         let all_below = FinancesParams { savings_above_upper_share: 0.0, savings_between_share: 0.0, ..params };
         assert!(draws(&all_below, Some(&m), 70.0, 16).iter().all(|f| f.savings_pence < lower));
+    }
+
+    #[test]
+    fn deferral_share_and_stream_position() {
+        // The share of people who would defer matches the parameter (binomial bound),
+        // and the deferral draw never changes the finances drawn before it.
+        let params = FinancesParams::default();
+        let mut rng = SimRng::seed_from_u64(31);
+        let defers = (0..N).filter(|_| draw_deferral(&params, &mut rng)).count();
+        assert_share("deferral", defers, N, params.deferred_payment_share);
+        let mut a = SimRng::seed_from_u64(32);
+        let mut b = SimRng::seed_from_u64(32);
+        let f = draw_finances(&params, None, 80.0, &mut a);
+        let _ = draw_deferral(&params, &mut a);
+        let other = FinancesParams { deferred_payment_share: 1.0, ..params };
+        assert_eq!(f, draw_finances(&other, None, 80.0, &mut b));
+        assert!(draw_deferral(&other, &mut b));
+        assert_eq!(a.random::<u64>(), b.random::<u64>());
     }
 
     #[test]

@@ -6,6 +6,12 @@
 //! (it replaces the CCG or council as payer, [`payer_of`]); at year end the over- or
 //! underspend is split by a risk-share ratio (default pro rata to contributions,
 //! ASSUMPTION).
+//!
+//! Contributions are each commissioner's baseline **net** spend on the pool's scope
+//! ([`PooledFund::calibrated`], [`net_spend_on_scope`]): what it paid providers for
+//! those services in the baseline, after client contributions and recoveries, never the
+//! gross resource cost. So a pool with care unchanged spends what it receives and the
+//! risk share returns nothing systematic: no cost moves between NHS and council.
 
 use super::ledger::{Account, Currency, Reason, Transaction};
 use super::organisation::{OrgId, TypicalArea};
@@ -39,6 +45,11 @@ pub enum RiskShare {
     ProRataContributions,
     /// Fixed weights per contributor (same order as the contributions).
     Fixed(Vec<f64>),
+    /// Each contributor meets the over- or underspend on the services it commissions
+    /// without the pool (the CCG on NHS services, the council on social care); spend
+    /// with no service of its own (e.g. capitation) is shared pro rata to contributions.
+    /// With care unchanged no cost then moves between them, whatever the year's noise.
+    ByCommissioner,
 }
 
 /// A pooled fund.
@@ -65,8 +76,49 @@ pub const BCF_PER_HEAD_PENCE: Pence = Pence(7_050);
 /// "paid by CCGs into s75 pools").
 pub const BCF_COUNCIL_SHARE: f64 = 220.0 / 3_800.0;
 
+/// The Better Care Fund's scope in the model: the out-of-hospital community health
+/// services the NHS contribution was to commission (intermediate care, reablement,
+/// community nursing) and the social care that supports people at home and out of
+/// hospital (home care), which the fund had to protect \[PAC-BCF-2015\]\[SITRA-BCF\]
+/// (brief §2.6, §10.5). Carers' breaks, the Disabled Facilities Grant and social care
+/// capital are outside the model; care homes stay with the council's own budget
+/// (ASSUMPTION: BCF plans protected social care mainly through community and home-based
+/// services).
+pub fn bcf_scope() -> Scope {
+    Scope::of(&[Service::IntermediateCare, Service::Reablement, Service::CommunityNursing, Service::HomeCare])
+}
+
+/// A commissioner's net spend on `scope`: the sum of `spend` rows `(payer, service,
+/// net pence)` with that payer and an in-scope service. Net spend is what the payer
+/// paid providers less what it recovered (client contributions are never in it).
+pub fn net_spend_on_scope(spend: &[(OrgId, Service, Pence)], scope: Scope, payer: OrgId) -> Pence {
+    spend.iter().filter(|(o, s, _)| *o == payer && scope.covers(*s)).map(|r| r.2).sum()
+}
+
 impl PooledFund {
-    /// The default BCF pool of an area of `population` people: `population × £70.50`,
+    /// A pool over `scope` funded by the CCG and the council with their baseline net
+    /// spend on it (`ccg_pence`, `council_pence` a year, from the pilot): paid at the
+    /// start of the year, risk share pro rata to contributions.
+    ///
+    /// Risk share [`RiskShare::ByCommissioner`]: ASSUMPTION, as section 75 agreements for
+    /// the BCF commonly left an overspend on a scheme with the partner that commissions
+    /// it; pro rata sharing would move each year's random over- or underspend on one
+    /// partner's services onto the other.
+    pub fn calibrated(area: &TypicalArea, scope: Scope, ccg_pence: Pence, council_pence: Pence) -> PooledFund {
+        PooledFund {
+            pool: area.pool,
+            contributions: vec![
+                Contribution { contributor: area.ccg, annual_pence: ccg_pence },
+                Contribution { contributor: area.council, annual_pence: council_pence },
+            ],
+            scope,
+            timing: ContributionTiming::YearStart,
+            risk_share: RiskShare::ByCommissioner,
+        }
+    }
+
+    /// The national minimum BCF scaled to an area (for reference: the pool's size when
+    /// set by the national allocation rather than by local baseline spend) of an area of `population` people: `population × £70.50`,
     /// split CCG / council by [`BCF_COUNCIL_SHARE`]; scope: the services BCF plans fund
     /// (ASSUMPTION: intermediate care, reablement, community nursing, home care; the
     /// 2015/16 composition protects social care and funds reablement \[BCF-2015\]).
@@ -79,12 +131,7 @@ impl PooledFund {
                 Contribution { contributor: area.ccg, annual_pence: total - council },
                 Contribution { contributor: area.council, annual_pence: council },
             ],
-            scope: Scope::of(&[
-                Service::IntermediateCare,
-                Service::Reablement,
-                Service::CommunityNursing,
-                Service::HomeCare,
-            ]),
+            scope: bcf_scope(),
             timing: ContributionTiming::YearStart,
             risk_share: RiskShare::ProRataContributions,
         }
@@ -167,7 +214,9 @@ impl PooledFund {
     pub fn year_end_transactions(&self, spend: Pence, month: MonthIndex) -> Vec<Transaction> {
         let outturn = self.total_pence() - spend;
         let weights: Vec<f64> = match &self.risk_share {
-            RiskShare::ProRataContributions => self.contributions.iter().map(|c| c.annual_pence.0 as f64).collect(),
+            RiskShare::ProRataContributions | RiskShare::ByCommissioner => {
+                self.contributions.iter().map(|c| c.annual_pence.0 as f64).collect()
+            }
             RiskShare::Fixed(w) => w.clone(),
         };
         self.contributions
@@ -181,6 +230,36 @@ impl PooledFund {
                 currency: Currency::Pool,
                 reason: Reason::YearEnd,
                 amount: a,
+            })
+            .collect()
+    }
+}
+
+impl PooledFund {
+    /// Year-end risk share when the pool's net `spend` is known by the contributor whose
+    /// services it paid for (`attributed[i]` for contributor `i`, the rest of `spend`
+    /// having no contributor's service): under [`RiskShare::ByCommissioner`] contributor
+    /// `i` gets back `contribution − attributed − its pro-rata part of the rest` (or
+    /// meets it, when negative); otherwise as [`PooledFund::year_end_transactions`].
+    /// Parts sum to the outturn exactly.
+    pub fn year_end_by_commissioner(&self, spend: Pence, attributed: &[Pence], month: MonthIndex) -> Vec<Transaction> {
+        if self.risk_share != RiskShare::ByCommissioner || attributed.len() != self.contributions.len() {
+            return self.year_end_transactions(spend, month);
+        }
+        let rest = spend - attributed.iter().copied().sum::<Pence>();
+        let weights: Vec<f64> = self.contributions.iter().map(|c| c.annual_pence.0 as f64).collect();
+        self.contributions
+            .iter()
+            .zip(attributed)
+            .zip(allocate(rest, &weights))
+            .map(|((c, a), r)| Transaction {
+                payer: self.pool,
+                payee: c.contributor,
+                account: Account::PoolRiskShare,
+                month,
+                currency: Currency::Pool,
+                reason: Reason::YearEnd,
+                amount: c.annual_pence - *a - r,
             })
             .collect()
     }
@@ -245,6 +324,53 @@ mod tests {
             vec![(a.pool, a.ccg, Pence(1_000_000)), (a.pool, a.council, Pence(1_000_000))]
         );
         assert!(PooledFund { risk_share: RiskShare::Fixed(vec![1.0]), ..f }.validate().is_err());
+    }
+
+    #[test]
+    fn net_contributions_move_no_cost_between_commissioners() {
+        // Baseline: the CCG pays a £100,000 community block; the council pays £50,000 of
+        // £70,000 home care (people pay £20,000 themselves) and £30,000 of care homes
+        // (outside the BCF scope). Pooled with contributions at net spend on the scope,
+        // the pool pays the same providers the same amounts, the outturn is zero and
+        // each commissioner's spend is what it was.
+        let a = TypicalArea::new();
+        let spend = [
+            (a.ccg, Service::CommunityNursing, Pence(10_000_000)),
+            (a.council, Service::HomeCare, Pence(5_000_000)),
+            (a.council, Service::CareHome, Pence(3_000_000)),
+        ];
+        let ccg = net_spend_on_scope(&spend, bcf_scope(), a.ccg);
+        let council = net_spend_on_scope(&spend, bcf_scope(), a.council);
+        assert_eq!((ccg, council), (Pence(10_000_000), Pence(5_000_000)));
+        let pool = PooledFund::calibrated(&a, bcf_scope(), ccg, council);
+        let mut l = Ledger::new();
+        l.extend(pool.contribution_transactions(MonthIndex(0)));
+        let pays = |payee, amount| Transaction {
+            payer: a.pool,
+            payee,
+            account: Account::Income,
+            month: MonthIndex(3),
+            currency: Currency::Pool,
+            reason: Reason::CareHours,
+            amount,
+        };
+        l.extend([pays(a.community, Pence(10_000_000)), pays(a.home_care, Pence(5_000_000))]);
+        l.extend(pool.year_end_transactions(Pence(15_000_000), MonthIndex(11)));
+        let net = |o| -l.net_balance(o);
+        assert_eq!(net(a.ccg), Pence(10_000_000));
+        assert_eq!(net(a.council), Pence(5_000_000));
+        assert_eq!(l.net_balance(a.pool), Pence::ZERO);
+        // By commissioner, an overspend of £10,000 on the council's home care falls to the
+        // council alone.
+        let t =
+            pool.year_end_by_commissioner(Pence(16_000_000), &[Pence(10_000_000), Pence(6_000_000)], MonthIndex(11));
+        assert_eq!((t[0].amount, t[1].amount), (Pence::ZERO, Pence(-1_000_000)));
+        // Had the council paid in its gross cost (£70,000), the pro-rata return of the
+        // £20,000 surplus would have moved money between the two: the shift the net rule
+        // removes.
+        let gross = PooledFund::calibrated(&a, bcf_scope(), ccg, Pence(7_000_000));
+        let back = gross.year_end_transactions(Pence(15_000_000), MonthIndex(11));
+        assert_ne!(back[1].amount, Pence(2_000_000));
     }
 
     #[test]

@@ -6,15 +6,19 @@
 use super::activity::{Activity, ActivityKind, ActivityLog, resource_cost};
 use super::ledger::{ConsolidatedSpend, Ledger, LedgerTable, ResourceCost};
 use super::organisation::OrgId;
+use super::pooled::{bcf_scope, net_spend_on_scope};
 use super::settle::{Death, Settlement, YearInputs, settle};
-use super::social_care::{Charging, ClientFinances};
+use super::social_care::{CareAccount, Charging, ClientFinances};
 use super::spec::{PaymentCalibration, PaymentSpec, PoolSpec};
 use super::tariff::{AdmissionClass, price_spell};
-use super::year_of_care::{Band, BaselinePersonYear, CapitationRates, calibrate_capitation};
-use super::{PaymentError, Service};
+use super::year_of_care::{
+    Band, BaselinePersonYear, CapitationFunding, CapitationRates, Discrimination, Enrolment, ObservedYear,
+    PlannedEnrolment, RiskModel, calibrate_capitation_net_of_outliers, observed_years, plan_enrolments,
+};
+use super::{PaymentError, Scope, Service};
 use crate::cohort::UnitCosts;
 use crate::money::Pence;
-use crate::record::RunKey;
+use crate::record::{PersonYearTable, RunKey};
 use crate::rng::{Purpose, StreamKey};
 use crate::time::{DAYS_PER_YEAR, MEAN_DAYS_PER_YEAR};
 
@@ -57,6 +61,12 @@ pub struct RunPayments {
     pub years: Vec<u16>,
     /// People enrolled in year of care at any time in the window.
     pub enrolled_people: u32,
+    /// Mean share of the living enrolled in year of care over the window's selection
+    /// days (0 without year of care, or when enrolment was decided in the simulation).
+    pub enrolled_share: f64,
+    /// By year of the window: how well the commissioner's risk score ranked people by
+    /// their emergency admissions that year (empty without a fitted model).
+    pub risk_discrimination: Vec<(u16, Discrimination)>,
     /// Enrolled person-years in the window.
     pub enrolled_person_years: f64,
     /// Consolidated public spend of each year ([`ConsolidatedSpend`]).
@@ -144,9 +154,17 @@ pub fn other_costs(
 }
 
 /// The finances of every person who needs a means test or has an estate (drawn from
-/// their own keyed stream, so identical in every scenario); default for everyone else.
-pub fn draw_finances(spec: &PaymentSpec, log: &ActivityLog, master_seed: u64, key: RunKey) -> Vec<ClientFinances> {
+/// their own keyed stream, so identical in every scenario), and their means-test
+/// accounts at the start of the window (whether they would take a deferred payment
+/// agreement drawn next on the same stream); defaults for everyone else.
+pub fn draw_finances(
+    spec: &PaymentSpec,
+    log: &ActivityLog,
+    master_seed: u64,
+    key: RunKey,
+) -> (Vec<ClientFinances>, Vec<CareAccount>) {
     let mut out = vec![ClientFinances::default(); log.age0_days.len()];
+    let mut accounts = vec![CareAccount::default(); log.age0_days.len()];
     let mut needed = vec![false; log.age0_days.len()];
     for a in log.iter() {
         if let ActivityKind::Units { service: Service::HomeCare | Service::CareHome, .. } = a.kind {
@@ -160,7 +178,7 @@ pub fn draw_finances(spec: &PaymentSpec, log: &ActivityLog, master_seed: u64, ke
         Charging::MeansTest(m) => Some(m),
         Charging::FreeAtPointOfNeed { .. } => None,
     };
-    for (i, f) in out.iter_mut().enumerate().filter(|(i, _)| needed[*i]) {
+    for ((i, f), account) in out.iter_mut().enumerate().zip(accounts.iter_mut()).filter(|((i, _), _)| needed[*i]) {
         let mut rng = StreamKey {
             master_seed,
             sample: key.sample,
@@ -171,8 +189,10 @@ pub fn draw_finances(spec: &PaymentSpec, log: &ActivityLog, master_seed: u64, ke
         .rng();
         let age = log.age0_days[i] as f64 / MEAN_DAYS_PER_YEAR;
         *f = super::finances::draw_finances(&spec.finances, means_test, age, &mut rng);
+        let defers = super::finances::draw_deferral(&spec.finances, &mut rng);
+        *account = CareAccount::open(f, defers);
     }
-    out
+    (out, accounts)
 }
 
 /// Financial years wholly or partly inside the window `[warmup_day, horizon_day)`.
@@ -199,14 +219,44 @@ pub struct RunToSettle<'a> {
     pub key: RunKey,
     /// The measurement window, `[from, to)` run days.
     pub window_days: (u32, u32),
+    /// The run's person-year records (the commissioner's history for year-of-care
+    /// selection, with [`ActivityLog::prior_year`]).
+    pub person_years: &'a PersonYearTable,
 }
 
-/// Settles each financial year of the window, in order.
-fn settle_years(run: &RunToSettle<'_>) -> Result<Vec<(u16, Settlement)>, PaymentError> {
-    let RunToSettle { spec, calibration, log, costs, master_seed, key, window_days } = *run;
-    let population = log.age0_days.len() as u64;
-    let regime = spec.regime(calibration, log.enrolments.clone(), population)?;
-    let finances = draw_finances(spec, log, master_seed, key);
+/// A run's observed records, year by year: the last warm-up year, then the window.
+pub fn run_history(log: &ActivityLog, person_years: &PersonYearTable) -> Vec<ObservedYear> {
+    let people = log.age0_days.len();
+    let mut years = observed_years(&log.prior_year, people);
+    years.extend(observed_years(person_years, people));
+    years
+}
+
+/// The run's year-of-care enrolment: with every lever off, planned from the run's
+/// records by the commissioner's risk model (re-stratified each year); with a lever on,
+/// as the simulation enrolled people; none without year of care.
+pub fn run_enrolment(run: &RunToSettle<'_>) -> Result<PlannedEnrolment, PaymentError> {
+    let Some(y) = &run.spec.year_of_care else {
+        return Ok(PlannedEnrolment::default());
+    };
+    if run.spec.levers_on() {
+        return Ok(PlannedEnrolment { enrolments: run.log.enrolments.clone(), ..Default::default() });
+    }
+    let model = run.calibration.risk_model.as_ref().ok_or(PaymentError::InvalidParameter {
+        name: "payment.year_of_care",
+        reason: "no risk model was fitted on the pilots to select the cohort".into(),
+    })?;
+    let years = window_years(run.window_days.0, run.window_days.1);
+    let history = run_history(run.log, run.person_years);
+    Ok(plan_enrolments(&history, &run.log.deaths, model, &y.rule, &years, run.window_days.1))
+}
+
+/// Settles each financial year of the window, in order, with the run's enrolment;
+/// means-test accounts carry from year to year.
+fn settle_years(run: &RunToSettle<'_>, enrolments: Vec<Enrolment>) -> Result<Vec<(u16, Settlement)>, PaymentError> {
+    let RunToSettle { spec, calibration, log, costs, master_seed, key, window_days, .. } = *run;
+    let regime = spec.regime(calibration, enrolments)?;
+    let (finances, mut accounts) = draw_finances(spec, log, master_seed, key);
     let mut out = Vec::new();
     for year in window_years(window_days.0, window_days.1) {
         let in_year = |day: u32| day / DAYS_PER_YEAR == year as u32;
@@ -223,18 +273,21 @@ fn settle_years(run: &RunToSettle<'_>) -> Result<Vec<(u16, Settlement)>, Payment
             year,
             activity: log.in_year(year),
             finances: &finances,
+            accounts: &accounts,
             deaths: &deaths,
             costs,
             delayed_days: &log.reimbursable_delay_days,
         };
-        out.push((year, settle(&inputs, &regime, &spec.area)?));
+        let mut settled = settle(&inputs, &regime, &spec.area)?;
+        accounts = std::mem::take(&mut settled.accounts);
+        out.push((year, settled));
     }
     Ok(out)
 }
 
 /// Settles every financial year of the measurement window of one run.
 pub fn settle_run(run: &RunToSettle<'_>) -> Result<RunPayments, PaymentError> {
-    let (spec, log, window_days) = (run.spec, run.log, run.window_days);
+    let (spec, window_days) = (run.spec, run.window_days);
     let years = window_years(window_days.0, window_days.1);
     let mut ledger = Ledger::new();
     let mut org_years = Vec::new();
@@ -243,7 +296,8 @@ pub fn settle_run(run: &RunToSettle<'_>) -> Result<RunPayments, PaymentError> {
     let mut withheld_pence = Pence::ZERO;
     let mut acute_value_by_service = [Pence::ZERO; Service::COUNT];
     let registry = &spec.area.registry;
-    for (year, s) in settle_years(run)? {
+    let planned = run_enrolment(run)?;
+    for (year, s) in settle_years(run, planned.enrolments.clone())? {
         let spend = s.ledger.public_spend_by_payer(registry)?;
         consolidated.push((year, s.ledger.consolidated(registry, &s.resource_costs)?));
         let withheld = super::reinvestment::withheld_by_payer(&s.ledger).ok_or(PaymentError::InvalidParameter {
@@ -269,8 +323,14 @@ pub fn settle_run(run: &RunToSettle<'_>) -> Result<RunPayments, PaymentError> {
     }
     ledger.check_balanced().map_err(|e| PaymentError::InvalidParameter { name: "ledger", reason: e.to_string() })?;
     let first_day = years.first().map_or(0, |y| *y as u32 * DAYS_PER_YEAR).max(window_days.0);
-    let enrolled_people = log.enrolments.iter().filter(|e| e.end_day.is_none_or(|d| d > first_day)).count() as u32;
-    let enrolled_days: u64 = log
+    let enrolled_people = planned
+        .enrolments
+        .iter()
+        .filter(|e| e.end_day.is_none_or(|d| d > first_day))
+        .map(|e| e.person)
+        .collect::<std::collections::BTreeSet<u32>>()
+        .len() as u32;
+    let enrolled_days: u64 = planned
         .enrolments
         .iter()
         .map(|e| {
@@ -284,6 +344,8 @@ pub fn settle_run(run: &RunToSettle<'_>) -> Result<RunPayments, PaymentError> {
         by_person_year,
         years,
         enrolled_people,
+        enrolled_share: planned.enrolled_share,
+        risk_discrimination: planned.discrimination,
         enrolled_person_years: enrolled_days as f64 / DAYS_PER_YEAR as f64,
         consolidated,
         withheld_pence,
@@ -303,21 +365,38 @@ fn cost_of(a: &Activity, costs: &UnitCosts, spec: &PaymentSpec) -> Result<Resour
     })
 }
 
-/// One pilot run: its activity, its measurement window `[from, to)` in run days, and
-/// its key.
-pub type Pilot = (ActivityLog, (u32, u32), RunKey);
+/// One pilot run: its activity, its measurement window `[from, to)` in run days, its
+/// key, and its person-year records (the history the risk model is fitted on).
+pub type Pilot = (ActivityLog, (u32, u32), RunKey, PersonYearTable);
+
+/// The scope of the spec's pool, if it has one.
+fn pool_scope(spec: &PaymentSpec) -> Option<Scope> {
+    match &spec.pool {
+        PoolSpec::Separate => None,
+        PoolSpec::BetterCareFund => Some(bcf_scope()),
+        PoolSpec::SingleBudget { scope } => Some(*scope),
+    }
+}
 
 /// The first pass: values taken from pilot runs of the baseline (`pilots`: each pilot's
-/// activity, measurement window in days and run key), averaged per year over the pilots.
+/// activity, measurement window in days, run key and person-year records), averaged
+/// per year over the pilots.
 ///
-/// * MRET baseline: the emergency spells' tariff value after R7;
+/// * MRET baseline: the emergency spells' tariff value after R7, at its base year;
 /// * a calibrated block: the resource cost of the services it covers;
-/// * single budget contributions: the resource cost of the in-scope services, split by
-///   the commissioner that would pay for them under separate budgets (ASSUMPTION);
-/// * capitation per band: the budget holder's outlay per enrolled person-year when the
-///   pilot is settled with these values and no capitation, so that with every lever off
-///   a year-of-care scenario costs the commissioner the same in expectation. A band no
-///   pilot enrolled anyone in gets the mean rate of the bands that did.
+/// * pool contributions (single budget or BCF): each commissioner's **net** spend on
+///   the pool's scope when the pilot is settled under separate budgets (what it paid
+///   providers after client contributions and recoveries, plus the blocks wholly in
+///   the scope), so that with care unchanged the pool moves no cost between them;
+/// * year of care: the commissioner's risk model, fitted on the pilots' records
+///   ([`RiskModel::fit_on_runs`]), and the pilots' cohorts planned with it
+///   ([`plan_enrolments`]); then, with the pilots settled with no capitation, the
+///   capitation per band (the holder's outlay per enrolled person-year, outlier
+///   person-years left to the carve-out), who funds it (each commissioner's share of
+///   that outlay), and each block's share of covered cost used by enrolled people
+///   (carved out of the block). So with every lever off a year-of-care scenario costs
+///   each commissioner the same in expectation. A band no pilot enrolled anyone in gets
+///   the mean rate of the bands that did.
 pub fn calibrate(
     spec: &PaymentSpec,
     pilots: &[Pilot],
@@ -327,8 +406,7 @@ pub fn calibrate(
     let mut years_total = 0.0;
     let mut emergency = Pence::ZERO;
     let mut block_cost = vec![Pence::ZERO; spec.blocks.len()];
-    let mut single = (Pence::ZERO, Pence::ZERO);
-    for (log, (from, to), _) in pilots {
+    for (log, (from, to), _, _) in pilots {
         years_total += to.saturating_sub(*from) as f64 / DAYS_PER_YEAR as f64;
         for a in log.iter() {
             let c = cost_of(&a, costs, spec)?;
@@ -340,15 +418,6 @@ pub fn calibrate(
             for (b, total) in spec.blocks.iter().zip(block_cost.iter_mut()) {
                 if b.services.covers(c.service) {
                     *total += c.amount;
-                }
-            }
-            if let PoolSpec::SingleBudget { scope } = &spec.pool
-                && scope.covers(c.service)
-            {
-                if spec.area.commissioner_of(c.service) == spec.area.council {
-                    single.1 += c.amount;
-                } else {
-                    single.0 += c.amount;
                 }
             }
         }
@@ -364,34 +433,96 @@ pub fn calibrate(
         // The pilot measures the model year; the baseline is its base year's value.
         mret_baseline_pence: (spec.tariff.mret.enabled && spec.tariff.mret.baseline_pence.is_none())
             .then(|| spec.tariff.mret.base_year.baseline_from_model_year(per_year(emergency))),
-        capitation: None,
         block_values_pence: spec
             .blocks
             .iter()
             .zip(&block_cost)
             .map(|(b, c)| b.annual_value_pence.is_none().then(|| per_year(*c)))
             .collect(),
-        single_budget_pence: matches!(spec.pool, PoolSpec::SingleBudget { .. })
-            .then(|| (per_year(single.0), per_year(single.1))),
+        block_carve_out: vec![0.0; spec.blocks.len()],
+        ..Default::default()
     };
-    if let Some(y) = spec.year_of_care.as_ref().filter(|y| y.capitation.is_none()) {
+    let settle_pilot = |spec: &PaymentSpec, calibration: &PaymentCalibration, pilot: &Pilot, enrolments| {
+        let (log, window, key, person_years) = pilot;
+        let run =
+            RunToSettle { spec, calibration, log, costs, master_seed, key: *key, window_days: *window, person_years };
+        settle_years(&run, enrolments)
+    };
+    if let Some(scope) = pool_scope(spec) {
+        let separate = PaymentSpec { pool: PoolSpec::Separate, year_of_care: None, ..spec.clone() };
+        let (mut ccg, mut council) = (Pence::ZERO, Pence::ZERO);
+        for pilot in pilots {
+            for (_, s) in settle_pilot(&separate, &calibration, pilot, Vec::new())? {
+                ccg += net_spend_on_scope(&s.spend_by_payer_service, scope, spec.area.ccg);
+                council += net_spend_on_scope(&s.spend_by_payer_service, scope, spec.area.council);
+            }
+        }
+        let (mut ccg, mut council) = (per_year(ccg), per_year(council));
+        // Blocks wholly inside the scope are paid by the pool, so their value is part of
+        // their payer's contribution.
+        let regime = separate.regime(&calibration, Vec::new())?;
+        for b in regime.blocks.iter().filter(|b| b.services.services().all(|s| scope.covers(s))) {
+            if b.contract.payer == spec.area.council {
+                council += b.contract.annual_value_pence;
+            } else {
+                ccg += b.contract.annual_value_pence;
+            }
+        }
+        calibration.pool_contributions_pence = Some((ccg, council));
+    }
+    if let Some(y) = spec.year_of_care.as_ref() {
+        let histories: Vec<Vec<ObservedYear>> = pilots.iter().map(|(log, _, _, t)| run_history(log, t)).collect();
+        let model = RiskModel::fit_on_runs(&histories)?;
+        let mut discrimination = Vec::new();
+        let mut planned = Vec::with_capacity(pilots.len());
+        for ((log, window, _, _), history) in pilots.iter().zip(&histories) {
+            let years = window_years(window.0, window.1);
+            let p = plan_enrolments(history, &log.deaths, &model, &y.rule, &years, window.1);
+            discrimination.extend(p.discrimination.iter().map(|d| d.1));
+            planned.push(p.enrolments);
+        }
+        calibration.risk_discrimination = super::year_of_care::mean_discrimination(&discrimination);
+        calibration.risk_model = Some(model);
         let zero = PaymentCalibration {
             capitation: Some(CapitationRates { per_year_pence: [Pence::ZERO; 5] }),
             ..calibration.clone()
         };
         let mut baseline: Vec<BaselinePersonYear> = Vec::new();
-        for (log, window, key) in pilots {
-            let run =
-                RunToSettle { spec, calibration: &zero, log, costs, master_seed, key: *key, window_days: *window };
-            let settled = settle_years(&run)?;
-            for (year, s) in settled {
+        let mut outlay: std::collections::BTreeMap<OrgId, Pence> = Default::default();
+        let mut enrolled_block_cost = vec![Pence::ZERO; spec.blocks.len()];
+        for (pilot, enrolments) in pilots.iter().zip(&planned) {
+            let (log, window, _, _) = pilot;
+            let by_person: std::collections::HashMap<u32, Vec<&Enrolment>> =
+                enrolments.iter().fold(Default::default(), |mut m, e| {
+                    m.entry(e.person).or_default().push(e);
+                    m
+                });
+            let enrolled_now = |person: u32, day: u32| {
+                by_person
+                    .get(&person)
+                    .is_some_and(|es| es.iter().any(|e| e.start_day <= day && e.end_day.is_none_or(|d| day < d)))
+            };
+            for a in log.iter() {
+                let service = a.service();
+                if !y.scope.covers(service) || !enrolled_now(a.person, a.day) {
+                    continue;
+                }
+                for (b, total) in spec.blocks.iter().zip(enrolled_block_cost.iter_mut()) {
+                    if b.services.covers(service) {
+                        *total += resource_cost(&a, costs)?;
+                    }
+                }
+            }
+            for (year, s) in settle_pilot(spec, &zero, pilot, enrolments.clone())? {
+                for (funder, amount) in &s.yoc_outlay_by_funder {
+                    *outlay.entry(*funder).or_default() += *amount;
+                }
                 let (start, end) = (year as u32 * DAYS_PER_YEAR, (year as u32 + 1) * DAYS_PER_YEAR);
                 let (start, end) = (start.max(window.0), end.min(window.1));
                 for e in &s.enrolled_years {
-                    let spells = log.enrolments.iter().filter(|x| x.person == e.person);
                     let mut band = Band::A;
                     let mut days = 0u32;
-                    for x in spells {
+                    for x in by_person.get(&e.person).into_iter().flatten() {
                         let (a, b) = (x.start_day.max(start), x.end_day.unwrap_or(end).min(end));
                         if b > a {
                             days += b - a;
@@ -408,21 +539,31 @@ pub fn calibrate(
                 }
             }
         }
-        let (mut rates, person_years) = calibrate_capitation(&baseline, &y.uplift);
-        let covered: Vec<usize> = (1..5).filter(|&b| person_years[b] > 0.0).collect();
-        if covered.is_empty() {
-            return Err(PaymentError::InvalidParameter {
-                name: "payment.year_of_care.capitation",
-                reason: "the pilot enrolled nobody, so capitation cannot be calibrated".into(),
-            });
-        }
-        let mean = covered.iter().map(|&b| rates.per_year_pence[b].0 as f64).sum::<f64>() / covered.len() as f64;
-        for b in [Band::B, Band::C, Band::D, Band::E] {
-            if person_years[b.index()] <= 0.0 {
-                rates.per_year_pence[b.index()] = Pence::round_from_pence_f64(mean);
+        calibration.block_carve_out = enrolled_block_cost
+            .iter()
+            .zip(&block_cost)
+            .map(|(e, t)| if *t > Pence::ZERO { e.0 as f64 / t.0 as f64 } else { 0.0 })
+            .collect();
+        let outlay: Vec<(OrgId, Pence)> = outlay.into_iter().collect();
+        calibration.capitation_funding = CapitationFunding::from_outlay(&outlay);
+        if y.capitation.is_none() {
+            let (mut rates, person_years) =
+                calibrate_capitation_net_of_outliers(&baseline, &y.uplift, y.outlier.as_ref());
+            let covered: Vec<usize> = (1..5).filter(|&b| person_years[b] > 0.0).collect();
+            if covered.is_empty() {
+                return Err(PaymentError::InvalidParameter {
+                    name: "payment.year_of_care.capitation",
+                    reason: "the pilot enrolled nobody, so capitation cannot be calibrated".into(),
+                });
             }
+            let mean = covered.iter().map(|&b| rates.per_year_pence[b].0 as f64).sum::<f64>() / covered.len() as f64;
+            for b in [Band::B, Band::C, Band::D, Band::E] {
+                if person_years[b.index()] <= 0.0 {
+                    rates.per_year_pence[b.index()] = Pence::round_from_pence_f64(mean);
+                }
+            }
+            calibration.capitation = Some(rates);
         }
-        calibration.capitation = Some(rates);
     }
     Ok(calibration)
 }

@@ -15,9 +15,12 @@
 //! * community services (intermediate care, reablement, nursing) covered by a block:
 //!   nothing per activity, the block pays 12 instalments; otherwise cost per case (paid
 //!   at unit cost, ASSUMPTION);
-//! * home care (one record = one person-week of hours) and care-home weeks: charged by
-//!   [`charge_week`](super::social_care::charge_week) at the council price (= unit cost, brief §5); estate recovery at
-//!   death under free care (from this year's council payments only);
+//! * home care (one record = one person-week of hours) and care-home weeks: charged
+//!   against each person's means-test account by
+//!   [`charge_week_on_account`](super::social_care::charge_week_on_account) (spend-down,
+//!   deferred payments), in the order they happened, at the council price (= unit cost,
+//!   brief §5); at death the council recovers from the estate over every year of care
+//!   ([`recovery_at_death`](super::social_care::recovery_at_death));
 //! * primary care: cost per case by the CCG (ASSUMPTION: GP contract funding is out of
 //!   scope, brief §2.5 excludes it from YoC).
 //!
@@ -29,8 +32,9 @@
 //! shares); the holder is paid capitation per person-month and settles the corridor at year end
 //! on its outlay for the enrolled people: what it paid sub-contractors for their covered
 //! activity, plus its own cost of covered activity it delivered. Covered activity of a
-//! block-funded service stays funded by the block (ASSUMPTION), so the holder pays
-//! nothing for it. CQUIN (R10) is paid in full at year end on each payer's tariff
+//! block-funded service is the holder's to pay at cost: the enrolled people's share was
+//! carved out of the block's value. Capitation and the year-end settlement are funded by
+//! each commissioner for its share of the scope. CQUIN (R10) is paid in full at year end on each payer's tariff
 //! income to an acute provider (ASSUMPTION: the simulation records no CQUIN outcome).
 //! Outpatients (R9) are not simulated, so validation rejects their prices.
 //!
@@ -60,11 +64,11 @@ use super::ledger::{Account, Currency, Ledger, Reason, ResourceCost, Transaction
 use super::organisation::{OrgId, TypicalArea};
 use super::pooled::PooledFund;
 use super::reinvestment::WithheldMoney;
-use super::social_care::{Charging, ClientFinances};
+use super::social_care::{CareAccount, Charging, ClientFinances};
 use super::tariff::{TariffParams, ae_attendance_price, price_spell};
 use super::year_of_care::{
-    BudgetHolder, CapitationRates, EnrolledYear, Enrolment, OutlierParams, RiskCorridor, SubContractBasis,
-    YearEndSettlement,
+    BudgetHolder, CapitationFunding, CapitationRates, EnrolledYear, Enrolment, OutlierParams, RiskCorridor,
+    SubContractBasis, YearEndSettlement,
 };
 use super::{MonthIndex, PaymentError, Scope, Service};
 use crate::cohort::UnitCosts;
@@ -82,8 +86,9 @@ pub struct BlockCover {
 /// Year-of-care arrangements.
 #[derive(Clone, Debug, PartialEq)]
 pub struct YocRegime {
-    /// Who pays capitation (CCG or a pool).
-    pub commissioner: OrgId,
+    /// Who pays capitation and the year-end settlement, in what shares (each
+    /// commissioner, or a pool, for its share of the scope).
+    pub funding: CapitationFunding,
     /// Who holds the budget.
     pub holder: BudgetHolder,
     /// Services the capitation covers.
@@ -143,6 +148,10 @@ pub struct YearInputs<'a, A> {
     pub activity: A,
     /// Finances by person index (missing = no capital, no income).
     pub finances: &'a [ClientFinances],
+    /// Each person's means-test account at the start of the year (spent-down capital,
+    /// deferred charges, council payments so far), by person index; missing = opened
+    /// from `finances` with no deferral.
+    pub accounts: &'a [CareAccount],
     /// Deaths in the year.
     pub deaths: &'a [Death],
     /// Unit costs (resource cost).
@@ -172,6 +181,18 @@ pub struct Settlement {
     /// Tariff value of the year's acute activity by service (point of delivery): spells
     /// after R1-R5 and R7 (before MRET), A&E attendances at R8; whoever paid for them.
     pub acute_value_by_service: [Pence; Service::COUNT],
+    /// Means-test accounts at the end of the year, by person index (the next year's
+    /// [`YearInputs::accounts`]).
+    pub accounts: Vec<CareAccount>,
+    /// Net payments for activity by (payer, service): what each payer paid providers
+    /// per activity (tariff after MRET, A&E, care net of client contributions, cost per
+    /// case), less estate recovery; blocks, capitation, CQUIN, reinvested withheld money
+    /// and year-end risk shares are not in it. Sorted by (payer, service).
+    pub spend_by_payer_service: Vec<(OrgId, Service, Pence)>,
+    /// The budget holder's outlay on enrolled people's covered activity by the
+    /// commissioner that pays for that activity without year of care (the block's payer
+    /// for block-funded services), sorted by commissioner.
+    pub yoc_outlay_by_funder: Vec<(OrgId, Pence)>,
 }
 
 /// A transaction of `amount` from `payer` to `payee`.
@@ -215,8 +236,14 @@ pub struct Book {
     pub resource_costs: BTreeMap<(OrgId, Service, MonthIndex), Pence>,
     /// Emergency spell value (after R7) by (payer, provider) and month in year, for MRET.
     pub emergency: HashMap<(OrgId, OrgId), [Pence; 12]>,
-    /// What the council paid for each person's social care (for estate recovery).
-    pub council_paid_by_person: HashMap<u32, Pence>,
+    /// Each person's means-test account (spend-down, deferred charges, what the council
+    /// paid over every year, for estate recovery), by person index.
+    pub accounts: Vec<CareAccount>,
+    /// Net payments for activity by (payer, service) ([`Settlement::spend_by_payer_service`]).
+    pub spend: BTreeMap<(OrgId, Service), Pence>,
+    /// The budget holder's outlay by the commissioner that would pay without year of
+    /// care ([`Settlement::yoc_outlay_by_funder`]).
+    pub yoc_outlay_by_funder: BTreeMap<OrgId, Pence>,
     /// The year-of-care budget holder's outlay on each enrolled person.
     pub yoc_cost_by_person: HashMap<u32, Pence>,
     /// Activity the year-of-care budget holder sub-contracts, posted to the ledger
@@ -278,9 +305,15 @@ where
         last: MonthIndex(inputs.year * 12 + 11),
         delayed_days: inputs.delayed_days,
     };
-    let mut book = Book::default();
+    let mut book = Book { accounts: inputs.accounts.to_vec(), ..Book::default() };
     let enrolments = route::Enrolments::of(regime);
-    for a in inputs.activity.clone() {
+    // Social care is charged against each person's account in the order it happened
+    // (spend-down depends on it), after everything else; the rest in log order.
+    let is_social = |a: &Activity| matches!(a.service(), Service::HomeCare | Service::CareHome);
+    let mut social: Vec<Activity> = inputs.activity.clone().into_iter().filter(is_social).collect();
+    social.sort_by_key(|a| (a.person, a.day, a.service().index()));
+    let others = inputs.activity.clone().into_iter().filter(|a| !is_social(a));
+    for a in others.chain(social) {
         let r = route::route(&a, regime, area, &enrolments)?;
         let cost = resource_cost(&a, inputs.costs)?;
         *book.resource_costs.entry((r.provider, r.service, r.month)).or_default() += cost;
@@ -326,6 +359,9 @@ where
         enrolled_years: book.enrolled_years,
         by_person,
         acute_value_by_service: book.acute_value_by_service,
+        accounts: book.accounts,
+        spend_by_payer_service: book.spend.into_iter().map(|((o, s), a)| (o, s, a)).collect(),
+        yoc_outlay_by_funder: book.yoc_outlay_by_funder.into_iter().collect(),
     })
 }
 
@@ -353,7 +389,15 @@ mod tests {
         deaths: &'a [Death],
         costs: &'a UnitCosts,
     ) -> YearInputs<'a, std::iter::Copied<std::slice::Iter<'a, Activity>>> {
-        YearInputs { year: 0, activity: activity.iter().copied(), finances, deaths, costs, delayed_days: &[] }
+        YearInputs {
+            year: 0,
+            activity: activity.iter().copied(),
+            finances,
+            accounts: &[],
+            deaths,
+            costs,
+            delayed_days: &[],
+        }
     }
 
     fn random_activity(entity: u64) -> (Vec<Activity>, Vec<ClientFinances>, Vec<Death>) {
@@ -457,7 +501,7 @@ mod tests {
             charging: Charging::FreeAtPointOfNeed { estate_recovery_fraction: 0.5 },
             pools: vec![pool],
             year_of_care: Some(YocRegime {
-                commissioner: area.pool,
+                funding: CapitationFunding::single(area.pool),
                 holder: BudgetHolder::PrimeProvider(area.ico),
                 scope: scope_in_currency(),
                 rates: CapitationRates::default(),
@@ -480,6 +524,54 @@ mod tests {
         let people = -s.ledger.net_balance(area.people);
         assert_eq!(provider_income, public + people);
         assert_eq!(area.registry.kind(area.people).unwrap(), OrgKind::Person);
+    }
+
+    #[test]
+    fn a_holder_sub_contracting_at_the_usual_prices_pays_the_acute_trust_what_the_commissioner_did() {
+        // Everyone enrolled all year, acute care in scope, MRET off (so the commissioner
+        // pays each spell its price): the acute trust gets the same tariff income and
+        // CQUIN from the holder as from the commissioner, R7's deduction is withheld all
+        // the same, and the holder's outlay on each person includes the CQUIN and the
+        // withheld money it spends.
+        let area = TypicalArea::new();
+        let (activity, finances, deaths) = random_activity(3);
+        let c = costs();
+        let inputs = year0(&activity, &finances, &deaths, &c);
+        let mut separate = separate_budgets(&area);
+        separate.tariff.mret.enabled = false;
+        separate.blocks.clear();
+        let mut yoc = integrated(&area);
+        yoc.pools.clear();
+        yoc.tariff = separate.tariff.clone();
+        yoc.charging = separate.charging;
+        if let Some(y) = yoc.year_of_care.as_mut() {
+            y.funding = CapitationFunding::single(area.ccg);
+            y.enrolments =
+                (0..200).map(|p| Enrolment { person: p, band: Band::C, start_day: 0, end_day: None }).collect();
+            assert!(y.scope.covers(Service::AcuteEmergency) && y.scope.covers(Service::AccidentAndEmergency));
+        }
+        let a = settle(&inputs, &separate, &area).unwrap();
+        let b = settle(&inputs, &yoc, &area).unwrap();
+        check_identities(&b, &area);
+        let acute = |s: &Settlement| s.ledger.net_balance(area.acute);
+        assert!(acute(&a) > Pence::ZERO);
+        // CQUIN is a fraction of each payer's total, so the split may round differently.
+        assert!((acute(&a) - acute(&b)).0.abs() <= 2, "{:?} vs {:?}", acute(&a), acute(&b));
+        let cquin_by = |s: &Settlement, payer: OrgId| -> Pence {
+            s.ledger
+                .transactions()
+                .iter()
+                .filter(|t| t.account == Account::Cquin && t.payer == payer)
+                .map(|t| t.amount)
+                .sum()
+        };
+        assert!(cquin_by(&b, area.ico) > Pence::ZERO, "the holder pays CQUIN");
+        assert_eq!(cquin_by(&a, area.ico), Pence::ZERO);
+        let withheld = |s: &Settlement| -> Pence {
+            crate::payment::reinvestment::withheld_by_payer(&s.ledger).unwrap().iter().map(|w| w.1).sum()
+        };
+        assert!(withheld(&a) > Pence::ZERO);
+        assert_eq!(withheld(&a), withheld(&b));
     }
 
     #[test]
@@ -583,6 +675,49 @@ mod tests {
         let after = settle_all(&activity);
         let total = |s: &Settlement| s.resource_costs.iter().map(|r| r.amount).sum::<Pence>();
         assert_eq!(total(&after) - total(&before), Pence(54_260 + 5 * 31_300));
+    }
+
+    #[test]
+    fn a_pool_with_risk_share_by_commissioner_leaves_each_commissioner_its_separate_spend() {
+        // Community services and social care pooled, the community block (with a cap
+        // and collar that bite) paid by the pool, contributions set at nothing in
+        // particular: whatever the contributions, each commissioner ends the year having
+        // paid what it pays under separate budgets, collar refunds included.
+        let area = TypicalArea::new();
+        let c = costs();
+        for (entity, planned_units_per_year) in [(5, 10.0), (6, 100_000.0)] {
+            let (activity, finances, deaths) = random_activity(entity);
+            let inputs = year0(&activity, &finances, &deaths, &c);
+            let mut separate = separate_budgets(&area);
+            separate.blocks[0].contract.cap_collar = Some(super::super::block::CapCollar {
+                planned_units_per_year,
+                cap: 1.1,
+                collar: 0.9,
+                marginal_price_pence: Pence(3_200),
+            });
+            let scope = Scope::of(&[
+                Service::IntermediateCare,
+                Service::CommunityNursing,
+                Service::Reablement,
+                Service::HomeCare,
+                Service::CareHome,
+            ]);
+            let mut pooled = separate.clone();
+            pooled.pools = vec![PooledFund::calibrated(&area, scope, Pence(40_000_000), Pence(7_000_000))];
+            pooled.blocks[0].contract.payer = area.pool;
+            let a = settle(&inputs, &separate, &area).unwrap();
+            let b = settle(&inputs, &pooled, &area).unwrap();
+            check_identities(&b, &area);
+            assert_ne!(
+                b.ledger.account_balance(area.community, Account::Block),
+                Pence(50_000_000),
+                "the cap or collar bites"
+            );
+            for org in [area.ccg, area.council] {
+                assert_eq!(a.ledger.net_balance(org), b.ledger.net_balance(org), "{org:?}");
+            }
+            assert_eq!(b.ledger.net_balance(area.pool), Pence::ZERO);
+        }
     }
 
     #[test]

@@ -6,13 +6,13 @@
 
 use super::block::{BlockContract, CapCollar};
 use super::organisation::TypicalArea;
-use super::pooled::PooledFund;
+use super::pooled::{PooledFund, bcf_scope};
 use super::settle::{BlockCover, Regime, YocRegime};
 use super::social_care::Charging;
 use super::tariff::TariffParams;
 use super::year_of_care::{
-    BudgetHolder, CapitationRates, CapitationUplift, CohortRule, Enrolment, OutlierParams, RiskCorridor,
-    SubContractBasis,
+    BudgetHolder, CapitationFunding, CapitationRates, CapitationUplift, CohortRule, Discrimination, Enrolment,
+    OutlierParams, RiskCorridor, RiskModel, SubContractBasis,
 };
 use super::{PaymentError, Scope};
 use crate::money::Pence;
@@ -34,6 +34,9 @@ pub struct FinancesParams {
     pub home_disregarded_share: f64,
     /// Assessed weekly income, pence.
     pub weekly_income_pence: Pence,
+    /// Share of people who take a deferred payment agreement when eligible (a care-home
+    /// resident whose home, not other capital, puts them above the upper limit).
+    pub deferred_payment_share: f64,
 }
 
 impl Default for FinancesParams {
@@ -49,27 +52,30 @@ impl Default for FinancesParams {
     ///   capital; one person in ten in the £9,000-wide tariff-income band).
     /// * `home_disregarded_share` 0.10: ASSUMPTION (a partner or dependent relative
     ///   still lives in the home; no figure in the brief).
-    /// * `home_owner_share_65_plus` 0.213: DERIVED so that care home self-funders are
-    ///   0.41 (brief §2.3, ASSUMPTION from the CMA 2017 market study): with every home
-    ///   worth more than the upper limit, `0.41 = 0.27 + 0.73 × own × (1 − 0.10)`, so
-    ///   `own = 0.14 / 0.657 = 0.213`. It is the share whose home counts among care
-    ///   home users, well below the share of older households owning a home, because
-    ///   care home entrants are older and more often widowed tenants (ASSUMPTION).
+    /// * `home_owner_share_65_plus` 0.79: people 65+ in England, 74% owning outright and
+    ///   5% with a mortgage (English Housing Survey 2017-19 \[EHS-65\], brief §10.4).
+    ///   (It was once back-solved to 0.213 to reproduce a 0.41 care-home self-funder
+    ///   share; with finances drawn independently of care needs, the cited share gives
+    ///   more self-funders than that, before spend-down and deferred payments.)
+    /// * `deferred_payment_share` 0.3: ASSUMPTION, 3,600 agreements in 2015/16 against
+    ///   the Department of Health's projection of 12,300 \[REFORM-DPA-2017\], taking the
+    ///   projection as the eligible number.
     /// * `home_value_mean_pence` £200,000: ASSUMPTION, about the average English house
     ///   price of 2015 (not a figure of the brief; check before use). It matters only
     ///   to estate recovery under free care: any home worth more than the upper limit
     ///   makes its owner a self-funder in a care home.
     /// * `weekly_income_pence` £115.95: ASSUMPTION, the full basic State Pension of
     ///   2015/16 (not a figure of the brief); used only when the means test charges
-    ///   income (`charge_income`, off by default).
+    ///   income (`charge_income`, on by default: Care Act charging).
     fn default() -> Self {
         FinancesParams {
-            home_owner_share_65_plus: 0.213,
+            home_owner_share_65_plus: 0.79,
             home_value_mean_pence: Pence(20_000_000),
             savings_above_upper_share: 0.27,
             savings_between_share: 0.10,
             home_disregarded_share: 0.10,
             weekly_income_pence: Pence(11_595),
+            deferred_payment_share: 0.3,
         }
     }
 }
@@ -91,10 +97,11 @@ pub struct BlockSpec {
 pub enum PoolSpec {
     /// Separate budgets: the CCG pays NHS services, the council social care.
     Separate,
-    /// The Better Care Fund pool (£70.50 per head, [`PooledFund::better_care_fund`]).
+    /// The Better Care Fund pool over [`bcf_scope`], funded by the CCG and the council at
+    /// their baseline net spend on it (from the pilot).
     BetterCareFund,
     /// A Barker-style single budget over `scope`; contributions are each commissioner's
-    /// baseline resource cost of the in-scope services it commissions (from the pilot).
+    /// baseline net spend on the in-scope services (from the pilot).
     SingleBudget {
         /// Services the single budget pays for.
         scope: Scope,
@@ -206,8 +213,21 @@ pub struct PaymentCalibration {
     pub capitation: Option<CapitationRates>,
     /// Annual value of each calibrated block, in [`PaymentSpec::blocks`] order.
     pub block_values_pence: Vec<Option<Pence>>,
-    /// Single budget contributions: (CCG, council) annual pence.
-    pub single_budget_pence: Option<(Pence, Pence)>,
+    /// Pool contributions (single budget or BCF): (CCG, council) annual pence, each
+    /// commissioner's baseline net spend on the pool's scope.
+    pub pool_contributions_pence: Option<(Pence, Pence)>,
+    /// The commissioner's risk model for year-of-care selection, fitted on the pilots'
+    /// records.
+    pub risk_model: Option<RiskModel>,
+    /// How well the risk model ranked the pilots' people for the following year
+    /// (pooled over the pilots' years of enrolment).
+    pub risk_discrimination: Option<Discrimination>,
+    /// Who funds capitation, in what shares (from the pilot's outlay by commissioner).
+    pub capitation_funding: Option<CapitationFunding>,
+    /// Share of each block's covered cost (in [`PaymentSpec::blocks`] order) that went to
+    /// people enrolled in year of care in the pilot: carved out of the block, paid by
+    /// the budget holder.
+    pub block_carve_out: Vec<f64>,
 }
 
 impl PaymentSpec {
@@ -215,8 +235,9 @@ impl PaymentSpec {
     pub fn needs_calibration(&self) -> bool {
         (self.tariff.mret.enabled && self.tariff.mret.baseline_pence.is_none())
             || self.blocks.iter().any(|b| b.annual_value_pence.is_none())
-            || matches!(self.pool, PoolSpec::SingleBudget { .. })
-            || self.year_of_care.as_ref().is_some_and(|y| y.capitation.is_none())
+            || matches!(self.pool, PoolSpec::SingleBudget { .. } | PoolSpec::BetterCareFund)
+            // Year of care always: the commissioner's risk model is fitted on the pilots.
+            || self.year_of_care.is_some()
     }
 
     /// True when an activity-changing lever is on.
@@ -233,14 +254,10 @@ impl PaymentSpec {
         s
     }
 
-    /// The regime of one run: calibrated values filled in, `enrolments` recorded by the
-    /// run, pools sized for `population` residents.
-    pub fn regime(
-        &self,
-        calibration: &PaymentCalibration,
-        enrolments: Vec<Enrolment>,
-        population: u64,
-    ) -> Result<Regime, PaymentError> {
+    /// The regime of one run: calibrated values filled in (block values net of the
+    /// year-of-care carve-out, pool contributions, capitation and who funds it), with
+    /// the run's year-of-care `enrolments`.
+    pub fn regime(&self, calibration: &PaymentCalibration, enrolments: Vec<Enrolment>) -> Result<Regime, PaymentError> {
         let area = &self.area;
         let mut tariff = self.tariff.clone();
         if tariff.mret.enabled && tariff.mret.baseline_pence.is_none() {
@@ -255,6 +272,15 @@ impl PaymentSpec {
                     name: "payment.blocks.annual_value_pence",
                     reason: "not set and not calibrated".into(),
                 })?;
+            // Under year of care the enrolled people's share of the block is carved out:
+            // the budget holder pays for their covered activity instead.
+            let carved = match &self.year_of_care {
+                Some(y) if b.services.services().any(|s| y.scope.covers(s)) => {
+                    calibration.block_carve_out.get(i).copied().unwrap_or(0.0).clamp(0.0, 1.0)
+                }
+                _ => 0.0,
+            };
+            let value = value - value.scale(carved);
             let provider = match b.services.services().next() {
                 Some(s) => area.services.provider_of(s)?,
                 None => {
@@ -273,19 +299,21 @@ impl PaymentSpec {
                 services: b.services,
             });
         }
+        let contributions = || {
+            calibration.pool_contributions_pence.ok_or(PaymentError::InvalidParameter {
+                name: "payment.pool",
+                reason: "pool contributions were not calibrated".into(),
+            })
+        };
         let pools = match &self.pool {
             PoolSpec::Separate => Vec::new(),
-            PoolSpec::BetterCareFund => vec![PooledFund::better_care_fund(area, population)],
+            PoolSpec::BetterCareFund => {
+                let (ccg, council) = contributions()?;
+                vec![PooledFund::calibrated(area, bcf_scope(), ccg, council)]
+            }
             PoolSpec::SingleBudget { scope } => {
-                let (ccg, council) = calibration.single_budget_pence.ok_or(PaymentError::InvalidParameter {
-                    name: "payment.pool",
-                    reason: "single budget contributions were not calibrated".into(),
-                })?;
-                let mut fund = PooledFund::better_care_fund(area, population);
-                fund.scope = *scope;
-                fund.contributions[0].annual_pence = ccg;
-                fund.contributions[1].annual_pence = council;
-                vec![fund]
+                let (ccg, council) = contributions()?;
+                vec![PooledFund::calibrated(area, *scope, ccg, council)]
             }
         };
         // A block paid by a commissioner whose services a pool now pays is paid by the pool.
@@ -297,7 +325,7 @@ impl PaymentSpec {
         let year_of_care = match &self.year_of_care {
             None => None,
             Some(y) => Some(YocRegime {
-                commissioner: area.ccg,
+                funding: calibration.capitation_funding.clone().unwrap_or_else(|| CapitationFunding::single(area.ccg)),
                 holder: y.holder.clone(),
                 scope: y.scope,
                 rates: y.capitation.or(calibration.capitation).ok_or(PaymentError::InvalidParameter {

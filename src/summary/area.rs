@@ -26,7 +26,7 @@ pub const SURPLUS_ORGS: [&str; 6] =
 /// resource part is what care cost and transfers are payments to independent providers
 /// above their cost less what people pay. Money moved between public bodies (tariff
 /// prices, MRET, pools, capitation) changes neither.
-pub const ECONOMY_METRICS: [&str; 25] = [
+pub const ECONOMY_METRICS: [&str; 28] = [
     "emergency_admissions_per_year",
     "bed_days_per_year",
     "dtoc_days_per_year",
@@ -52,6 +52,9 @@ pub const ECONOMY_METRICS: [&str; 25] = [
     "withheld_money_pence_per_year",
     "intervention_cost_pence_per_year",
     "used_staffed_places_value_pence_per_year",
+    "yoc_enrolled_share",
+    "yoc_risk_c_statistic",
+    "yoc_risk_ppv",
 ];
 
 /// Index of a metric in [`ECONOMY_METRICS`].
@@ -198,6 +201,14 @@ fn fill_money(
     v[index("transfers_pence_per_year")] = Some(per_year(public - resource));
     v[index("enrolled_people")] = Some(p.enrolled_people as f64);
     v[index("ledger_transactions")] = Some(p.ledger.transactions.iter().map(|n| *n as f64).sum());
+    // Year of care: the enrolled share and how well the commissioner's risk score
+    // ranked next-year admissions (undefined without a planned cohort).
+    let risk = crate::payment::year_of_care::mean_discrimination(
+        &p.risk_discrimination.iter().map(|d| d.1).collect::<Vec<_>>(),
+    );
+    v[index("yoc_enrolled_share")] = risk.map(|_| p.enrolled_share);
+    v[index("yoc_risk_c_statistic")] = risk.map(|d| d.c_statistic);
+    v[index("yoc_risk_ppv")] = risk.map(|d| d.ppv);
     for (k, name) in SURPLUS_ORGS.iter().enumerate() {
         let surplus = sum_where(&|o| registry.get(o.org).is_ok_and(|r| r.name == *name), &|o| o.surplus_pence().0);
         v[index("surplus_acute_trust_pence_per_year") + k] = Some(per_year(surplus));

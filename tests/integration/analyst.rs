@@ -202,7 +202,7 @@ fn a_file_that_extends_another_and_drops_its_scenarios_gets_a_warning() {
     assert_eq!(plan.scenarios.len(), 1, "the list is replaced whole");
     assert_eq!(plan.warnings.len(), 1, "{:?}", plan.warnings);
     let w = plan.warnings[0].to_string();
-    assert!(w.contains("mine.toml: scenarios: replaces the 6 scenario(s)"), "{w}");
+    assert!(w.contains("mine.toml: scenarios: replaces the 7 scenario(s)"), "{w}");
     assert!(w.contains("the baseline is now \"cheaper_care\" instead of \"baseline\""), "{w}");
     assert!(w.contains("left out: baseline, year_of_care"), "{w}");
     // The command line prints it on stderr.

@@ -22,7 +22,7 @@ fn run_writes_hive_partitioned_tables_manifest_and_a_summary_table() {
     // runs (two: its payment specs share one year-of-care selection rule).
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("calibrating payments: 2 pilot run(s) of the baseline scenario, alongside 18 run(s)"),
+        stderr.contains("calibrating payments: 2 pilot run(s) of the baseline scenario, alongside 21 run(s)"),
         "{stderr}"
     );
     assert!(stdout.lines().any(|l| l.starts_with("admission_avoidance") && l.contains("acute_beds")), "{stdout}");

@@ -7,6 +7,7 @@ mod cohort_model;
 mod common;
 mod flow_invariants;
 mod layers;
+mod payers;
 mod payment_config;
 mod payments;
 mod queueing_theory;

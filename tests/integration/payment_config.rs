@@ -79,9 +79,13 @@ fn default_config_gives_the_expected_specs() {
             "year_of_care_integrated_team",
             "pooled_single_budget",
             "admission_avoidance",
-            "community_capacity_uplift"
+            "community_capacity_uplift",
+            "pooled_better_care_fund"
         ]
     );
+    let bcf = scenario_spec(&plan, "pooled_better_care_fund");
+    assert_eq!(bcf, PaymentSpec { pool: PoolSpec::BetterCareFund, ..expected_baseline() });
+    assert!(bcf.needs_calibration());
     let baseline = scenario_spec(&plan, "baseline");
     assert_eq!(baseline, expected_baseline());
     assert!(baseline.needs_calibration() && !baseline.levers_on());
@@ -109,23 +113,24 @@ fn default_specs_build_a_regime_once_calibrated() {
         mret_baseline_pence: Some(Pence(1_000_000_000)),
         capitation: Some(CapitationRates::default()),
         block_values_pence: vec![Some(Pence(500_000_000))],
-        single_budget_pence: Some((Pence(100), Pence(200))),
+        pool_contributions_pence: Some((Pence(100), Pence(200))),
+        ..Default::default()
     };
     for s in &plan.scenarios {
         let spec = s.model.payment.as_ref().expect("payment");
-        let regime = spec.regime(&calibration, Vec::new(), 275_000).unwrap_or_else(|e| panic!("{}: {e}", s.name));
+        let regime = spec.regime(&calibration, Vec::new()).unwrap_or_else(|e| panic!("{}: {e}", s.name));
         assert_eq!(regime.blocks.len(), 1);
         assert_eq!(regime.blocks[0].contract.provider, spec.area.community);
         assert_eq!(regime.tariff.mret.baseline_pence, Some(Pence(1_000_000_000)));
         assert_eq!(regime.year_of_care.is_some(), s.name.starts_with("year_of_care"), "{}", s.name);
-        assert_eq!(regime.pools.len(), usize::from(s.name == "pooled_single_budget"), "{}", s.name);
+        assert_eq!(regime.pools.len(), usize::from(s.name.starts_with("pooled_")), "{}", s.name);
     }
 }
 
 #[test]
 fn small_config_scenarios_validate_with_payments() {
     let plan = load("small.toml", &[]);
-    assert_eq!(plan.scenarios.len(), 6);
+    assert_eq!(plan.scenarios.len(), 7);
     assert!(plan.scenarios.iter().all(|s| s.model.payment.is_some()));
     assert_eq!(scenario_spec(&plan, "baseline"), expected_baseline());
 }

@@ -7,12 +7,8 @@ use caresim::config::ExperimentPlan;
 use caresim::experiment::{calibrate_payments, settle_output};
 use caresim::flow;
 use caresim::flow::RunOutput;
-use caresim::money::Pence;
-use caresim::payment::MonthIndex;
 use caresim::payment::activity::{ActivityKind, ActivityLog};
-use caresim::payment::ledger::Account;
 use caresim::payment::run::RunPayments;
-use caresim::payment::year_of_care::person_months;
 use caresim::record::RunKey;
 use caresim::summary::area::{AREA, SAVINGS_METRICS};
 use caresim::summary::compare::{RunMetrics, paired};
@@ -121,44 +117,6 @@ fn the_ledger_balances_and_reconciles_with_activity() {
 }
 
 #[test]
-fn year_of_care_enrols_the_top_two_percent_and_pays_capitation_per_person_month() {
-    let plan = small(&[]);
-    let s = index(&plan, "year_of_care");
-    let (_, log, pay) = settled(&plan, "year_of_care", 0);
-    let first: Vec<_> = log.enrolments.iter().filter(|e| e.start_day == 0).collect();
-    let n = plan.scenarios[s as usize].model.cohort.as_ref().expect("cohort").size as f64;
-    assert_eq!(first.len() as f64, (0.02 * n).round(), "day-0 selection is round(2% x N) people");
-    // Later quarters only add people not already enrolled; deaths close enrolments.
-    let mut people: Vec<u32> = log.enrolments.iter().map(|e| e.person).collect();
-    people.sort_unstable();
-    people.dedup();
-    assert_eq!(people.len(), log.enrolments.len(), "one enrolment per person");
-    for e in &log.enrolments {
-        if let Some(end) = e.end_day {
-            assert!(log.deaths.contains(&(e.person, end)), "enrolment ends at death");
-        }
-    }
-    // Capitation: every enrolled person-month of the window at the calibrated rates.
-    let settings = plan.run_settings(false);
-    let calibration = calibrate_payments::<std::io::Error>(&plan, settings, &[s]).expect("pilot");
-    let rates = calibration[s as usize].capitation.expect("capitation calibrated");
-    assert!(rates.per_year_pence[1..].iter().all(|r| *r > Pence::ZERO), "every band B-E has a rate");
-    let expected: i64 = pay
-        .years
-        .iter()
-        .flat_map(|y| {
-            log.enrolments.iter().flat_map(move |e| person_months(e, MonthIndex(y * 12), MonthIndex(y * 12 + 11)))
-        })
-        .map(|pm| rates.for_person_month(&pm).0)
-        .sum();
-    let paid: i64 = (0..pay.ledger.len())
-        .filter(|&r| pay.ledger.account[r] == Account::YocCapitation as u8)
-        .map(|r| pay.ledger.amount_pence[r])
-        .sum();
-    assert_eq!(paid, expected, "capitation paid = person-months x rates");
-}
-
-#[test]
 fn the_integrated_team_lever_cuts_enrolled_peoples_admissions_by_its_hazard_ratio() {
     // The lever at 0.5; the people enrolled on day 0 are chosen before it acts, so they
     // are the same people in a scenario without year of care.
@@ -219,7 +177,7 @@ fn pilots_shared_between_scenarios_give_each_the_calibration_it_would_get_alone(
         assert_eq!(together[s as usize], alone[s as usize], "scenario {s}");
     }
     assert!(together[yoc as usize].capitation.is_some() && together[base as usize].capitation.is_none());
-    assert!(together[pooled as usize].single_budget_pence.is_some());
+    assert!(together[pooled as usize].pool_contributions_pence.is_some());
     assert_eq!(together[base as usize].mret_baseline_pence, together[yoc as usize].mret_baseline_pence);
 }
 
@@ -347,5 +305,47 @@ fn a_capacity_cut_that_raises_resource_cost_never_reports_a_consolidated_saving(
         );
         // The waiting list of the cut pool is measured through the run.
         assert!(cut.pools.iter().any(|p| p[p.len() - 1].is_some()), "waiting growth measured");
+    }
+}
+
+#[test]
+fn a_pure_price_change_moves_transfers_and_never_resource_cost() {
+    // The small area with two prices changed and nothing else: an MRET baseline set far
+    // below the calibrated one (more emergency income retained by the commissioner) and
+    // a dearer non-elective spell. Each is money moved between the commissioner and
+    // the acute trust: the same activity and resource cost, a different NHS spend and
+    // transfers, and (both being public bodies) the same consolidated spend.
+    let config = root().join("configs/small.toml");
+    let text = format!(
+        "extends = {:?}\nreplications = 2\n[[scenarios]]\nname = \"baseline\"\n\
+         [[scenarios]]\nname = \"mret_baseline\"\npayment.tariff.mret_baseline_pence = 10000000\n\
+         [[scenarios]]\nname = \"tariff_price\"\npayment.tariff.non_elective_spell_pence = 300000\n",
+        config.display().to_string()
+    );
+    let plan = plan_from_str("price_change", &text);
+    let digests = crate::common::run(&plan);
+    let metrics: Vec<RunMetrics> = digests.iter().map(RunMetrics::of).collect();
+    let get = |m: &RunMetrics, name: &str| {
+        let i = caresim::summary::area::ECONOMY_METRICS.iter().position(|x| *x == name).expect("metric");
+        m.economy.values[i].unwrap_or_else(|| panic!("{name} defined"))
+    };
+    for changed in metrics.iter().filter(|m| m.key.scenario > 0) {
+        let base =
+            metrics.iter().find(|m| m.key.scenario == 0 && m.key.replication == changed.key.replication).expect("pair");
+        let label =
+            format!("{} replication {}", plan.scenarios[changed.key.scenario as usize].name, base.key.replication);
+        for same in [
+            "emergency_admissions_per_year",
+            "bed_days_per_year",
+            "resource_cost_pence_per_year",
+            "consolidated_resource_pence_per_year",
+            "consolidated_spend_pence_per_year",
+        ] {
+            assert_eq!(get(changed, same), get(base, same), "{label}: {same}");
+        }
+        for moved in ["nhs_spend_pence_per_year", "transfers_pence_per_year"] {
+            assert_ne!(get(changed, moved), get(base, moved), "{label}: {moved} moves with the price");
+        }
+        assert_eq!(get(changed, "council_spend_pence_per_year"), get(base, "council_spend_pence_per_year"), "{label}");
     }
 }

@@ -4,7 +4,9 @@
 //!
 //! Keys not exercised here act before the payment pass and are tested where they act:
 //! the year-of-care selection rule (`top_risk_fraction`, `min_band`, `min_frailty`,
-//! `require_rising_risk`) chooses whom the simulation enrols, and `pilot_replications`
+//! `require_rising_risk`) chooses whom the commissioner enrols (here set once, in the
+//! base, so that the planned cohort is large enough for the corridor and outlier keys
+//! to bite), and `pilot_replications`
 //! sets how many pilot runs the runner makes (`experiment::pilots`). The outpatient
 //! prices and a non-zero specialised top-up are rejected by validation: the simulation
 //! records no outpatient attendance and no specialised spell.
@@ -21,7 +23,7 @@ use crate::payment::spec::PaymentSpec;
 use crate::payment::tariff::{AdmissionClass, HrgGroupId, IndexSpell, Spell};
 use crate::payment::year_of_care::{Band, Enrolment};
 use crate::payment::{DAYS_PER_YEAR, Service};
-use crate::record::RunKey;
+use crate::record::{PersonYearTable, RunKey};
 use crate::rng::{Purpose, StreamKey};
 use rand::RngExt;
 
@@ -29,9 +31,14 @@ use rand::RngExt;
 const POOLS: [&str; 6] =
     ["acute_beds", "intermediate_care_beds", "reablement", "home_care_packages", "care_home_beds", "community_nursing"];
 
-/// A year of varied activity for 300 people: spells of every class and length (short
-/// stays, stays past both trim points, readmissions within 30 days), A&E, every unit
-/// service, deaths, and year-of-care enrolments.
+/// The window: the second financial year of the run (the first is the history the
+/// commissioner's risk score reads).
+const WINDOW: (u32, u32) = (DAYS_PER_YEAR, 2 * DAYS_PER_YEAR);
+
+/// A year of varied activity for 300 people in [`WINDOW`]: spells of every class and
+/// length (short stays, stays past both trim points, readmissions within 30 days), A&E,
+/// every unit service, deaths, and year-of-care enrolments (as a lever would make them);
+/// with the person-year records of the year before ([`ActivityLog::prior_year`]).
 fn activity() -> ActivityLog {
     let mut rng =
         StreamKey { master_seed: 15, sample: 0, replication: 0, purpose: Purpose::Parameters, entity: 1 }.rng();
@@ -43,7 +50,7 @@ fn activity() -> ActivityLog {
     for k in 0..4_000u32 {
         let person = rng.random_range(0..people);
         let p = person as usize;
-        let day = (day_of_person[p] + rng.random_range(1..40u32)).min(DAYS_PER_YEAR - 1);
+        let day = (day_of_person[p].max(WINDOW.0) + rng.random_range(1..40u32)).min(WINDOW.1 - 1);
         day_of_person[p] = day;
         let kind = match k % 10 {
             0..=2 => {
@@ -83,16 +90,78 @@ fn activity() -> ActivityLog {
         };
         log.push(Activity { person, day, kind });
     }
-    log.deaths = (0..30).map(|i| (i * 10, 300)).collect();
+    log.deaths = (0..30).map(|i| (i * 10, WINDOW.0 + 300)).collect();
     log.enrolments = (0..60)
         .map(|i| Enrolment {
             person: i * 5,
             band: [Band::B, Band::C, Band::D][i as usize % 3],
-            start_day: 0,
-            end_day: (i % 10 == 0).then_some(200),
+            start_day: WINDOW.0,
+            end_day: (i % 10 == 0).then_some(WINDOW.0 + 200),
         })
         .collect();
     log
+}
+
+/// The person-year records of year `year` of `people` people, with emergency admissions
+/// `emergency(p)` and attributes from `rng`.
+fn person_years(
+    year: u16,
+    people: u32,
+    emergency: impl Fn(u32) -> u16,
+    rng: &mut crate::rng::SimRng,
+) -> PersonYearTable {
+    let mut t = PersonYearTable::default();
+    for p in 0..people {
+        t.person.push(p);
+        t.year.push(year);
+        t.age_years.push(rng.random_range(65..95u8));
+        t.age_band.push(0);
+        t.male.push(p % 2 == 0);
+        t.imd.push(3);
+        t.conditions.push(rng.random_range(0..6u8));
+        t.frailty.push(rng.random_range(0..4u8));
+        t.care_home.push(false);
+        t.risk.push(0.0);
+        t.exposure_days.push(365.0);
+        t.emergency_admissions.push(emergency(p));
+        t.elective_admissions.push(rng.random_range(0..2u16));
+        t.bed_days.push(0.0);
+        t.dtoc_days.push(0.0);
+        t.ae_attendances.push(rng.random_range(0..3u16));
+        t.gp_contacts.push(0);
+        t.intermediate_care_days.push(0.0);
+        t.reablement_days.push(0.0);
+        t.home_care_hours.push(rng.random_range(0..50u32) as f32);
+        t.care_home_weeks.push(0.0);
+        t.nursing_visits.push(0.0);
+        t.acute_cost_pence.push(0);
+        t.community_cost_pence.push(0);
+        t.social_care_cost_pence.push(0);
+        t.primary_care_cost_pence.push(0);
+        t.died.push(false);
+    }
+    t
+}
+
+/// The records of the window's year for [`activity`]: each person's emergency
+/// admissions as the log has them, and in the year before (`prior_year`) about as many
+/// give or take one, so the risk score has something to find.
+fn records(log: &mut ActivityLog) -> PersonYearTable {
+    let people = log.age0_days.len() as u32;
+    let mut emergency = vec![0u16; people as usize];
+    for a in log.iter() {
+        if let ActivityKind::Spell { spell, .. } = a.kind
+            && spell.class == AdmissionClass::Emergency
+        {
+            emergency[a.person as usize] += 1;
+        }
+    }
+    let mut rng =
+        StreamKey { master_seed: 15, sample: 0, replication: 0, purpose: Purpose::Parameters, entity: 2 }.rng();
+    let noise: Vec<i32> = (0..people).map(|_| rng.random_range(-1..=1i32)).collect();
+    log.prior_year =
+        person_years(0, people, |p| (i32::from(emergency[p as usize]) + noise[p as usize]).max(0) as u16, &mut rng);
+    person_years(1, people, |p| emergency[p as usize], &mut rng)
 }
 
 /// Validates a `[payment]` table written as TOML.
@@ -108,11 +177,22 @@ fn spec(text: &str) -> PaymentSpec {
 fn outputs(spec: &PaymentSpec, log: &ActivityLog) -> String {
     let costs = crate::payment::test_unit_costs();
     let key = RunKey { scenario: 0, sample: 0, replication: 0 };
-    let window = (0, DAYS_PER_YEAR);
-    let pilots = vec![(log.clone(), window, key)];
+    let window = WINDOW;
+    let mut log = log.clone();
+    let person_years = records(&mut log);
+    let log = &log;
+    let pilots = vec![(log.clone(), window, key, person_years.clone())];
     let calibration = calibrate(&spec.without_levers(), &pilots, &costs, 7).expect("calibrates");
-    let run =
-        RunToSettle { spec, calibration: &calibration, log, costs: &costs, master_seed: 7, key, window_days: window };
+    let run = RunToSettle {
+        spec,
+        calibration: &calibration,
+        log,
+        costs: &costs,
+        master_seed: 7,
+        key,
+        window_days: window,
+        person_years: &person_years,
+    };
     let settled = settle_run(&run).expect("settles");
     let pools = [
         PoolUse {
@@ -137,10 +217,11 @@ fn every_payment_key_changes_some_output() {
     let log = activity();
     // The default config's payment section, less the scenario levers.
     // Capitation is fixed rather than calibrated on the same activity, so the corridor
-    // has a variance to share, and the outlier threshold is low enough to bite.
-    let base_text = "pool = \"separate\"\n[year_of_care]\nenabled = true\n\
+    // has a variance to share, and the outlier threshold (£20,000) is one some of the
+    // cohort (the top 20% by the commissioner's score) pass and others do not.
+    let base_text = "pool = \"separate\"\n[year_of_care]\nenabled = true\ntop_risk_fraction = 0.2\n\
                      capitation = { A = 50000, B = 100000, C = 150000, D = 200000, E = 250000 }\n\
-                     outlier_threshold_pence = 800000\n\
+                     outlier_threshold_pence = 2000000\n\
                      [money]\nempty_place_day_pence = { intermediate_care_beds = 20000, reablement = 5357 }\n";
     let base = outputs(&spec(base_text), &log);
     // Each change, as TOML merged into the base (a key and a value other than its default).
@@ -196,7 +277,7 @@ fn every_payment_key_changes_some_output() {
             "[social_care]\ncharge_income = true\npersonal_expenses_allowance_per_week_pence = 5000",
         ),
         ("social_care.charge_tariff_income", "[social_care]\ncharge_tariff_income = false"),
-        ("social_care.charge_income", "[social_care]\ncharge_income = true"),
+        ("social_care.charge_income", "[social_care]\ncharge_income = false"),
         ("social_care.estate_recovery_fraction", "[social_care]\ncharging = \"free\"\nestate_recovery_fraction = 0.5"),
         ("finances.home_owner_share_65_plus", "[finances]\nhome_owner_share_65_plus = 0.75"),
         ("finances.home_value_mean_pence", "[finances]\nhome_value_mean_pence = 100"),

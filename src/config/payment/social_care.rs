@@ -39,6 +39,7 @@ pub(super) fn charging(p: &mut Problems, raw: &RawSocialCare) -> Charging {
             raw.personal_expenses_allowance_per_week_pence,
             d.personal_expenses_allowance_per_week_pence,
         ),
+        minimum_income_guarantee_per_week_pence: d.minimum_income_guarantee_per_week_pence,
         charge_tariff_income: raw.charge_tariff_income.unwrap_or(d.charge_tariff_income),
         charge_income: raw.charge_income.unwrap_or(d.charge_income),
     };
@@ -101,6 +102,7 @@ pub(super) fn finances(p: &mut Problems, raw: &RawFinances) -> FinancesParams {
         weekly_income_pence: raw
             .weekly_income_pence
             .map_or(d.weekly_income_pence, |v| pence(p, "payment.finances.weekly_income_pence", v)),
+        deferred_payment_share: d.deferred_payment_share,
     };
     let both = f.savings_above_upper_share + f.savings_between_share;
     if both > 1.0 {

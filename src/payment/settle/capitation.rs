@@ -1,6 +1,7 @@
 //! Year of care at year end: capitation per enrolled person-month to the budget holder,
 //! then the risk corridor (and outlier carve-out) on the holder's outlay for the
-//! enrolled people.
+//! enrolled people, each funded by the commissioners in their shares
+//! ([`CapitationFunding`](crate::payment::year_of_care::CapitationFunding)).
 
 use super::{Book, Year};
 use crate::money::Pence;
@@ -19,14 +20,10 @@ pub(super) fn pass(book: &mut Book, year: &Year<'_>) -> Result<(), PaymentError>
         for pm in person_months(e, year.first, year.last) {
             let amount = y.rates.for_person_month(&pm);
             *capitation_by_person.entry(e.person).or_default() += amount;
-            book.attribute(e.person, y.commissioner, amount);
-            book.ledger.extend(y.holder.pay(
-                y.commissioner,
-                amount,
-                Account::YocCapitation,
-                Reason::PersonMonth,
-                pm.month,
-            ));
+            for (funder, part) in y.funding.split(amount) {
+                book.attribute(e.person, funder, part);
+                book.ledger.extend(y.holder.pay(funder, part, Account::YocCapitation, Reason::PersonMonth, pm.month));
+            }
         }
     }
     let mut people: Vec<u32> = capitation_by_person.keys().copied().collect();
@@ -41,7 +38,7 @@ pub(super) fn pass(book: &mut Book, year: &Year<'_>) -> Result<(), PaymentError>
         .collect();
     let s = settle_year(&years, &y.corridor, y.outlier.as_ref());
     book.enrolled_years = years;
-    book.ledger.extend(settlement_transactions(&s, y.commissioner, &y.holder, year.last));
+    book.ledger.extend(settlement_transactions(&s, &y.funding, &y.holder, year.last));
     book.year_of_care = Some(s);
     Ok(())
 }

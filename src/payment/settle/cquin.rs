@@ -1,6 +1,9 @@
 //! R10 CQUIN: paid in full at year end (ASSUMPTION, brief §2.1.2: the simulation
 //! records no CQUIN outcome), a fraction of each payer's tariff income to each acute
-//! provider over the year (after R7 and MRET).
+//! provider over the year (after R7 and MRET). A year-of-care budget holder that
+//! sub-contracts acute activity at the usual prices pays CQUIN on those prices too
+//! (ASSUMPTION: the usual price includes it, so the acute trust's income does not depend
+//! on who holds the budget).
 
 use super::{Book, Year, tx};
 use crate::money::Pence;
@@ -14,8 +17,20 @@ use std::collections::BTreeMap;
 pub(super) fn pass(book: &mut Book, year: &Year<'_>) -> Result<(), PaymentError> {
     let area = year.area;
     let mut income: BTreeMap<(OrgId, OrgId), Pence> = BTreeMap::new();
+    let usual_price = year
+        .regime
+        .year_of_care
+        .as_ref()
+        .is_some_and(|y| y.basis == crate::payment::year_of_care::SubContractBasis::Price);
+    let sub_contracted_price = |t: &crate::payment::ledger::Transaction| {
+        usual_price
+            && t.account == Account::SubContract
+            && t.currency == Currency::SubContract
+            && matches!(t.reason, Reason::Spell | Reason::AeAttendance)
+    };
     for t in book.ledger.transactions() {
-        if t.account != Account::Income || t.currency != Currency::Tariff || t.is_earmark() {
+        let tariff_income = t.account == Account::Income && t.currency == Currency::Tariff;
+        if !(tariff_income || sub_contracted_price(t)) || t.is_earmark() {
             continue;
         }
         // A reversed flow (provider to payer, a month of MRET paid back) nets off.

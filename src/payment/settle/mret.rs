@@ -6,7 +6,7 @@ use super::{Book, Year, tx};
 use crate::money::Pence;
 use crate::payment::ledger::{Account, Currency, Reason};
 use crate::payment::tariff::mret_monthly;
-use crate::payment::{MonthIndex, PaymentError};
+use crate::payment::{MonthIndex, PaymentError, Service};
 
 /// MRET per payer–provider pair, monthly accrual on a pro-rata baseline.
 pub(super) fn pass(book: &mut Book, year: &Year<'_>) -> Result<(), PaymentError> {
@@ -24,6 +24,7 @@ pub(super) fn pass(book: &mut Book, year: &Year<'_>) -> Result<(), PaymentError>
                 // A month below the pro-rata baseline after months above it pays back
                 // retained money: a negative amount, posted as a reversed flow.
                 let m = MonthIndex(year.first.0 + k as u16);
+                *book.spend.entry((payer, Service::AcuteEmergency)).or_default() += o.paid_pence;
                 book.ledger.post(tx(
                     payer,
                     provider,

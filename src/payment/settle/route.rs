@@ -47,9 +47,13 @@ pub(super) struct Route<'r> {
     pub(super) self_funded: bool,
     /// Home care or a care home (charged to the person under the means test).
     pub(super) social_care: bool,
-    /// A block keeps funding its provider's services for everyone, enrolled or not
-    /// (ASSUMPTION): no payment per activity, and nothing for the holder to pay.
+    /// A block funds its provider's services for everyone not enrolled: no payment per
+    /// activity. The enrolled people's share was carved out of it (the regime's block
+    /// value), so their covered activity is the holder's to pay, at cost.
     pub(super) block_funded: bool,
+    /// Who would pay for this activity without year of care: its block's payer, its
+    /// pool or its commissioner (who funds the holder's outlay on it).
+    pub(super) baseline_payer: OrgId,
 }
 
 /// Routes activity `a` under `regime` in `area`.
@@ -76,8 +80,20 @@ pub(super) fn route<'r>(
     };
     let self_funded = covered_by_yoc.is_some() && payer == provider;
     let social_care = matches!(service, Service::HomeCare | Service::CareHome);
-    let block_funded = !social_care
-        && matches!(a.kind, ActivityKind::Units { .. })
-        && regime.blocks.iter().any(|b| b.contract.provider == provider && b.services.covers(service));
-    Ok(Route { service, provider, month, covered_by_yoc, payer, self_funded, social_care, block_funded })
+    let block = (!social_care && matches!(a.kind, ActivityKind::Units { .. }))
+        .then(|| regime.blocks.iter().find(|b| b.contract.provider == provider && b.services.covers(service)))
+        .flatten();
+    let block_funded = block.is_some() && covered_by_yoc.is_none();
+    let baseline_payer = block.map_or_else(|| payer_of(service, &regime.pools, area), |b| b.contract.payer);
+    Ok(Route {
+        service,
+        provider,
+        month,
+        covered_by_yoc,
+        payer,
+        self_funded,
+        social_care,
+        block_funded,
+        baseline_payer,
+    })
 }

@@ -1,0 +1,157 @@
+//! Who pays: pools and year of care move no cost between NHS and council when care is
+//! unchanged; the year-of-care cohort is chosen by a risk score a commissioner could
+//! compute and stays at its configured share; capitation is funded by each commissioner
+//! for its share of the scope.
+
+use crate::common::{plan, root};
+use caresim::config::ExperimentPlan;
+use caresim::experiment::{calibrate_payments, settle_output};
+use caresim::flow;
+use caresim::money::Pence;
+use caresim::payment::MonthIndex;
+use caresim::payment::ledger::Account;
+use caresim::payment::run::{RunToSettle, run_enrolment};
+use caresim::payment::year_of_care::person_months;
+use caresim::record::RunKey;
+use caresim::summary::area::{AREA, ECONOMY_METRICS};
+use caresim::summary::compare::{RunMetrics, paired};
+
+fn config(name: &str, set: &[&str]) -> ExperimentPlan {
+    plan(&root().join("configs").join(name), &set.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+}
+
+fn index(plan: &ExperimentPlan, name: &str) -> u16 {
+    plan.scenarios.iter().position(|s| s.name == name).unwrap_or_else(|| panic!("scenario {name}")) as u16
+}
+
+#[test]
+fn year_of_care_cohort_is_chosen_by_a_fitted_score_and_funded_by_each_commissioner() {
+    let plan = config("small.toml", &[]);
+    let s = index(&plan, "year_of_care");
+    let settings = plan.run_settings(false);
+    let calibration = calibrate_payments::<std::io::Error>(&plan, settings, &[s]).expect("pilot");
+    let c = &calibration[s as usize];
+    // The commissioner's model discriminates: better than chance, and the top 2% it picks
+    // are admitted far more often than the average person.
+    let d = c.risk_discrimination.expect("discrimination reported");
+    assert!(d.c_statistic > 0.6, "C-statistic {}", d.c_statistic);
+    assert!(d.ppv > 2.0 * d.prevalence, "PPV {} vs prevalence {}", d.ppv, d.prevalence);
+    // The council funds part of the capitation (the enrolled people's home care).
+    let spec = plan.scenarios[s as usize].model.payment.as_ref().expect("payment");
+    let funding = c.capitation_funding.clone().expect("funding calibrated");
+    let share = |org| funding.funders.iter().filter(|f| f.0 == org).map(|f| f.1).sum::<f64>();
+    assert!(share(spec.area.ccg) > 0.0 && share(spec.area.council) > 0.0, "{funding:?}");
+    // Part of the community block is carved out for the enrolled people.
+    assert!(c.block_carve_out.iter().any(|x| *x > 0.0 && *x < 0.5), "{:?}", c.block_carve_out);
+
+    let model = &plan.scenarios[s as usize].model;
+    let mut out = flow::run(model, settings, RunKey { scenario: s, sample: 0, replication: 0 }).expect("no deadlock");
+    let log = out.activity.clone().expect("activity");
+    let cohort = model.cohort.as_ref().expect("cohort");
+    let run = RunToSettle {
+        spec,
+        calibration: c,
+        log: &log,
+        costs: &cohort.costs,
+        master_seed: settings.master_seed,
+        key: out.key,
+        window_days: (settings.warmup_days as u32, settings.horizon_days as u32),
+        person_years: &out.person_year,
+    };
+    let planned = run_enrolment(&run).expect("enrolment");
+    // Re-stratified and topped up: the enrolled share of the living stays at 2% (at
+    // most the deaths of a year above it between top-ups: 2% x 1.1).
+    assert!((0.0195..0.022).contains(&planned.enrolled_share), "enrolled share {}", planned.enrolled_share);
+    assert!(planned.enrolments.iter().all(|e| e.start_day >= 365), "selection needs a year of history");
+    settle_output(model, c, settings, &mut out).expect("settles");
+    let pay = out.payments.expect("settled");
+    // Capitation paid = every enrolled person-month at the calibrated rates, split
+    // between the funders.
+    let rates = c.capitation.expect("capitation");
+    let expected: i64 = pay
+        .years
+        .iter()
+        .flat_map(|y| {
+            planned.enrolments.iter().flat_map(move |e| person_months(e, MonthIndex(y * 12), MonthIndex(y * 12 + 11)))
+        })
+        .map(|pm| rates.for_person_month(&pm).0)
+        .sum();
+    let capitation = |payer: Option<u16>| -> i64 {
+        (0..pay.ledger.len())
+            .filter(|&r| pay.ledger.account[r] == Account::YocCapitation as u8)
+            .filter(|&r| payer.is_none_or(|p| pay.ledger.payer[r] == p))
+            .map(|r| pay.ledger.amount_pence[r])
+            .sum()
+    };
+    assert_eq!(capitation(None), expected, "capitation paid = person-months x rates");
+    assert!(capitation(Some(spec.area.council.0)) > 0, "the council pays its share");
+    assert!(rates.per_year_pence[1..].iter().all(|r| *r > Pence::ZERO));
+}
+
+/// Paired differences scenario - baseline of an area metric over the replications:
+/// (mean, 95% half-width, baseline mean).
+fn paired_area(plan: &ExperimentPlan, metrics: &[RunMetrics], scenario: &str, metric: &str) -> (f64, f64, f64) {
+    let s = index(plan, scenario);
+    let rows = paired(plan, metrics);
+    let r = rows
+        .iter()
+        .find(|r| r.scenario == s && r.pool == AREA && r.metric == metric)
+        .unwrap_or_else(|| panic!("{scenario} {metric}"));
+    let base: Vec<f64> = metrics
+        .iter()
+        .filter(|m| m.key.scenario == 0)
+        .filter_map(|m| {
+            let i = ECONOMY_METRICS.iter().position(|x| *x == metric).unwrap_or_else(|| panic!("metric {metric}"));
+            m.economy.values[i]
+        })
+        .collect();
+    (r.summary.mean, r.summary.half_width, base.iter().sum::<f64>() / base.len() as f64)
+}
+
+#[test]
+fn with_care_unchanged_pools_and_year_of_care_move_no_spend_between_nhs_and_council() {
+    // The default area, six replications (about 20 s in a debug build; with two, a bias
+    // of half a percent passed unseen): year of care with its lever off, the single
+    // budget and the Better Care Fund change who pays, never care. NHS spend,
+    // council spend, public spend and consolidated public spend each stay at the
+    // baseline's: the paired difference's 95% interval covers zero and the mean
+    // difference is within 0.5% of the baseline. (The pools, with risk share by
+    // commissioner, give exactly zero; year of care moves the noise of the enrolled
+    // people's use against their calibrated capitation.)
+    let plan = config("default.toml", &["replications=6"]);
+    let keep = ["baseline", "year_of_care", "pooled_single_budget", "pooled_better_care_fund"];
+    let plan = ExperimentPlan {
+        scenarios: plan.scenarios.into_iter().filter(|s| keep.contains(&s.name.as_str())).collect(),
+        ..plan
+    };
+    let digests = crate::common::run(&plan);
+    let metrics: Vec<RunMetrics> = digests.iter().map(RunMetrics::of).collect();
+    let yoc = index(&plan, "year_of_care");
+    for name in ["yoc_enrolled_share", "yoc_risk_c_statistic", "yoc_risk_ppv"] {
+        let i = ECONOMY_METRICS.iter().position(|m| *m == name).unwrap_or_else(|| panic!("{name}"));
+        let v: Vec<f64> =
+            metrics.iter().filter(|m| m.key.scenario == yoc).filter_map(|m| m.economy.values[i]).collect();
+        eprintln!("year_of_care {name}: {v:?}");
+        assert_eq!(v.len(), 6, "{name} reported for every year-of-care run");
+    }
+    for scenario in &keep[1..] {
+        for metric in [
+            "nhs_spend_pence_per_year",
+            "council_spend_pence_per_year",
+            "public_spend_pence_per_year",
+            "consolidated_spend_pence_per_year",
+        ] {
+            let (diff, hw, base) = paired_area(&plan, &metrics, scenario, metric);
+            eprintln!(
+                "{scenario} {metric}: {diff:.0} +- {hw:.0} pence/year on {base:.0} ({:.3}%)",
+                100.0 * diff / base
+            );
+            assert!(base > 0.0, "{scenario} {metric}: baseline {base}");
+            assert!(diff.abs() <= 0.005 * base, "{scenario} {metric}: {diff:.0} vs 0.5% of {base:.0}");
+            assert!(
+                diff.abs() <= hw.max(0.0) || diff.abs() <= 1e-9 * base,
+                "{scenario} {metric}: {diff:.0} +- {hw:.0}"
+            );
+        }
+    }
+}
