@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-#: Replications of the reference run: enough runs (6 scenarios x 6) that a Ctrl-C sent
+#: Replications of the reference run: enough runs (7 scenarios x 6) that a Ctrl-C sent
 #: after the first one lands while others are still to start.
 REPLICATIONS = 6
 

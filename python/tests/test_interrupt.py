@@ -44,7 +44,8 @@ def test_sigint_stops_cleanly_and_a_rerun_finishes(in_root, tmp_path, cli_small)
     rest, err = child.communicate(timeout=120)
     assert child.returncode == 130, first + rest + err
     assert "interrupted: interrupted:" in rest and "run(s) stored in" in rest, rest
-    total = 6 * REPLICATIONS
+    scenarios = caresim.Experiment.from_toml("configs/small.toml").validate()["scenarios"]
+    total = len(scenarios) * REPLICATIONS
     stored = len(list((out / "runs").rglob("*.parquet")))
     assert 1 <= stored < total
     # Nothing partial: no temporary file, no table built from all runs.
