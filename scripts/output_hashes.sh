@@ -28,6 +28,7 @@ trap 'rm -rf "$work"' EXIT
 declare -A args=(
   [configs/default.toml]="--replications 2 --set horizon_days=400 --set cohort.population.size=60000"
   [configs/small.toml]="--replications 2 --set horizon_days=400 --episodes --events"
+  [configs/examples/home_care_sweep.toml]="--replications 1 --set horizon_days=400 --set cohort.population.size=30000"
   [configs/examples/pool_network.toml]="--replications 2 --set horizon_days=1500 --set warmup_days=1000"
   [configs/examples/pool_network_small.toml]="--replications 2 --episodes"
   [configs/examples/psa_small.toml]="--replications 2 --set horizon_days=400 --set samples=3"

@@ -7,6 +7,7 @@ use super::person::Leave;
 use super::{FlowEvent, Replication};
 use crate::capacity::{PatientId, PoolId, Setting};
 use crate::cohort::age_band;
+use crate::cohort::population::Person;
 use crate::pathway::Next;
 use crate::payment::activity::{ActivityLog, CostUnit, cost_of};
 use crate::payment::tariff::AdmissionClass;
@@ -43,6 +44,50 @@ pub(super) struct YearAcc {
     pub(super) nursing_visits: f64,
 }
 
+/// One person's row of a year from `start` to `now`, before its costs.
+struct ActivityRow<'a> {
+    person: usize,
+    year: u16,
+    start: SimTime,
+    now: SimTime,
+    of: &'a Person,
+    counts: &'a YearCounts,
+    acc: &'a YearAcc,
+    gp_contacts: u16,
+}
+
+/// Pushes every column of `row` but the four costs: attributes measured at the start of
+/// the year (age) or as they stand now, exposure, activity and care received.
+fn push_activity(t: &mut PersonYearTable, row: ActivityRow<'_>) {
+    let ActivityRow { person: i, year, start, now, of: person, counts, acc: a, gp_contacts } = row;
+    let days = |m: u64| m as f64 / MINUTES_PER_DAY as f64;
+    let end = person.died_at.map_or(now, |d| d.min(now));
+    let age = person.age_years(start);
+    t.person.push(i as u32);
+    t.year.push(year);
+    t.age_years.push(age.min(255.0) as u8);
+    t.age_band.push(age_band(age) as u8);
+    t.male.push(person.male);
+    t.imd.push(person.imd);
+    t.conditions.push(person.n_conditions() as u8);
+    t.frailty.push(person.frailty);
+    t.care_home.push(person.care_home);
+    t.risk.push(person.risk);
+    t.exposure_days.push(days(end.since(start).minutes()) as f32);
+    t.emergency_admissions.push(counts.emergency);
+    t.elective_admissions.push(counts.elective);
+    t.bed_days.push(days(a.bed_minutes) as f32);
+    t.dtoc_days.push(days(a.dtoc_minutes) as f32);
+    t.ae_attendances.push(counts.ae);
+    t.gp_contacts.push(gp_contacts);
+    t.intermediate_care_days.push(days(a.ic_minutes) as f32);
+    t.reablement_days.push(days(a.reablement_minutes) as f32);
+    t.home_care_hours.push(a.home_care_hours as f32);
+    t.care_home_weeks.push((days(a.care_home_minutes) / 7.0) as f32);
+    t.nursing_visits.push(a.nursing_visits as f32);
+    t.died.push(person.died_at.is_some_and(|d| d >= start && d <= now));
+}
+
 /// The person-year rows of a warm-up year, as far as a commissioner's records hold
 /// them (attributes, admissions, attendances, care received; no GP count, whose draw
 /// would change the person's stream, and no costs): the history the year-of-care risk
@@ -56,41 +101,22 @@ fn prior_year_rows(
 ) -> PersonYearTable {
     let mut t = PersonYearTable::default();
     t.reserve(people.len());
-    let days = |m: u64| m as f64 / MINUTES_PER_DAY as f64;
     for (i, (r, a)) in people.iter().zip(acc).enumerate() {
-        let (person, counts) = (&r.person, &r.state.counts);
-        if person.died_at.is_some_and(|d| d < start) {
+        if r.person.died_at.is_some_and(|d| d < start) {
             continue;
         }
-        let end = person.died_at.map_or(now, |d| d.min(now));
-        let age = person.age_years(start);
-        t.person.push(i as u32);
-        t.year.push(year);
-        t.age_years.push(age.min(255.0) as u8);
-        t.age_band.push(age_band(age) as u8);
-        t.male.push(person.male);
-        t.imd.push(person.imd);
-        t.conditions.push(person.n_conditions() as u8);
-        t.frailty.push(person.frailty);
-        t.care_home.push(person.care_home);
-        t.risk.push(person.risk);
-        t.exposure_days.push(days(end.since(start).minutes()) as f32);
-        t.emergency_admissions.push(counts.emergency);
-        t.elective_admissions.push(counts.elective);
-        t.bed_days.push(days(a.bed_minutes) as f32);
-        t.dtoc_days.push(days(a.dtoc_minutes) as f32);
-        t.ae_attendances.push(counts.ae);
-        t.gp_contacts.push(0);
-        t.intermediate_care_days.push(days(a.ic_minutes) as f32);
-        t.reablement_days.push(days(a.reablement_minutes) as f32);
-        t.home_care_hours.push(a.home_care_hours as f32);
-        t.care_home_weeks.push((days(a.care_home_minutes) / 7.0) as f32);
-        t.nursing_visits.push(a.nursing_visits as f32);
-        t.acute_cost_pence.push(0);
-        t.community_cost_pence.push(0);
-        t.social_care_cost_pence.push(0);
-        t.primary_care_cost_pence.push(0);
-        t.died.push(person.died_at.is_some_and(|d| d >= start && d <= now));
+        push_activity(
+            &mut t,
+            ActivityRow { person: i, year, start, now, of: &r.person, counts: &r.state.counts, acc: a, gp_contacts: 0 },
+        );
+        for cost in [
+            &mut t.acute_cost_pence,
+            &mut t.community_cost_pence,
+            &mut t.social_care_cost_pence,
+            &mut t.primary_care_cost_pence,
+        ] {
+            cost.push(0);
+        }
     }
     t
 }
@@ -301,36 +327,16 @@ impl<'m> Replication<'m> {
                 if c.people[i].person.died_at.is_some_and(|d| d < start) {
                     continue;
                 }
-                let end = c.people[i].person.died_at.map_or(now, |d| d.min(now));
                 let a = std::mem::take(&mut c.acc[i]);
                 let counts = std::mem::take(&mut c.people[i].state.counts);
                 let gp_contacts = poisson_count(&mut c.people[i].state.rng, counts.gp_expected);
                 let person = &c.people[i].person;
-                let age = person.age_years(start);
                 let days = |m: u64| m as f64 / MINUTES_PER_DAY as f64;
                 let t = &mut c.table;
-                t.person.push(i as u32);
-                t.year.push(year);
-                t.age_years.push(age.min(255.0) as u8);
-                t.age_band.push(age_band(age) as u8);
-                t.male.push(person.male);
-                t.imd.push(person.imd);
-                t.conditions.push(person.n_conditions() as u8);
-                t.frailty.push(person.frailty);
-                t.care_home.push(person.care_home);
-                t.risk.push(person.risk);
-                t.exposure_days.push(days(end.since(start).minutes()) as f32);
-                t.emergency_admissions.push(counts.emergency);
-                t.elective_admissions.push(counts.elective);
-                t.bed_days.push(days(a.bed_minutes) as f32);
-                t.dtoc_days.push(days(a.dtoc_minutes) as f32);
-                t.ae_attendances.push(counts.ae);
-                t.gp_contacts.push(gp_contacts);
-                t.intermediate_care_days.push(days(a.ic_minutes) as f32);
-                t.reablement_days.push(days(a.reablement_minutes) as f32);
-                t.home_care_hours.push(a.home_care_hours as f32);
-                t.care_home_weeks.push((days(a.care_home_minutes) / 7.0) as f32);
-                t.nursing_visits.push(a.nursing_visits as f32);
+                push_activity(
+                    t,
+                    ActivityRow { person: i, year, start, now, of: person, counts: &counts, acc: &a, gp_contacts },
+                );
                 let cost = |unit, quantity| cost_of(costs, unit, quantity);
                 let acute = a.acute_spell_cost + cost(CostUnit::AeAttendance, counts.ae as f64);
                 let community = cost(CostUnit::IntermediateCareDay, days(a.ic_minutes))
@@ -346,7 +352,6 @@ impl<'m> Replication<'m> {
                 t.community_cost_pence.push(community.pence());
                 t.social_care_cost_pence.push(social.pence());
                 t.primary_care_cost_pence.push(primary.pence());
-                t.died.push(person.died_at.is_some_and(|d| d >= start && d <= now));
             }
         } else {
             if now >= warmup
