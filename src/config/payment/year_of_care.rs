@@ -22,11 +22,10 @@ pub(super) fn year_of_care(p: &mut Problems, raw: &RawYearOfCare, area: &Typical
             None
         }
     };
-    let band_names = ["A", "B", "C", "D", "E"];
     let min_band = match raw.min_band.as_deref() {
         None => d.min_band,
-        Some(b) => match band_names.iter().position(|n| *n == b) {
-            Some(i) => Band::ALL[i],
+        Some(b) => match Band::ALL.into_iter().find(|band| band.name() == b) {
+            Some(band) => band,
             None => {
                 p.push(
                     "payment.year_of_care.min_band",
@@ -145,13 +144,13 @@ pub(super) fn year_of_care(p: &mut Problems, raw: &RawYearOfCare, area: &Typical
         Some(toml::Value::Table(t)) => {
             let mut rates = CapitationRates { per_year_pence: [Pence::ZERO; 5] };
             for key in t.keys() {
-                if !band_names.contains(&key.as_str()) {
+                if !Band::ALL.iter().any(|b| b.name() == key) {
                     p.push(format!("payment.year_of_care.capitation.{key}"), "", "is not a band (A, B, C, D, E)");
                 }
             }
-            for (i, band) in band_names.iter().enumerate() {
+            for (i, band) in Band::ALL.iter().map(|b| b.name()).enumerate() {
                 let key = format!("payment.year_of_care.capitation.{band}");
-                match t.get(*band) {
+                match t.get(band) {
                     Some(toml::Value::Integer(n)) if (0..=MAX_PENCE).contains(n) => rates.per_year_pence[i] = Pence(*n),
                     Some(v) => p.push(key, v, format!("{} per person-year", pence_range_reason())),
                     None if Band::ALL[i] >= min_band => p.push(
@@ -160,7 +159,7 @@ pub(super) fn year_of_care(p: &mut Problems, raw: &RawYearOfCare, area: &Typical
                         format!(
                             "is required: people of band {band} can be enrolled (min_band = {:?}); give pence per \
                              person-year",
-                            band_names[min_band.index()]
+                            min_band.name()
                         ),
                     ),
                     None => {}

@@ -4,28 +4,26 @@
 
 use crate::payment::{MonthIndex, PaymentError, check_fraction};
 
-/// LTC currency band by number of long-term conditions (Kent \[NHSIQ-2014\]\[KENT-2015\]):
-/// B = 2, C = 3–5, D = 6–8, E = 9+. Band A (0–1) is outside the currency (ASSUMPTION,
-/// inferred from the labels).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[repr(u8)]
-pub enum Band {
-    /// 0–1 conditions (outside the currency).
-    A = 0,
-    /// 2 conditions.
-    B = 1,
-    /// 3–5 conditions.
-    C = 2,
-    /// 6–8 conditions.
-    D = 3,
-    /// 9 or more conditions.
-    E = 4,
+named_enum! {
+    /// LTC currency band by number of long-term conditions (Kent \[NHSIQ-2014\]\[KENT-2015\]):
+    /// B = 2, C = 3–5, D = 6–8, E = 9+. Band A (0–1) is outside the currency (ASSUMPTION,
+    /// inferred from the labels).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    pub enum Band {
+        /// 0–1 conditions (outside the currency).
+        A = 0 => "A",
+        /// 2 conditions.
+        B = 1 => "B",
+        /// 3–5 conditions.
+        C = 2 => "C",
+        /// 6–8 conditions.
+        D = 3 => "D",
+        /// 9 or more conditions.
+        E = 4 => "E",
+    }
 }
 
 impl Band {
-    /// Every band, A first.
-    pub const ALL: [Band; 5] = [Band::A, Band::B, Band::C, Band::D, Band::E];
-
     /// The band of a person with `conditions` long-term conditions.
     pub const fn from_conditions(conditions: u8) -> Band {
         match conditions {
@@ -35,11 +33,6 @@ impl Band {
             6..=8 => Band::D,
             _ => Band::E,
         }
-    }
-
-    /// Index 0 (A) to 4 (E).
-    pub const fn index(self) -> usize {
-        self as usize
     }
 }
 
