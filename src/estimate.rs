@@ -157,6 +157,16 @@ impl Limits {
     pub fn default_for_this_machine() -> Limits {
         Limits { max_events: DEFAULT_MAX_EVENTS, max_bytes: 0.75 * physical_memory_bytes().unwrap_or(16.0 * GIB) }
     }
+
+    /// This machine's defaults, with the limits the user raised (or lowered) explicitly:
+    /// `max_events` events, `max_memory_gib` GiB.
+    pub fn chosen(max_events: Option<f64>, max_memory_gib: Option<f64>) -> Limits {
+        let d = Limits::default_for_this_machine();
+        Limits {
+            max_events: max_events.unwrap_or(d.max_events),
+            max_bytes: max_memory_gib.map_or(d.max_bytes, |g| g * GIB),
+        }
+    }
 }
 
 /// Bytes in a gibibyte.

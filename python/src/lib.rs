@@ -152,13 +152,8 @@ fn check_size(
     max_memory_gib: Option<f64>,
 ) -> PyResult<()> {
     use caresim::estimate;
-    let d = estimate::Limits::default_for_this_machine();
-    let limits = estimate::Limits {
-        max_events: max_events.unwrap_or(d.max_events),
-        max_bytes: max_memory_gib.map_or(d.max_bytes, |g| g * estimate::GIB),
-    };
-    let e = estimate::of(plan, events);
-    e.check(limits, estimate::runs_at_once(plan, threads)).map_err(|m| {
+    let limits = estimate::Limits::chosen(max_events, max_memory_gib);
+    estimate::of(plan, events).check(limits, estimate::runs_at_once(plan, threads)).map_err(|m| {
         // The command line's text, with the Python argument names for its options.
         let reason = m
             .replace("--max-events", "max_events=")

@@ -130,11 +130,7 @@ struct LimitArgs {
 
 impl LimitArgs {
     fn limits(self) -> estimate::Limits {
-        let d = estimate::Limits::default_for_this_machine();
-        estimate::Limits {
-            max_events: self.max_events.unwrap_or(d.max_events),
-            max_bytes: self.max_memory_gib.map_or(d.max_bytes, |g| g * estimate::GIB),
-        }
+        estimate::Limits::chosen(self.max_events, self.max_memory_gib)
     }
 }
 
