@@ -271,6 +271,21 @@ fn load_table(
         ));
     }
     chain.push(canonical);
+    // Only a regular file is read: a directory fails to read, but a FIFO or a device
+    // would block or never end, so they are named before anything is read.
+    let meta = std::fs::metadata(path).map_err(|e| one("(file)", format!("cannot read the file: {e}")))?;
+    if meta.is_dir() {
+        return Err(one("(file)", "is a directory, not a config file".into()));
+    }
+    if !meta.is_file() {
+        return Err(one("(file)", "is not a regular file (a FIFO, socket or device), not a config file".into()));
+    }
+    if meta.len() > MAX_CONFIG_BYTES {
+        return Err(one(
+            "(file)",
+            format!("is {} bytes, more than a config may be ({MAX_CONFIG_BYTES} bytes)", meta.len()),
+        ));
+    }
     let text = std::fs::read_to_string(path).map_err(|e| one("(file)", format!("cannot read the file: {e}")))?;
     let mut table: toml::Table = text
         .parse()
@@ -326,6 +341,10 @@ pub fn merge(base: &mut toml::Table, over: toml::Table) {
 
 /// Most parts of a dotted `--set` key (the deepest config key has 7).
 const MAX_SET_KEY_PARTS: usize = 16;
+
+/// Largest config file read: 16 MiB (the shipped default is about 40 KB; a file far
+/// larger is not a hand-written config, and reading it whole would hold it in memory).
+const MAX_CONFIG_BYTES: u64 = 16 * 1024 * 1024;
 
 /// Longest scenario name: it names output folders, within every file system's limit.
 const MAX_NAME_CHARS: usize = 64;

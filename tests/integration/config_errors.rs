@@ -250,3 +250,33 @@ fn set_errors_say_set_and_name_something_real() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && stderr.contains("has 5000 levels; config keys have at most 16"), "{stderr}");
 }
+
+/// A config path that is not a regular file is named with what it is, and never blocks:
+/// a directory, a FIFO (reading one would wait for a writer for ever), a symlink loop, a
+/// missing file, and a file far too large to be a config.
+#[test]
+fn a_config_path_that_is_not_a_file_is_named_and_never_blocks() {
+    let tmp = tempdir("config-not-a-file");
+    let fifo = tmp.join("pipe.toml");
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(made.success());
+    let (a, b) = (tmp.join("loop_a.toml"), tmp.join("loop_b.toml"));
+    std::os::unix::fs::symlink(&b, &a).expect("symlink");
+    std::os::unix::fs::symlink(&a, &b).expect("symlink");
+    let big = tmp.join("big.toml");
+    std::fs::write(&big, "# padding\n".repeat(2 * 1024 * 1024)).expect("write");
+    let cases = [
+        (tmp.clone(), "is a directory, not a config file"),
+        (fifo, "is not a regular file (a FIFO, socket or device)"),
+        (a, "cannot read the file"),
+        (tmp.join("missing.toml"), "cannot read the file"),
+        (big, "more than a config may be (16777216 bytes)"),
+    ];
+    for (path, reason) in cases {
+        let path = path.to_str().expect("utf-8 path").to_string();
+        let out = caresim(&["validate", &path]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{path}");
+        assert!(stderr.contains(&format!("{path}: (file): ")) && stderr.contains(reason), "{path}: {stderr}");
+    }
+}
