@@ -233,6 +233,10 @@ pub struct PoolSpec {
     pub delay_reason: DelayReason,
     /// Organisation responsible for those delays.
     pub responsible: Responsible,
+    /// How long a request waits in the waiting list before it is given up (reneging,
+    /// `renege_after` in a config); `None`: it waits as long as it takes. A patient who
+    /// gives up leaves the modelled system (see [`crate::flow`]).
+    pub renege_after: Option<crate::dist::DurationDist>,
 }
 
 /// Result of asking a pool for a place.
@@ -290,6 +294,8 @@ pub struct PoolStats {
     /// Requests cancelled because the pool was full, to be made again later (electives
     /// of a pathway with `rebook_when_full_days`).
     pub cancelled: u64,
+    /// Requests given up after waiting `renege_after` (reneging).
+    pub reneged: u64,
 }
 
 impl PoolStats {
@@ -309,6 +315,7 @@ impl PoolStats {
             waits_over_4h: self.waits_over_4h - earlier.waits_over_4h,
             waits_over_12h: self.waits_over_12h - earlier.waits_over_12h,
             cancelled: self.cancelled - earlier.cancelled,
+            reneged: self.reneged - earlier.reneged,
         }
     }
 }
@@ -452,6 +459,13 @@ impl CarePool {
         self.waiting_len -= 1;
     }
 
+    /// A waiter gives up after waiting too long (reneging): removed from the count of
+    /// those waiting as [`CarePool::cancel_waiting`] does, and counted in `reneged`.
+    pub fn renege(&mut self, now: SimTime) {
+        self.cancel_waiting(now);
+        self.stats.reneged += 1;
+    }
+
     /// Gives up a place held since `admitted_at`. If someone is waiting, the place passes
     /// straight to them (highest priority, then longest waiting) and they are returned;
     /// entries for which `is_live` is false were cancelled and are dropped. For a place
@@ -582,6 +596,7 @@ mod tests {
             setting: Setting::Other,
             delay_reason: DelayReason::Other,
             responsible: Responsible::Nhs,
+            renege_after: None,
         })
     }
 
@@ -670,6 +685,7 @@ mod tests {
             setting: Setting::HomeCare,
             delay_reason: DelayReason::AwaitingCarePackage,
             responsible: Responsible::Council,
+            renege_after: None,
         })
     }
 

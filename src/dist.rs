@@ -7,7 +7,7 @@ use rand_distr::{Distribution, Exp1, Gamma, LogNormal};
 
 /// A distribution of durations. Built only by config validation (or the constructors
 /// below), so every instance has finite, non-negative parameters.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum DurationDist {
     /// Exponential with the given mean, in days.
     Exponential {

@@ -93,6 +93,13 @@ pub enum FlowEvent {
         /// The patient's generation when the event was scheduled.
         generation: u32,
     },
+    /// A patient waiting for a pool with `renege_after` gives up, unless served since.
+    Renege {
+        /// Who.
+        patient: PatientId,
+        /// The patient's generation when the event was scheduled.
+        generation: u32,
+    },
 }
 
 const _: () = assert!(std::mem::size_of::<FlowEvent>() <= 12);
@@ -110,6 +117,7 @@ impl FlowEvent {
             FlowEvent::YearEnd(_) => "year_end",
             FlowEvent::ProcessEnd { .. } => "process_end",
             FlowEvent::Rebook { .. } => "rebook",
+            FlowEvent::Renege { .. } => "renege",
         }
     }
 
@@ -120,7 +128,8 @@ impl FlowEvent {
             FlowEvent::Arrival(s) => s as u32,
             FlowEvent::StayEnd { patient, .. }
             | FlowEvent::ProcessEnd { patient, .. }
-            | FlowEvent::Rebook { patient, .. } => patient.0,
+            | FlowEvent::Rebook { patient, .. }
+            | FlowEvent::Renege { patient, .. } => patient.0,
             FlowEvent::Person { person, .. } => person,
             FlowEvent::HoldingEnd { holding, .. } => holding,
             FlowEvent::YearEnd(y) => y as u32,
@@ -167,6 +176,9 @@ struct Patient {
     segment_since: SimTime,
     /// A cancelled planned admission waiting to be booked again (in no waiting list).
     rebooking: bool,
+    /// While waiting in the list of a pool with `renege_after`: when the patient gives
+    /// up (a [`FlowEvent::Renege`] is due then); `None` once served.
+    renege_at: Option<SimTime>,
 }
 
 impl Patient {
@@ -203,6 +215,7 @@ impl Patient {
             segment: None,
             segment_since: now,
             rebooking: false,
+            renege_at: None,
         }
     }
 }
@@ -352,7 +365,8 @@ impl<'m> Replication<'m> {
             let Some(item) = self.queue.pop_live(|e| match *e {
                 FlowEvent::StayEnd { patient, generation }
                 | FlowEvent::ProcessEnd { patient, generation }
-                | FlowEvent::Rebook { patient, generation } => patients[patient.0 as usize].generation == generation,
+                | FlowEvent::Rebook { patient, generation }
+                | FlowEvent::Renege { patient, generation } => patients[patient.0 as usize].generation == generation,
                 FlowEvent::Person { person, generation, .. } => {
                     cohort.as_ref().is_some_and(|c| c.people[person as usize].state.generation == generation)
                 }
@@ -420,6 +434,7 @@ impl<'m> Replication<'m> {
                     p.requested_at = now;
                     self.request_first_step(patient);
                 }
+                FlowEvent::Renege { patient, .. } => self.on_renege(patient),
             }
             if let Some(d) = self.deadlock.take() {
                 return Err(d);
@@ -479,6 +494,7 @@ impl<'m> Replication<'m> {
         let pathway = model.pathway(p.pathway);
         let step = pathway.step(p.step);
         let units = self.units_for(id, step.pool);
+        let patience = self.draw_patience(id, step.pool);
         let p = &mut self.patients[id.0 as usize];
         p.want_units = units;
         let pool = &mut self.pools[step.pool.0 as usize];
@@ -492,7 +508,7 @@ impl<'m> Replication<'m> {
         }
         match pool.request_units(now, id, p.generation, step.priority, units) {
             Admission::Admitted => self.start_stay(id, step.pool),
-            Admission::Queued => {}
+            Admission::Queued => self.schedule_renege(id, patience),
             Admission::Rejected => self.end_journey(id),
         }
     }
@@ -511,6 +527,7 @@ impl<'m> Replication<'m> {
         p.held = Some(pool);
         p.held_units = p.want_units;
         p.blocked = false;
+        p.renege_at = None;
         p.admitted_at = now;
         p.accounted_from = now;
         let step = model.pathway(p.pathway).step(p.step);
@@ -630,6 +647,7 @@ impl<'m> Replication<'m> {
                     return;
                 }
                 let units = self.units_for(id, target.pool);
+                let patience = self.draw_patience(id, target.pool);
                 self.patients[id.0 as usize].want_units = units;
                 match self.pools[target.pool.0 as usize].request_units(now, id, generation, target.priority, units) {
                     Admission::Admitted => self.transfer(id, held, target.pool),
@@ -637,6 +655,7 @@ impl<'m> Replication<'m> {
                         self.patients[id.0 as usize].blocked = true;
                         self.pools[held.0 as usize].block(now);
                         self.note_blocked(id, held, target.pool);
+                        self.schedule_renege(id, patience);
                     }
                     Admission::Rejected => {
                         self.record_episode(id, held, person::Leave::Exit);

@@ -312,6 +312,7 @@ impl ParquetSink {
                 Column::new("arrivals".into(), p.iter().map(|s| s.stats.arrivals).collect::<Vec<_>>()),
                 Column::new("admitted".into(), p.iter().map(|s| s.stats.admitted).collect::<Vec<_>>()),
                 Column::new("turned_away".into(), p.iter().map(|s| s.stats.turned_away).collect::<Vec<_>>()),
+                Column::new("reneged".into(), p.iter().map(|s| s.stats.reneged).collect::<Vec<_>>()),
                 Column::new("departures".into(), p.iter().map(|s| s.stats.departures).collect::<Vec<_>>()),
                 Column::new("mean_occupied".into(), p.iter().map(|s| s.mean_occupied()).collect::<Vec<_>>()),
                 Column::new("mean_waiting".into(), p.iter().map(|s| s.mean_waiting()).collect::<Vec<_>>()),

@@ -14,13 +14,19 @@
 //!   time instead of running on with a waiting list that never moves.
 //!
 //! Pools measured in carer hours and unlimited pools are left out: an hours pool's
-//! occupants are packages held at home and its capacity is not a count of patients.
+//! occupants are packages held at home and its capacity is not a count of patients. So
+//! are pools whose waiters give up (`renege_after`): a patient blocked waiting for one
+//! leaves in a finite time, so no set containing it stays locked.
 
 use super::{CapacityUnit, Places, PoolId, PoolSpec, WhenFull};
 
-/// True for a pool that blocking can fill: finite places that queue when full.
+/// True for a pool that blocking can fill for good: finite places that queue when full,
+/// with waiters that never give up.
 pub fn lockable(pool: &PoolSpec) -> bool {
-    matches!(pool.places, Places::Limited(_)) && pool.when_full == WhenFull::Queue && pool.unit == CapacityUnit::Places
+    matches!(pool.places, Places::Limited(_))
+        && pool.when_full == WhenFull::Queue
+        && pool.unit == CapacityUnit::Places
+        && pool.renege_after.is_none()
 }
 
 /// Blocked patients by the pool they hold and the pool they wait for, with a deadlock
@@ -115,6 +121,7 @@ mod tests {
             setting: Setting::Other,
             delay_reason: DelayReason::Other,
             responsible: Responsible::Nhs,
+            renege_after: None,
         }
     }
 

@@ -5,8 +5,9 @@
 use super::raw::{RawPool, RawProcessDelay, RawStep};
 use super::validate::{Problems, duration};
 use crate::capacity::deadlock::lockable;
-use crate::capacity::{CapacityUnit, PackageHours, PoolId};
+use crate::capacity::{CapacityUnit, PackageHours, Places, PoolId, WhenFull};
 use crate::config::Model;
+use crate::dist::DurationDist;
 use crate::pathway::{DelayLevers, Next, ProcessDelay, StepId};
 use crate::time::SimDuration;
 
@@ -62,9 +63,43 @@ pub fn queue_cycles(model: &Model) -> Vec<Vec<PoolId>> {
     cycles
 }
 
-/// A pool's unit and, for a pool of carer hours, its package size.
-pub fn pool_unit(p: &mut Problems, key: &str, pool: &RawPool) -> (CapacityUnit, Option<PackageHours>) {
-    match (pool.capacity_unit, &pool.package_hours_per_week) {
+/// A pool's unit and, for a pool of carer hours, its package size: the pool's
+/// `package_hours_per_week`, or in a cohort model `[cohort.home_care]`'s hours
+/// (`cohort_hours`, mean and sd), so that one key sets the size of a package; a cohort
+/// model that sets both is an error (one of them would do nothing).
+pub fn pool_unit(
+    p: &mut Problems,
+    key: &str,
+    pool: &RawPool,
+    cohort_hours: Option<(f64, f64)>,
+) -> (CapacityUnit, Option<PackageHours>) {
+    match (pool.capacity_unit, &pool.package_hours_per_week, cohort_hours) {
+        (CapacityUnit::CarerHoursPerWeek, Some(_), Some(_)) => {
+            p.push(
+                format!("{key}.package_hours_per_week"),
+                "",
+                "is set twice: in a cohort model a package's hours come from [cohort.home_care] \
+                 (hours_per_week_mean, hours_per_week_sd); remove it here",
+            );
+            (CapacityUnit::CarerHoursPerWeek, None)
+        }
+        (CapacityUnit::CarerHoursPerWeek, None, Some((mean, sd))) => {
+            // Checked (and reported) by the cohort's validation.
+            let valid = [mean, sd].iter().all(|v| v.is_finite() && *v > 0.0);
+            (CapacityUnit::CarerHoursPerWeek, valid.then_some(PackageHours { mean, sd }))
+        }
+        (unit, hours, _) => pool_unit_alone(p, key, unit, hours),
+    }
+}
+
+/// [`pool_unit`] of a pool that sets its own package size (no cohort).
+fn pool_unit_alone(
+    p: &mut Problems,
+    key: &str,
+    unit: CapacityUnit,
+    hours: &Option<super::raw::RawPackageHours>,
+) -> (CapacityUnit, Option<PackageHours>) {
+    match (unit, hours) {
         (CapacityUnit::Places, None) => (CapacityUnit::Places, None),
         (CapacityUnit::Places, Some(_)) => {
             p.push(
@@ -78,7 +113,8 @@ pub fn pool_unit(p: &mut Problems, key: &str, pool: &RawPool) -> (CapacityUnit, 
             p.push(
                 format!("{key}.package_hours_per_week"),
                 "",
-                "is required for a pool of carer hours: the size of a package, e.g. { mean = 12.4, sd = 7.44 }",
+                "is required for a pool of carer hours in a model without a cohort: the size of a package, \
+                 e.g. { mean = 12.4, sd = 7.44 }",
             );
             (CapacityUnit::CarerHoursPerWeek, None)
         }
@@ -93,6 +129,22 @@ pub fn pool_unit(p: &mut Problems, key: &str, pool: &RawPool) -> (CapacityUnit, 
             (CapacityUnit::CarerHoursPerWeek, ok.then_some(PackageHours { mean: h.mean, sd: h.sd }))
         }
     }
+}
+
+/// A pool's reneging time (`renege_after`): only for a pool whose requests can wait,
+/// i.e. limited places and `when_full = "queue"`.
+pub fn renege_after(p: &mut Problems, key: &str, pool: &RawPool, places: Places) -> Option<DurationDist> {
+    let raw = pool.renege_after.as_ref()?;
+    let key = format!("{key}.renege_after");
+    if pool.when_full == WhenFull::TurnAway {
+        p.push(&key, "", "applies only to a pool whose requests wait (when_full = \"queue\"): remove it or queue");
+        return None;
+    }
+    if places == Places::Unlimited {
+        p.push(&key, "", "has no effect on an unlimited pool, where nobody waits: remove it or limit the capacity");
+        return None;
+    }
+    duration(p, &key, raw)
 }
 
 /// The rebooking delay of a pathway (`rebook_when_full_days`).

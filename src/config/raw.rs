@@ -54,6 +54,8 @@ pub struct RawPool {
     pub capacity_unit: CapacityUnit,
     /// For a pool of carer hours: the size of a package (gamma, hours a week).
     pub package_hours_per_week: Option<RawPackageHours>,
+    /// How long a request waits before it is given up (reneging); absent: for ever.
+    pub renege_after: Option<RawDist>,
 }
 
 /// `package_hours_per_week = { mean = .., sd = .. }`.

@@ -194,7 +194,11 @@ pub fn model(p: &mut Problems, raw: &RawModel, solved: &mut crate::cohort::Solve
         .iter()
         .filter_map(|(name, pool)| {
             let places = pool_places(p, &format!("pools.{name}.capacity"), pool)?;
-            let (unit, package_hours_per_week) = super::delays::pool_unit(p, &format!("pools.{name}"), pool);
+            let cohort_hours =
+                raw.cohort.as_ref().map(|c| (c.home_care.hours_per_week_mean, c.home_care.hours_per_week_sd));
+            let (unit, package_hours_per_week) =
+                super::delays::pool_unit(p, &format!("pools.{name}"), pool, cohort_hours);
+            let renege_after = super::delays::renege_after(p, &format!("pools.{name}"), pool, places);
             Some(PoolSpec {
                 name: name.clone(),
                 places,
@@ -204,6 +208,7 @@ pub fn model(p: &mut Problems, raw: &RawModel, solved: &mut crate::cohort::Solve
                 setting: pool.setting,
                 delay_reason: pool.delay_reason,
                 responsible: pool.responsible,
+                renege_after,
             })
         })
         .collect();

@@ -16,7 +16,7 @@ use crate::capacity::PoolId;
 use crate::capacity::delay_book::{DelayKey, midnights};
 use crate::capacity::{CapacityUnit, Responsible, Setting};
 use crate::pathway::Next;
-use crate::time::SimTime;
+use crate::time::{SimDuration, SimTime};
 
 /// A run that locked: every place of a set of pools is held by a patient blocked
 /// waiting for another pool of the set, so nobody in them can ever move again.
@@ -162,6 +162,52 @@ impl<'m> Replication<'m> {
                     day: self.queue.now().as_days_f64(),
                 });
             }
+        }
+    }
+
+    /// The patience of patient `id` asking for `pool`, when the pool has `renege_after`:
+    /// drawn at every request, served or not, so that the patient's later draws stay
+    /// aligned across scenarios that change the pool's capacity (common random numbers).
+    pub(super) fn draw_patience(&mut self, id: PatientId, pool: PoolId) -> Option<SimDuration> {
+        let dist = self.model.pool(pool).renege_after.as_ref()?;
+        Some(dist.sample(&mut self.patients[id.0 as usize].rng))
+    }
+
+    /// Patient `id` has just joined a waiting list: with a `patience`, they give up when
+    /// it runs out unless served before.
+    pub(super) fn schedule_renege(&mut self, id: PatientId, patience: Option<SimDuration>) {
+        let Some(patience) = patience else {
+            return;
+        };
+        let at = self.queue.now() + patience;
+        let p = &mut self.patients[id.0 as usize];
+        p.renege_at = Some(at);
+        let generation = p.generation;
+        self.queue.schedule(at, FlowEvent::Renege { patient: id, generation });
+    }
+
+    /// Patient `id`'s patience runs out: if they still wait (not served since), they
+    /// leave the waiting list and the modelled system (home with informal or privately
+    /// arranged care). A patient blocked in a place leaves it, and the delay up to now
+    /// is recorded with the reason of the pool waited for.
+    pub(super) fn on_renege(&mut self, id: PatientId) {
+        let now = self.queue.now();
+        let p = &self.patients[id.0 as usize];
+        if p.renege_at != Some(now) {
+            return;
+        }
+        let target = self.model.pathway(p.pathway).step(p.step).pool;
+        self.pools[target.0 as usize].renege(now);
+        match p.held {
+            Some(held) => {
+                self.pools[held.0 as usize].unblock(now);
+                self.blocked_graph.unblock(held, target);
+                self.record_episode(id, held, super::person::Leave::Exit);
+                let (admitted_at, units) = self.place_of(id);
+                self.end_journey(id);
+                self.release_place(held, admitted_at, units);
+            }
+            None => self.end_journey(id),
         }
     }
 
@@ -432,5 +478,83 @@ mod tests {
         }
         // Every request was admitted, cancelled, or is still waiting at the horizon.
         assert!(s.admitted + s.cancelled <= s.arrivals);
+    }
+
+    /// Reneging: one care place taken for good by the first patient; everyone after
+    /// waits for it, blocked in the ward (from a ward stay) or outside (asking for it
+    /// directly), and gives up after exactly 3 days. Each blocked patient leaves the ward
+    /// 3 days after ready with 3 delayed days under the care pool's reason; outside
+    /// waiters leave without an episode; the waiting list holds (rate x 3 days) on
+    /// average and never grows.
+    #[test]
+    fn a_waiter_gives_up_after_its_patience_and_leaves_the_place_it_holds() {
+        let out = run_of(
+            r#"
+            seed = 5
+            replications = 1
+            horizon_days = 200
+            [pools.care]
+            capacity = 1
+            delay_reason = "awaiting_care_home"
+            responsible = "council"
+            renege_after = { dist = "fixed", days = 3 }
+            [pools.ward]
+            capacity = "unlimited"
+            setting = "acute"
+            [arrivals.a]
+            rate_per_day = 1
+            pathway = "stay"
+            [arrivals.b]
+            rate_per_day = 0.5
+            pathway = "direct"
+            [pathways.stay]
+            start = "ward"
+            [pathways.stay.steps.ward]
+            pool = "ward"
+            stay = { dist = "fixed", days = 0.5 }
+            next = [{ to = "care", p = 1 }]
+            [pathways.stay.steps.care]
+            pool = "care"
+            stay = { dist = "fixed", days = 1000 }
+            [pathways.direct]
+            start = "care"
+            [pathways.direct.steps.care]
+            pool = "care"
+            stay = { dist = "fixed", days = 1000 }
+            "#,
+            true,
+        )
+        .expect("a pool whose waiters give up cannot lock");
+        let (care, ward) = (&out.pools[0].stats, &out.pools[1].stats);
+        let e = out.episodes.as_ref().expect("episodes recorded");
+        let ward_exits: Vec<usize> = (0..e.pool.len()).filter(|&i| e.pool[i] == 1).collect();
+        assert!(ward_exits.len() > 150, "{} ward episodes", ward_exits.len());
+        let gave_up = ward_exits.iter().filter(|&&i| (e.blocked_days[i] - 3.0).abs() < 1e-9).count();
+        assert!(gave_up + 1 >= ward_exits.len(), "all but the first wait exactly 3 days: {gave_up}");
+        // Everyone but the one admitted gave up, or still waits at the horizon (3 days'
+        // worth of each stream at most).
+        assert_eq!(care.admitted, 1);
+        let waiting_at_end = care.arrivals - care.admitted - care.reneged;
+        assert!(waiting_at_end <= 3 + 2 + 2, "{waiting_at_end} still waiting");
+        assert!(care.reneged as usize > gave_up, "outside waiters give up too: {} vs {gave_up}", care.reneged);
+        let mean_waiting = care.waiting_area as f64 / (200.0 * 1440.0);
+        assert!((mean_waiting - 1.5 * 3.0).abs() < 0.5, "mean waiting {mean_waiting}");
+        // The ward's blocked time is the episodes' (plus those still blocked at the end).
+        let blocked_days = ward.blocked_area as f64 / 1440.0;
+        let episodes_blocked: f64 = ward_exits.iter().map(|&i| e.blocked_days[i]).sum();
+        assert!((0.0..=12.0).contains(&(blocked_days - episodes_blocked)), "{blocked_days} vs {episodes_blocked}");
+        let d = &out.delays;
+        let row = (0..d.held_pool.len()).find(|&i| d.held_pool[i] == 1 && d.waiting_for_pool[i] == Some(0));
+        let row = row.expect("a delay row ward -> care");
+        assert_eq!(d.reason[row], DelayReason::AwaitingCareHome);
+        // 3 days per delayed transfer, plus the days of those still waiting at the end.
+        let beyond = d.delayed_days[row] - 3.0 * d.delayed_transfers[row] as f64;
+        assert!(
+            (-1e-6..=12.0).contains(&beyond),
+            "{} days, {} transfers",
+            d.delayed_days[row],
+            d.delayed_transfers[row]
+        );
+        assert!((d.delayed_days[row] - blocked_days).abs() < 1e-6 * blocked_days, "delay book = blocked time");
     }
 }

@@ -64,10 +64,11 @@ pub struct PairedRow {
 /// (spend, transfers, surpluses) and everything else may take any sign. Paired
 /// differences are always [`Bound::Any`].
 pub fn metric_bound(metric: &str) -> Bound {
-    const NON_NEGATIVE: [&str; 17] = [
+    const NON_NEGATIVE: [&str; 18] = [
         "arrivals",
         "admitted",
         "turned_away",
+        "reneged",
         "mean_occupied",
         "mean_waiting",
         "mean_wait_days",

@@ -24,11 +24,12 @@ pub type MetricReader = fn(&PoolSummary) -> Option<f64>;
 /// The metrics summarised per scenario and pool, with how to read each from a run.
 /// Each metric is also a `pool_summary` column of the same name (holding exactly this
 /// value): `caresim merge` reads the summaries back from those columns.
-pub const POOL_METRICS: [(&str, MetricReader); 12] = [
+pub const POOL_METRICS: [(&str, MetricReader); 13] = [
     ("arrivals", |p| Some(p.stats.arrivals as f64)),
     ("admitted", |p| Some(p.stats.admitted as f64)),
     ("turned_away", |p| Some(p.stats.turned_away as f64)),
     ("p_turned_away", PoolSummary::p_turned_away),
+    ("reneged", |p| Some(p.stats.reneged as f64)),
     ("mean_occupied", |p| Some(p.mean_occupied())),
     ("mean_waiting", |p| Some(p.mean_waiting())),
     ("mean_wait_days", PoolSummary::mean_wait_days),

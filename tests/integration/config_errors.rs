@@ -112,6 +112,13 @@ const CASES: &[(&str, &str, &str, &str)] = &[
         "is not a provider of the area (acute_trust,",
     ),
     (
+        "renege_without_a_queue",
+        "renege_without_a_queue.toml",
+        "pools.acute.renege_after",
+        "applies only to a pool whose requests wait",
+    ),
+    ("renege_without_a_queue", "renege_without_a_queue.toml", "pools.care.renege_after.mean_days", "greater than 0"),
+    (
         "payment_scenario_override_bad",
         "payment_scenario_override_bad.toml",
         "scenarios.team.payment.year_of_care.admission_hazard_ratio",

@@ -114,3 +114,51 @@ fn littles_law_holds_inside_each_run() {
         assert!((lq - lwq).abs() / lq < 0.02, "queue: Lq {lq} vs lambda Wq {lwq}");
     }
 }
+
+/// M/M/c+M (Erlang A): waiting requests give up after an exponential patience of mean
+/// 1/theta (`renege_after`). The number in the system is a birth-death chain with birth
+/// rate lambda and death rate min(n, c) mu + max(n - c, 0) theta; its stationary law
+/// (truncated where the tail is below 1e-300) gives the mean waiting, the mean occupied
+/// and the share who give up, theta Lq / lambda.
+fn erlang_a(c: u32, lambda: f64, mean_stay: f64, mean_patience: f64) {
+    let toml = single_pool("servers", &c.to_string(), "queue", lambda, mean_stay).replace(
+        "when_full = \"queue\"",
+        &format!(
+            "when_full = \"queue\"\n        renege_after = {{ dist = \"exponential\", mean_days = {mean_patience} }}"
+        ),
+    );
+    let plan = plan_from_str(&format!("erlang_a{c}"), &toml);
+    let runs = run(&plan);
+    let pools: Vec<_> = runs.iter().map(|r| &r.pools[0]).collect();
+    let (mu, theta) = (1.0 / mean_stay, 1.0 / mean_patience);
+    let mut weights = vec![1.0_f64];
+    while *weights.last().unwrap_or(&0.0) > 1e-300 && weights.len() < 100_000 {
+        let n = weights.len() as f64; // moving from n - 1 to n
+        let death = mu * n.min(c as f64) + theta * (n - c as f64).max(0.0);
+        weights.push(weights[weights.len() - 1] * lambda / death);
+    }
+    let total: f64 = weights.iter().sum();
+    let expect = |f: &dyn Fn(f64) -> f64| weights.iter().enumerate().map(|(n, w)| w * f(n as f64)).sum::<f64>() / total;
+    let lq = expect(&|n| (n - c as f64).max(0.0));
+    let busy = expect(&|n| n.min(c as f64));
+    let p_abandon = theta * lq / lambda;
+    let label = format!("M/M/{c}+M (lambda {lambda}, patience {mean_patience})");
+    check(&format!("{label} Lq"), &pools.iter().map(|p| p.mean_waiting()).collect::<Vec<_>>(), lq);
+    check(&format!("{label} mean occupied"), &pools.iter().map(|p| p.mean_occupied()).collect::<Vec<_>>(), busy);
+    check(
+        &format!("{label} P(give up)"),
+        &pools.iter().map(|p| p.stats.reneged as f64 / p.stats.arrivals as f64).collect::<Vec<_>>(),
+        p_abandon,
+    );
+    assert!(pools.iter().all(|p| p.stats.reneged > 0), "{label}: somebody gives up");
+}
+
+#[test]
+fn overloaded_pool_with_reneging_matches_erlang_a() {
+    erlang_a(10, 12.0, 1.0, 0.5); // offered load 1.2 x the servers: stable only by reneging
+}
+
+#[test]
+fn pool_with_reneging_below_capacity_matches_erlang_a() {
+    erlang_a(5, 4.5, 1.0, 2.0);
+}
