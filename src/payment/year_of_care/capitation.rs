@@ -78,22 +78,42 @@ pub fn calibrate_capitation(baseline: &[BaselinePersonYear], uplift: &Capitation
     (rates, years)
 }
 
-/// [`calibrate_capitation`] on the person-years that are not outliers: a person-year
-/// whose in-scope cost is above the carve-out threshold is paid by the carve-out
-/// ([`super::settle_year`]: `fraction × cost` in all, its capitation netted off), so
-/// its cost must not also raise the capitation everyone else is paid. Without a
-/// carve-out every person-year counts.
+/// [`calibrate_capitation`] net of the outlier carve-out. A person-year whose in-scope
+/// cost is above the carve-out threshold is paid by the carve-out
+/// ([`super::settle_year`]: `fraction × cost` in all, its capitation netted off), so it
+/// does not count as a person-year of the capitation; but the holder keeps the rest of
+/// its cost, `(1 − fraction) × cost`, and that part is loaded onto the capitation of
+/// its band (the holder's expected outlay, as an insurer prices what a reinsurer does
+/// not pay). So with care unchanged capitation, carve-out and corridor together pay the
+/// holder its outlay in expectation, and no money moves between the commissioners and
+/// the holder (or between the NHS and the council) because of the carve-out. Without
+/// a carve-out every person-year counts in full.
 pub fn calibrate_capitation_net_of_outliers(
     baseline: &[BaselinePersonYear],
     uplift: &CapitationUplift,
     outlier: Option<&OutlierParams>,
 ) -> (CapitationRates, [f64; 5]) {
+    let Some(o) = outlier else {
+        return calibrate_capitation(baseline, uplift);
+    };
     let kept: Vec<BaselinePersonYear> = baseline
         .iter()
-        .filter(|r| outlier.is_none_or(|o| r.in_scope_cost_pence <= o.threshold_pence))
-        .copied()
+        .map(|r| {
+            if r.in_scope_cost_pence <= o.threshold_pence {
+                *r
+            } else {
+                let retained = retained_outlier_cost(r.in_scope_cost_pence, o);
+                BaselinePersonYear { band: r.band, exposure_days: 0.0, in_scope_cost_pence: retained }
+            }
+        })
         .collect();
     calibrate_capitation(&kept, uplift)
+}
+
+/// The part of an outlier's in-scope cost the carve-out does not pay, which the holder
+/// keeps: `cost − fraction × cost`.
+pub fn retained_outlier_cost(cost: Pence, o: &OutlierParams) -> Pence {
+    cost - cost.scale(o.commissioner_pays_fraction)
 }
 
 /// Who funds capitation: each commissioner pays its share of every capitation
@@ -239,24 +259,26 @@ mod tests {
     }
 
     #[test]
-    fn outliers_are_not_in_the_capitation_and_are_paid_once() {
+    fn outliers_are_paid_once_and_the_holder_breaks_even_with_care_unchanged() {
         use super::super::corridor::{EnrolledYear, RiskCorridor, settle_year};
         // Band C: two ordinary person-years of £10,000 and £14,000, and an outlier of
-        // £80,000 (above £50,000). Capitation is the ordinary mean, £12,000, not
-        // (£104,000 / 3).
+        // £80,000 (above £50,000), of which the carve-out pays 80% and the holder keeps
+        // 20%, £16,000. Capitation per ordinary person-year: (£24,000 + £16,000) / 2 =
+        // £20,000, not (£104,000 / 3) and not the ordinary mean £12,000 (which would
+        // leave the holder £16,000 short every year).
         let o = OutlierParams::default();
         let row =
             |cost: i64| BaselinePersonYear { band: Band::C, exposure_days: 365.0, in_scope_cost_pence: Pence(cost) };
         let rows = [row(1_000_000), row(1_400_000), row(8_000_000)];
         let (r, years) = calibrate_capitation_net_of_outliers(&rows, &CapitationUplift::default(), Some(&o));
-        assert_eq!(r.per_year_pence[Band::C.index()], Pence(1_200_000));
+        assert_eq!(r.per_year_pence[Band::C.index()], Pence(2_000_000));
         assert_eq!(years[Band::C.index()], 2.0);
         let (all, _) = calibrate_capitation_net_of_outliers(&rows, &CapitationUplift::default(), None);
         assert_eq!(all.per_year_pence[Band::C.index()], Pence(3_466_667));
-        // The same people a year later, paid that capitation: the commissioner pays the
-        // ordinary two their capitation (costs equal to the budget: no corridor
-        // payment), and the outlier 80% of its cost in all (capitation + carve-out),
-        // never its capitation on top of that.
+        // The same people a year later, paid that capitation: the outlier is paid 80% of
+        // its cost in all (capitation + carve-out), never its capitation on top of that;
+        // the ordinary two's capitation covers their cost and the 20% the holder keeps
+        // (no corridor payment): the commissioners pay exactly the cost of care.
         let c = r.per_year_pence[Band::C.index()];
         let years = [
             EnrolledYear { person: 0, capitation_pence: c, in_scope_cost_pence: Pence(1_000_000) },
@@ -265,7 +287,9 @@ mod tests {
         ];
         let s = settle_year(&years, &RiskCorridor::default(), Some(&o));
         let paid = Pence(3 * c.0) + s.net_payment_pence;
-        assert_eq!(paid, Pence(2_400_000) + Pence(8_000_000).scale(0.8));
+        assert_eq!(s.outlier_payment_pence, Pence(8_000_000).scale(0.8) - c);
+        assert_eq!(paid, Pence(2_400_000) + Pence(8_000_000));
+        assert_eq!(s.corridor.variance_pence, Pence::ZERO);
         assert_eq!(s.corridor.commissioner_share_pence, Pence::ZERO);
     }
 

@@ -131,7 +131,10 @@ pub struct EnrolledYear {
 pub struct YearEndSettlement {
     /// Capitation of non-outliers (the corridor's budget).
     pub budget_pence: Pence,
-    /// Cost of non-outliers (the corridor's actual).
+    /// The holder's outlay the budget is for (the corridor's actual): the cost of
+    /// non-outliers plus the part of outliers' cost the carve-out does not pay (which
+    /// the calibrated capitation carries, see
+    /// [`calibrate_capitation_net_of_outliers`](super::calibrate_capitation_net_of_outliers)).
     pub actual_pence: Pence,
     /// Number of outlier person-years.
     pub outliers: u32,
@@ -149,8 +152,10 @@ pub struct YearEndSettlement {
 }
 
 /// Settles a year: outlier person-years (cost above the threshold) are carved out of
-/// both budget and actual and paid at `fraction × cost` in total (ASSUMPTION on how the
-/// carve-out interacts with capitation already paid); the rest goes through the corridor.
+/// the budget and paid at `fraction × cost` in total (ASSUMPTION on how the carve-out
+/// interacts with capitation already paid); the rest goes through the corridor, whose
+/// actual includes the `(1 − fraction) × cost` of outliers that the holder keeps (the
+/// capitation is loaded with it, so it is part of what the budget is for).
 pub fn settle_year(
     enrolled: &[EnrolledYear],
     corridor: &RiskCorridor,
@@ -173,6 +178,7 @@ pub fn settle_year(
     }
     let outlier_payment =
         outlier.map_or(Pence::ZERO, |o| outlier_cost.scale(o.commissioner_pays_fraction) - outlier_capitation);
+    actual += outlier.map_or(Pence::ZERO, |o| super::capitation::retained_outlier_cost(outlier_cost, o));
     let c = settle_corridor(budget, actual, corridor);
     YearEndSettlement {
         budget_pence: budget,
@@ -240,19 +246,22 @@ mod tests {
     #[test]
     fn outlier_carve_out_at_year_end() {
         // A: capitation £12,000, cost £60,000 (> £50,000: outlier); B: capitation
-        // £12,000, cost £11,000. Corridor on B: gain £1,000 = 8.33% of £12,000:
-        // slices £240 (provider), £240 (half: £120 commissioner), £520 (80%: £416
-        // commissioner) → provider returns £536. Outlier: 0.8 × £60,000 − £12,000 =
-        // £36,000 to the holder. Net £35,464 to the holder.
+        // £12,000, cost £11,000. Outlier: 0.8 x £60,000 - £12,000 = £36,000 to the
+        // holder, who keeps 0.2 x £60,000 = £12,000 of A's cost. Corridor: budget
+        // £12,000 (B's capitation), actual £11,000 + £12,000 = £23,000: a loss of
+        // £11,000 = 91.67%: slices £240 (provider), £240 (half: £120 commissioner),
+        // £10,520 (80%: £8,416 commissioner), so the commissioner pays £8,536. Net
+        // £44,536 to the holder.
         let e = [
             EnrolledYear { person: 0, capitation_pence: Pence(1_200_000), in_scope_cost_pence: Pence(6_000_000) },
             EnrolledYear { person: 1, capitation_pence: Pence(1_200_000), in_scope_cost_pence: Pence(1_100_000) },
         ];
         let s = settle_year(&e, &RiskCorridor::default(), Some(&OutlierParams::default()));
         assert_eq!(s.outliers, 1);
-        assert_eq!(s.corridor.commissioner_share_pence, Pence(-53_600));
+        assert_eq!(s.actual_pence, Pence(2_300_000));
+        assert_eq!(s.corridor.commissioner_share_pence, Pence(853_600));
         assert_eq!(s.outlier_payment_pence, Pence(3_600_000));
-        assert_eq!(s.net_payment_pence, Pence(3_546_400));
+        assert_eq!(s.net_payment_pence, Pence(4_453_600));
         // Without carve-out: budget £24,000, actual £71,000, loss £47,000 (195.8%):
         // commissioner £0 + £240 + 0.8 × (£47,000 − £960) = £240 + £36,832 = £37,072.
         let s = settle_year(&e, &RiskCorridor::default(), None);
