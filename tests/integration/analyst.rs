@@ -193,7 +193,7 @@ fn a_file_that_extends_another_and_drops_its_scenarios_gets_a_warning() {
     std::fs::write(
         &mine,
         format!(
-            "extends = {:?}\n[[scenarios]]\nname = \"cheaper_care\"\npools.home_care_packages.capacity = 66\n",
+            "extends = {:?}\n[[scenarios]]\nname = \"cheaper_care\"\npools.home_care_packages.capacity = 543\n",
             base.display().to_string()
         ),
     )

@@ -19,10 +19,11 @@ fn run_writes_hive_partitioned_tables_manifest_and_a_summary_table() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("mean [95% interval] over 3 replication(s)"), "{stdout}");
     // configs/small.toml has [payment]: the calibration pilots are announced with the
-    // runs (two: its payment specs share one year-of-care selection rule).
+    // runs (one set of the configured 8: its payment specs share one year-of-care
+    // selection rule).
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("calibrating payments: 2 pilot run(s) of the baseline scenario, alongside 21 run(s)"),
+        stderr.contains("calibrating payments: 8 pilot run(s) of the baseline scenario, alongside 21 run(s)"),
         "{stderr}"
     );
     assert!(stdout.lines().any(|l| l.starts_with("admission_avoidance") && l.contains("acute_beds")), "{stdout}");

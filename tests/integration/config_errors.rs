@@ -112,6 +112,12 @@ const CASES: &[(&str, &str, &str, &str)] = &[
         "is not a provider of the area (acute_trust,",
     ),
     (
+        "package_hours_twice",
+        "package_hours_twice.toml",
+        "pools.home_care_packages.package_hours_per_week",
+        "is set twice",
+    ),
+    (
         "renege_without_a_queue",
         "renege_without_a_queue.toml",
         "pools.acute.renege_after",

@@ -40,7 +40,7 @@ fn expected_baseline() -> PaymentSpec {
         finances: FinancesParams::default(),
         pool: PoolSpec::Separate,
         year_of_care: None,
-        pilot_replications: 2,
+        pilot_replications: 8,
         delay_reimbursement: None,
         money: MoneyRules {
             empty_place_day_pence: vec![

@@ -279,7 +279,7 @@ fn a_capacity_cut_that_raises_resource_cost_never_reports_a_consolidated_saving(
     let config = root().join("configs/small.toml");
     let text = format!(
         "extends = {:?}\nreplications = 2\n[[scenarios]]\nname = \"baseline\"\n[[scenarios]]\nname = \"cut\"\n\
-         pools.home_care_packages.capacity = 45\n",
+         pools.home_care_packages.capacity = 370\n",
         config.display().to_string()
     );
     let plan = plan_from_str("capacity_cut", &text);

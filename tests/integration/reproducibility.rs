@@ -77,7 +77,7 @@ fn changing_one_scenario_leaves_the_other_unchanged() {
     run(&config, &tmp.join("a"), &[]);
     // Same experiment, but the capacity scenario gets far fewer home care packages.
     let text = format!("extends = {:?}\n", config.display().to_string())
-        + "\n[[scenarios]]\nname = \"baseline\"\ndescription = \"capacities and hazards as above\"\n\n[[scenarios]]\nname = \"community_capacity_uplift\"\npools.home_care_packages.capacity = 60\n";
+        + "\n[[scenarios]]\nname = \"baseline\"\ndescription = \"capacities and hazards as above\"\n\n[[scenarios]]\nname = \"community_capacity_uplift\"\npools.home_care_packages.capacity = 494\n";
     let variant = tmp.join("variant.toml");
     std::fs::write(&variant, text).expect("write variant");
     run(&variant, &tmp.join("b"), &[]);
