@@ -47,6 +47,11 @@ pub struct Estimate {
     pub events: f64,
     /// Peak bytes one run holds (the largest scenario).
     pub bytes_per_run: f64,
+    /// Payment calibration pilots (baseline runs whose records are all held until the
+    /// calibration is made: [`crate::config::ExperimentPlan`]'s `payment.pilot_replications`).
+    pub pilot_runs: f64,
+    /// Bytes the pilots' records hold together until the calibration.
+    pub pilot_bytes: f64,
     /// The keys that drive the events most, for messages.
     pub event_keys: Vec<String>,
     /// The keys that drive a run's memory most, for messages.
@@ -132,6 +137,23 @@ pub fn of(plan: &ExperimentPlan, record_events: bool) -> Estimate {
             memory_keys = vec![mk];
         }
     }
+    // Pilots: one set of baseline runs (scenarios sharing a year-of-care selection rule
+    // share it; ASSUMPTION that one set is typical), each held until the calibration.
+    let pilot_runs = plan
+        .scenarios
+        .iter()
+        .filter_map(|s| s.model.payment.as_ref().filter(|p| p.needs_calibration()))
+        .map(|p| p.pilot_replications as f64)
+        .fold(0.0, f64::max);
+    let (mut pilot_bytes, mut pilot_events) = (0.0, 0.0);
+    if pilot_runs > 0.0
+        && let Some(baseline) = plan.scenarios.first()
+    {
+        let (e, b, _, _) = per_run(&baseline.model, plan.horizon_days, false);
+        pilot_events = e * pilot_runs;
+        pilot_bytes = b * pilot_runs;
+    }
+    events += pilot_events;
     let runs = plan.scenarios.len() as f64 * per_scenario;
     if runs > 1e4 {
         event_keys.push("replications".into());
@@ -139,7 +161,10 @@ pub fn of(plan: &ExperimentPlan, record_events: bool) -> Estimate {
             event_keys.push("samples".into());
         }
     }
-    Estimate { runs, events, bytes_per_run, event_keys, memory_keys }
+    if pilot_bytes > bytes_per_run {
+        memory_keys.push("payment.pilot_replications".into());
+    }
+    Estimate { runs, events, bytes_per_run, pilot_runs, pilot_bytes, event_keys, memory_keys }
 }
 
 /// Limits an experiment is checked against before it runs.
@@ -183,13 +208,24 @@ pub fn physical_memory_bytes() -> Option<f64> {
 impl Estimate {
     /// A one-line description for `validate`.
     pub fn describe(&self, runs_at_once: usize) -> String {
+        let pilots = if self.pilot_runs > 0.0 {
+            format!(" and the {} calibration pilot(s) held until calibrated", self.pilot_runs)
+        } else {
+            String::new()
+        };
         format!(
-            "estimate: {} run(s), about {:.3e} events, about {:.2} GiB per run ({:.2} GiB with {runs_at_once} run(s) at once)",
+            "estimate: {} run(s), about {:.3e} events, about {:.2} GiB per run ({:.2} GiB with {runs_at_once} run(s) at once{pilots})",
             self.runs,
             self.events,
             self.bytes_per_run / GIB,
-            self.bytes_per_run * runs_at_once as f64 / GIB
+            self.peak_bytes(runs_at_once) / GIB
         )
+    }
+
+    /// Bytes held at once with `runs_at_once` runs in flight, the pilots' records
+    /// included.
+    pub fn peak_bytes(&self, runs_at_once: usize) -> f64 {
+        self.bytes_per_run * runs_at_once as f64 + self.pilot_bytes
     }
 
     /// Checks the estimate against `limits` with `runs_at_once` runs in flight; the error
@@ -204,7 +240,7 @@ impl Estimate {
                 limits.max_events
             ));
         }
-        let bytes = self.bytes_per_run * runs_at_once as f64;
+        let bytes = self.peak_bytes(runs_at_once);
         if bytes.is_nan() || bytes > limits.max_bytes {
             return Err(format!(
                 "{}: {runs_at_once} run(s) at once would hold about {:.2} GiB, more than the limit of {:.2} GiB; lower \
@@ -253,5 +289,26 @@ mod tests {
         assert!(double.events > base.events);
         assert_eq!(of(&plan(&["replications=4"]), false).runs, 2.0 * base.runs);
         assert!(of(&plan(&[]), true).bytes_per_run > base.bytes_per_run);
+    }
+
+    /// The payment calibration pilots are baseline runs whose records are all held
+    /// until the calibration is made: they count in the events and in the memory held
+    /// at once, in proportion to `payment.pilot_replications`, and a config with no
+    /// payment has none.
+    #[test]
+    fn calibration_pilots_count_in_events_and_memory() {
+        assert_eq!(of(&plan(&[]), false).pilot_runs, 0.0, "no [payment], no pilots");
+        let small = |set: &[&str]| {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/small.toml");
+            let overrides = Overrides { set: set.iter().map(|s| s.to_string()).collect() };
+            of(&load(&path, &overrides).unwrap_or_else(|e| panic!("{e}")), false)
+        };
+        let two = small(&["payment.pilot_replications=2"]);
+        let eight = small(&["payment.pilot_replications=8"]);
+        assert_eq!((two.pilot_runs, eight.pilot_runs), (2.0, 8.0));
+        assert!((eight.pilot_bytes - 4.0 * two.pilot_bytes).abs() < 1e-6 * eight.pilot_bytes);
+        assert!(eight.pilot_bytes >= 8.0 * 0.5 * eight.bytes_per_run, "a pilot holds about a run's records");
+        assert!(eight.peak_bytes(2) > two.peak_bytes(2) && eight.events > two.events);
+        assert!(eight.describe(2).contains("8 calibration pilot(s)"), "{}", eight.describe(2));
     }
 }
