@@ -85,6 +85,35 @@ fn round_to_minute(exact_minutes: f64, now: SimTime) -> SimTime {
     SimTime(now.minutes().max(exact_minutes.round() as u64))
 }
 
+/// Multipliers of a stream's rate by day of the (365-day) year of the run: the model
+/// calendar's monthly factors of emergency demand (`seasonality =
+/// "emergency_admissions"`), day-weighted to a mean of 1, so the annual number is kept.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Seasonality {
+    /// Multiplier on run day `d` (`d % 365`).
+    by_day: Box<[f64; 365]>,
+    /// The largest of them.
+    peak: f64,
+}
+
+impl Seasonality {
+    /// The multipliers of the run's days from `factor(day)` for days 0 to 364.
+    pub fn from_days(factor: impl Fn(u64) -> f64) -> Seasonality {
+        let mut by_day = Box::new([1.0; 365]);
+        for (d, m) in by_day.iter_mut().enumerate() {
+            *m = factor(d as u64);
+        }
+        let peak = by_day.iter().copied().fold(0.0, f64::max);
+        Seasonality { by_day, peak }
+    }
+
+    /// The multiplier in force at `t`.
+    #[inline]
+    pub fn multiplier(&self, t: SimTime) -> f64 {
+        self.by_day[(t.day_index() % 365) as usize]
+    }
+}
+
 /// A validated background arrival stream.
 #[derive(Clone, Debug)]
 pub struct ArrivalStream {
@@ -94,6 +123,8 @@ pub struct ArrivalStream {
     pub rate_per_day: f64,
     /// Optional calendar of multipliers (at least one positive).
     pub calendar: Option<Calendar>,
+    /// Optional seasonality by day of the year, on top of `calendar`.
+    pub seasonality: Option<Seasonality>,
     /// The pathway arrivals start on.
     pub pathway: PathwayId,
 }
@@ -110,13 +141,18 @@ impl ArrivalStream {
             return SimTime(u64::MAX);
         }
         let mut exact = now.minutes() as f64 + clock.carry_minutes;
-        match &self.calendar {
-            None => {
+        let multiplier = |t: SimTime| {
+            self.calendar.as_ref().map_or(1.0, |c| c.multiplier(t))
+                * self.seasonality.as_ref().map_or(1.0, |s| s.multiplier(t))
+        };
+        match (&self.calendar, &self.seasonality) {
+            (None, None) => {
                 let e: f64 = clock.rng.sample(Exp1);
                 exact += e / per_minute;
             }
-            Some(cal) => {
-                let peak = per_minute * cal.peak();
+            (cal, season) => {
+                let peak =
+                    per_minute * cal.as_ref().map_or(1.0, Calendar::peak) * season.as_ref().map_or(1.0, |s| s.peak);
                 loop {
                     let e: f64 = clock.rng.sample(Exp1);
                     exact += e / peak;
@@ -127,7 +163,7 @@ impl ArrivalStream {
                     // to: the rate of arrivals landing in each minute is then exactly that
                     // minute's rate, so none lands in a slot whose multiplier is zero.
                     let u: f64 = clock.rng.random();
-                    if u * peak < per_minute * cal.multiplier(round_to_minute(exact, now)) {
+                    if u * peak < per_minute * multiplier(round_to_minute(exact, now)) {
                         break;
                     }
                 }
@@ -138,7 +174,7 @@ impl ArrivalStream {
         at
     }
 
-    /// Mean arrivals per day over a calendar cycle.
+    /// Mean arrivals per day over a calendar cycle (seasonality keeps the annual mean).
     pub fn mean_rate_per_day(&self) -> f64 {
         self.rate_per_day * self.calendar.as_ref().map_or(1.0, Calendar::mean)
     }
@@ -156,7 +192,7 @@ mod tests {
     }
 
     fn stream(rate_per_day: f64, calendar: Option<Calendar>) -> ArrivalStream {
-        ArrivalStream { name: "a".into(), rate_per_day, calendar, pathway: PathwayId(0) }
+        ArrivalStream { name: "a".into(), rate_per_day, calendar, seasonality: None, pathway: PathwayId(0) }
     }
 
     /// Arrivals of `s` in `[0, days)`, counted by running the stream as the flow model
@@ -234,6 +270,7 @@ mod tests {
             name: "a".into(),
             rate_per_day: 20.0,
             calendar: Some(Calendar::DayOfWeek(m)),
+            seasonality: None,
             pathway: PathwayId(0),
         };
         let weeks = 2000u64;

@@ -199,6 +199,31 @@ impl CalendarSpec {
     }
 }
 
+/// The seasonality of an arrival stream (`arrivals.NAME.seasonality`):
+/// `"emergency_admissions"` multiplies its rate by the calendar's monthly factors of
+/// emergency demand, so that emergency arrivals from outside the cohort follow the same
+/// winter peak. Needs `[calendar]` with `emergency_admissions_by_month` (without it the
+/// key would do nothing); `calendar` is the validated section, `None` when it is absent
+/// or invalid (then its own problem is reported).
+pub fn stream_seasonality(
+    p: &mut Problems,
+    key: &str,
+    name: &str,
+    raw: Option<&RawCalendarSection>,
+    calendar: Option<&CalendarSpec>,
+) -> Option<crate::arrivals::Seasonality> {
+    if name != "emergency_admissions" {
+        p.push(key, name, "must be \"emergency_admissions\" (the calendar's monthly factors of emergency demand)");
+        return None;
+    }
+    if raw.is_none_or(|c| c.emergency_admissions_by_month.is_none()) {
+        p.push(key, name, "needs [calendar] with emergency_admissions_by_month (twelve monthly factors)");
+        return None;
+    }
+    let c = calendar?;
+    Some(crate::arrivals::Seasonality::from_days(|d| c.emergency_factor(SimTime::from_days(d))))
+}
+
 /// Validates `[calendar]`; problems are recorded under `calendar.*`.
 pub fn validate(p: &mut Problems, raw: &RawCalendarSection) -> Option<CalendarSpec> {
     let before = p.0.len();
@@ -393,5 +418,63 @@ mod tests {
         let mut p = Problems::default();
         assert!(validate(&mut p, &r).is_none());
         assert_eq!(p.0[0].key, "calendar.emergency_admissions_by_month[2]");
+    }
+
+    /// An arrival stream with `seasonality = "emergency_admissions"` reproduces the
+    /// calendar's monthly multipliers: 40 a day with day 0 on 1 April, December 1.3 and
+    /// August 0.7 of the rest, over 30 years: each month's count is within 4 standard
+    /// errors (Poisson) of 40 x factor x days x 30, and the annual number is kept.
+    #[test]
+    fn a_seasonal_arrival_stream_reproduces_the_monthly_multipliers() {
+        use crate::arrivals::{ArrivalClock, ArrivalStream};
+        use crate::rng::{Purpose, StreamKey};
+        let mut relative = [1.0; 12];
+        relative[11] = 1.3;
+        relative[7] = 0.7;
+        let cal = CalendarSpec::new(90, 4, relative, false, 0.0);
+        let mut raw_section = raw();
+        raw_section.emergency_admissions_by_month = Some(relative.to_vec());
+        let mut p = Problems::default();
+        let seasonality = stream_seasonality(
+            &mut p,
+            "arrivals.a.seasonality",
+            "emergency_admissions",
+            Some(&raw_section),
+            Some(&cal),
+        );
+        assert!(p.0.is_empty(), "{:?}", p.0);
+        let s = ArrivalStream {
+            name: "a".into(),
+            rate_per_day: 40.0,
+            calendar: None,
+            seasonality,
+            pathway: crate::pathway::PathwayId(0),
+        };
+        let years = 30u64;
+        let end = SimTime::from_days(365 * years);
+        let mut clock = ArrivalClock::new(
+            StreamKey { master_seed: 7, sample: 0, replication: 0, purpose: Purpose::Arrivals, entity: 0 }.rng(),
+        );
+        let mut by_month = [0u64; 12];
+        let mut t = s.next_arrival(SimTime::ZERO, &mut clock);
+        while t < end {
+            by_month[cal.month(t)] += 1;
+            t = s.next_arrival(t, &mut clock);
+        }
+        for (m, n) in by_month.iter().enumerate() {
+            let expect = 40.0 * cal.emergency_by_month()[m] * DAYS_IN_MONTH[m] as f64 * years as f64;
+            let se = expect.sqrt();
+            assert!((*n as f64 - expect).abs() <= 4.0 * se, "month {m}: {n} vs {expect:.0} +- {:.0}", 4.0 * se);
+        }
+        let total: u64 = by_month.iter().sum();
+        let expect = 40.0 * 365.0 * years as f64;
+        assert!((total as f64 - expect).abs() <= 4.0 * expect.sqrt(), "{total} vs {expect}");
+        assert!(by_month[11] as f64 / 31.0 > 1.7 * by_month[7] as f64 / 31.0, "December busier than August");
+        // A name that is not a seasonality, or no monthly factors, is an error.
+        let mut p = Problems::default();
+        assert!(stream_seasonality(&mut p, "k", "winter", Some(&raw_section), Some(&cal)).is_none());
+        assert!(stream_seasonality(&mut p, "k", "emergency_admissions", Some(&raw()), Some(&cal)).is_none());
+        assert!(stream_seasonality(&mut p, "k", "emergency_admissions", None, None).is_none());
+        assert_eq!(p.0.len(), 3, "{:?}", p.0);
     }
 }

@@ -94,6 +94,9 @@ pub struct RawArrival {
     pub pathway: String,
     /// Optional multipliers of the rate.
     pub calendar: Option<RawCalendar>,
+    /// Optional seasonality: `"emergency_admissions"` multiplies the rate by the model
+    /// calendar's monthly factors of emergency demand (needs `[calendar]`).
+    pub seasonality: Option<String>,
 }
 
 /// A calendar: exactly one of the two keys.

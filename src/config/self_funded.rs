@@ -117,8 +117,13 @@ pub fn validate(
     let mean_residents = share * places as f64;
     let rate_per_day = mean_residents / mean_stay;
     let spec = SelfFundedSpec { pathway: PathwayId(index as u16), mean_residents, rate_per_day, stream };
-    let arrivals =
-        ArrivalStream { name: STREAM_NAME.into(), rate_per_day, calendar: None, pathway: PathwayId(index as u16) };
+    let arrivals = ArrivalStream {
+        name: STREAM_NAME.into(),
+        rate_per_day,
+        calendar: None,
+        seasonality: None,
+        pathway: PathwayId(index as u16),
+    };
     Some((spec, arrivals))
 }
 

@@ -298,6 +298,7 @@ pub fn model(p: &mut Problems, raw: &RawModel, solved: &mut crate::cohort::Solve
         }
     }
 
+    let model_calendar = raw.calendar.as_ref().and_then(|c| crate::config::calendar::validate(p, c));
     let mut arrivals = Vec::new();
     for (aname, raw_a) in &raw.arrivals {
         let akey = format!("arrivals.{aname}");
@@ -316,8 +317,25 @@ pub fn model(p: &mut Problems, raw: &RawModel, solved: &mut crate::cohort::Solve
             Some(c) => calendar(p, &format!("{akey}.calendar"), c).map(Some),
             None => Some(None),
         };
-        if let (true, Some(pathway), Some(calendar)) = (rate_ok, pathway, cal) {
-            arrivals.push(ArrivalStream { name: aname.clone(), rate_per_day: raw_a.rate_per_day, calendar, pathway });
+        let seasonality = match raw_a.seasonality.as_deref() {
+            None => Some(None),
+            Some(s) => crate::config::calendar::stream_seasonality(
+                p,
+                &format!("{akey}.seasonality"),
+                s,
+                raw.calendar.as_ref(),
+                model_calendar.as_ref(),
+            )
+            .map(Some),
+        };
+        if let (true, Some(pathway), Some(calendar), Some(seasonality)) = (rate_ok, pathway, cal, seasonality) {
+            arrivals.push(ArrivalStream {
+                name: aname.clone(),
+                rate_per_day: raw_a.rate_per_day,
+                calendar,
+                seasonality,
+                pathway,
+            });
         }
     }
     // Self-funded care home placements: one more arrival stream, after those written.
@@ -330,8 +348,8 @@ pub fn model(p: &mut Problems, raw: &RawModel, solved: &mut crate::cohort::Solve
         arrivals.push(stream);
         Some(spec)
     });
-    let calendar = raw.calendar.as_ref().and_then(|c| crate::config::calendar::validate(p, c));
-    let partial = Model { pools, pathways, arrivals, cohort: None, payment: None, calendar, self_funded };
+    let partial =
+        Model { pools, pathways, arrivals, cohort: None, payment: None, calendar: model_calendar, self_funded };
     let cohort = raw.cohort.as_ref().and_then(|c| super::cohort::validate(p, c, Some(&pathway_names), solved));
     let payment = raw.payment.as_ref().and_then(|pay| {
         if raw.cohort.is_none() {
