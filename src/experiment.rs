@@ -171,12 +171,14 @@ where
     let one_run = |key: RunKey| -> Result<Option<RunDigest>, RunError<E>> {
         let scenario = || plan.scenarios[key.scenario as usize].name.clone();
         let model = plan.model(key.scenario, key.sample);
-        let mut out = flow::run(model, settings, key).map_err(|source| RunError::Deadlock {
+        let out = flow::run_until(model, settings, key, stop).map_err(|source| RunError::Deadlock {
             scenario: scenario(),
             sample: key.sample,
             replication: key.replication,
             source,
         })?;
+        // Interrupted: abandoned whole, redone when the experiment is resumed.
+        let Some(mut out) = out else { return Ok(None) };
         if let Some(reason) = out.stalled.take() {
             return Err(RunError::Stalled {
                 scenario: scenario(),

@@ -226,6 +226,11 @@ impl Patient {
 /// at once is under a few million), far below an endless loop.
 pub const STALL_EVENTS: u64 = 50_000_000;
 
+/// Events between two reads of a run's stop flag ([`run_until`]): a few microseconds of
+/// work at the loop's speed, so an interrupt is seen at once and the read costs nothing
+/// measurable.
+pub const STOP_CHECK_EVENTS: u64 = 4096;
+
 /// Watches the clock for a run going round at one instant.
 #[derive(Clone, Debug, Default)]
 struct Stall {
@@ -358,7 +363,15 @@ impl<'m> Replication<'m> {
     }
 
     /// Runs to the horizon and returns the records, or the deadlock that stopped it.
-    pub fn run(mut self) -> Result<RunOutput, Deadlock> {
+    pub fn run(self) -> Result<RunOutput, Deadlock> {
+        let never = std::sync::atomic::AtomicBool::new(false);
+        self.run_until(&never).map(|out| out.expect("invariant: a run that is never stopped finishes"))
+    }
+
+    /// [`Replication::run`], abandoned (`Ok(None)`, no records) soon after `stop` is set:
+    /// the flag is read every [`STOP_CHECK_EVENTS`] events, so even one long run stops
+    /// within a fraction of a second of an interrupt.
+    pub fn run_until(mut self, stop: &std::sync::atomic::AtomicBool) -> Result<Option<RunOutput>, Deadlock> {
         loop {
             let patients = &self.patients;
             let cohort = &self.cohort;
@@ -381,6 +394,9 @@ impl<'m> Replication<'m> {
                 break;
             }
             self.events += 1;
+            if self.events.is_multiple_of(STOP_CHECK_EVENTS) && stop.load(std::sync::atomic::Ordering::Relaxed) {
+                return Ok(None);
+            }
             if item.at == self.stall.at {
                 self.stall.events += 1;
                 if self.stall.events > STALL_EVENTS {
@@ -441,7 +457,7 @@ impl<'m> Replication<'m> {
             }
         }
         self.queue.finish_at(self.horizon);
-        Ok(self.finish())
+        Ok(Some(self.finish()))
     }
 
     #[inline]
@@ -907,4 +923,18 @@ impl<'m> Replication<'m> {
 /// waiting for each other (the run cannot go on).
 pub fn run(model: &Model, settings: RunSettings, key: RunKey) -> Result<RunOutput, Deadlock> {
     Replication::new(model, settings, key).run()
+}
+
+/// [`run`], abandoned soon after `stop` is set: `Ok(None)`, and nothing of the run is
+/// kept (an interrupted experiment redoes it when resumed).
+///
+/// # Errors
+/// As [`run`].
+pub fn run_until(
+    model: &Model,
+    settings: RunSettings,
+    key: RunKey,
+    stop: &std::sync::atomic::AtomicBool,
+) -> Result<Option<RunOutput>, Deadlock> {
+    Replication::new(model, settings, key).run_until(stop)
 }

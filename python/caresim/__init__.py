@@ -11,9 +11,10 @@ DataFrames.
 A run writes the same files as ``caresim run`` (the same bytes for the same config,
 overrides and seed; a rerun into the same folder resumes). Progress is shown with
 ``tqdm.auto`` when it is installed (a bar in Jupyter and terminals), else as printed
-lines. Ctrl-C starts no new run; runs in flight finish and are stored whole, then
-``KeyboardInterrupt`` is raised; no partial file is left, and running again with the same
-``out`` finishes the rest.
+lines. Ctrl-C starts no new run and abandons the runs in flight within a moment (even a
+single long run); the runs already finished are stored whole, then ``KeyboardInterrupt``
+is raised; no partial file is left, and running again with the same ``out`` finishes the
+rest.
 """
 
 from __future__ import annotations

@@ -171,8 +171,9 @@ fn check_size(
 /// exactly as `caresim run` does (same files, same bytes; a rerun of the same config
 /// resumes; `force` replaces results of another config). `on_event(kind, info)` (or
 /// None) is called on this thread as runs finish. Ctrl-C (or an exception from
-/// `on_event`) starts no new run: runs in flight finish and are stored whole, then
-/// `KeyboardInterrupt` (or that exception) is raised; no partial file is left. Returns
+/// `on_event`) starts no new run and abandons the runs in flight (redone on a rerun);
+/// finished runs are stored whole, then `KeyboardInterrupt` (or that exception) is
+/// raised; no partial file is left. Returns
 /// the run's report as a dict.
 fn run<'py>(args: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyDict>> {
     let py = args.py();

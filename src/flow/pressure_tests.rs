@@ -249,3 +249,23 @@ fn community_capacity_uplift_reduces_delayed_days_with_a_paired_interval_below_z
     let upper = mean + 2.365 * sd / n.sqrt();
     assert!(upper < 0.0, "paired difference {mean:.1} (sd {sd:.1}), 95% interval upper bound {upper:.1}: {diffs:?}");
 }
+
+/// A stop flag already set abandons a run after its first check ([`crate::flow::STOP_CHECK_EVENTS`]
+/// events): `Ok(None)`, nothing kept, however long the run; a flag never set gives the
+/// same output as [`crate::flow::run`].
+#[test]
+fn a_stop_flag_abandons_even_a_single_long_run_at_its_next_check() {
+    use std::sync::atomic::AtomicBool;
+    let plan = small_area(&["horizon_days=36500", "warmup_days=0"]);
+    let settings = plan.run_settings(false);
+    let key = RunKey { scenario: 0, sample: 0, replication: 0 };
+    let model = &plan.scenarios[0].model;
+    let stopped = crate::flow::run_until(model, settings, key, &AtomicBool::new(true)).expect("no deadlock");
+    assert!(stopped.is_none(), "a set flag abandons the run");
+    let short = small_area(&["horizon_days=30", "warmup_days=0"]);
+    let settings = short.run_settings(false);
+    let model = &short.scenarios[0].model;
+    let whole = crate::flow::run_until(model, settings, key, &AtomicBool::new(false)).expect("no deadlock");
+    let plain = crate::flow::run(model, settings, key).expect("no deadlock");
+    assert_eq!(whole.as_ref(), Some(&plain), "an unset flag changes nothing");
+}

@@ -341,15 +341,20 @@ fn run(
 ) -> Result<(), BoxError> {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stop);
-    // Ctrl-C or SIGTERM: start no new run; runs in flight finish and are stored whole. A
-    // second one stops at once: every file is renamed into place whole, so nothing
-    // partial is left, and a rerun resumes.
+    // Ctrl-C or SIGTERM: start no new run and abandon the runs in flight within a few
+    // thousand events (even one long run stops at once); finished runs are stored whole
+    // and a rerun redoes the rest. A second one exits at once (say, during the
+    // calibration pilots, which run to their end): every file is renamed into place
+    // whole, so nothing partial is left either way.
     ctrlc::set_handler(move || {
         if flag.swap(true, Ordering::SeqCst) {
             eprintln!("\nstopped at once; rerun the same command to resume");
             std::process::exit(130);
         }
-        eprintln!("\nstopping after the run(s) in flight (interrupt again to stop at once)");
+        eprintln!(
+            "\nstopping: the run(s) in flight are abandoned and redone when you rerun the same command \
+             (interrupt again to exit at once)"
+        );
     })?;
     let request = RunRequest { plan, out, threads, episodes: record.episodes, events: record.events, force, shard };
     let bar: OnceLock<ProgressBar> = OnceLock::new();
