@@ -21,7 +21,7 @@
 //! | `year_of_care.min_band` | `"A"` (no band filter) | brief §7.6 |
 //! | `year_of_care.min_frailty` | `"off"` | brief §7.6 |
 //! | `year_of_care.require_rising_risk` | false (true is rejected) | not tracked by the simulation |
-//! | `year_of_care.holder_kind`, `holder` | `"prime_provider"`, `"ico"` | brief §7.6 |
+//! | `year_of_care.holder_kind`, `holder` | by the holder (`"prime_provider"` if it delivers a service in scope, else `"prime_contractor"`), `"ico"` | brief §7.6, \[KF-CONTRACT-2014\] |
 //! | `year_of_care.scope` | `"in_currency"` | brief §2.5, §7.6 |
 //! | `year_of_care.capitation` | `"calibrate"` | brief §7.6 two-pass calibration |
 //! | `year_of_care.growth`, `efficiency` | 0, 0 | brief §2.5 ASSUMPTION |
@@ -379,7 +379,7 @@ mod tests {
         let spec = check("[year_of_care]\nenabled = true\n").expect("valid");
         let expected = YocSpec {
             rule: CohortRule::default(),
-            holder: BudgetHolder::PrimeProvider(TypicalArea::new().ico),
+            holder: BudgetHolder::PrimeContractor(TypicalArea::new().ico),
             scope: scope_in_currency(),
             capitation: None,
             uplift: CapitationUplift::default(),
@@ -488,9 +488,13 @@ mod tests {
         let y = |s: &str| {
             check(&format!("[year_of_care]\nenabled = true\n{s}")).expect("valid").year_of_care.expect("enabled")
         };
+        // A prime provider delivers some services in scope, a prime contractor none
+        // [KF-CONTRACT-2014]: an absent holder_kind is decided by the holder.
+        assert_eq!(y("holder_kind = \"prime_contractor\"").holder, BudgetHolder::PrimeContractor(area.ico));
+        assert_eq!(y("").holder, BudgetHolder::PrimeContractor(area.ico), "the ICO delivers no service here");
         assert_eq!(
-            y("holder_kind = \"prime_contractor\"\nholder = \"acute_trust\"").holder,
-            BudgetHolder::PrimeContractor(area.acute)
+            y("holder_kind = \"prime_provider\"\nholder = \"acute_trust\"").holder,
+            BudgetHolder::PrimeProvider(area.acute)
         );
         assert_eq!(y("holder = \"community_provider\"").holder, BudgetHolder::PrimeProvider(area.community));
         assert_eq!(
@@ -593,6 +597,16 @@ mod tests {
         problem(&y("min_frailty = \"frail\""), "payment.year_of_care.min_frailty", "\"moderate\"");
         problem(&y("require_rising_risk = true"), "payment.year_of_care.require_rising_risk", "not track");
         problem(&y("holder_kind = \"lead\""), "payment.year_of_care.holder_kind", "\"alliance\"");
+        problem(
+            &y("holder_kind = \"prime_provider\"\nholder = \"ico\""),
+            "payment.year_of_care.holder_kind",
+            "ico delivers none of the services in scope",
+        );
+        problem(
+            &y("holder_kind = \"prime_contractor\"\nholder = \"acute_trust\""),
+            "payment.year_of_care.holder_kind",
+            "acute_trust delivers services in scope itself (acute_emergency",
+        );
         problem(
             &y("holder = \"council\""),
             "payment.year_of_care.holder",

@@ -56,7 +56,7 @@ fn expected_baseline() -> PaymentSpec {
 fn expected_year_of_care() -> YocSpec {
     YocSpec {
         rule: CohortRule::default(),
-        holder: BudgetHolder::PrimeProvider(TypicalArea::new().ico),
+        holder: BudgetHolder::PrimeContractor(TypicalArea::new().ico),
         scope: scope_in_currency(),
         capitation: None,
         uplift: CapitationUplift::default(),

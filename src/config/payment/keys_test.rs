@@ -11,9 +11,11 @@
 //! prices and a non-zero specialised top-up are rejected by validation: the simulation
 //! records no outpatient attendance and no specialised spell.
 //!
-//! Not yet exercised: `year_of_care.holder_kind`, whose two single-holder kinds
-//! (`prime_provider`, `prime_contractor`) settle identically today (the year-of-care
-//! rules are being reworked under the same issue).
+//! Not exercised on its own: `year_of_care.holder_kind`'s single-holder kinds
+//! (`prime_provider`, `prime_contractor`) are decided by the holder (a prime provider
+//! delivers some services in scope itself, a prime contractor none), and validation
+//! refuses a kind the holder does not fit, so for a given holder only one is valid;
+//! what changes the settlement is `holder` (tested), and `alliance` (tested).
 
 use crate::config::validate::Problems;
 use crate::payment::activity::{Activity, ActivityKind, ActivityLog};

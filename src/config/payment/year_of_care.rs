@@ -61,6 +61,7 @@ pub(super) fn year_of_care(p: &mut Problems, raw: &RawYearOfCare, area: &Typical
     }
     let rule = CohortRule { top_risk_fraction, min_band, require_rising_risk: false, min_frailty };
 
+    // Absent: decided below by what the holder delivers (prime provider or contractor).
     let holder_kind = raw.holder_kind.as_deref().unwrap_or("prime_provider");
     let holder_kind =
         choice(p, "payment.year_of_care.holder_kind", holder_kind, &["prime_provider", "prime_contractor", "alliance"]);
@@ -136,6 +137,13 @@ pub(super) fn year_of_care(p: &mut Problems, raw: &RawYearOfCare, area: &Typical
             );
             None
         }
+    };
+
+    let holder = match (holder, scope) {
+        (Some(h @ (BudgetHolder::PrimeProvider(_) | BudgetHolder::PrimeContractor(_))), Some(scope)) => {
+            single_holder_kind(p, raw, h, scope, area)
+        }
+        (h, _) => h,
     };
 
     let capitation = match &raw.capitation {
@@ -281,4 +289,49 @@ fn corridor(p: &mut Problems, raw: &RawYearOfCare) -> Option<RiskCorridor> {
         })
         .collect();
     Some(RiskCorridor { bands })
+}
+
+/// A single holder is a **prime provider** when it delivers some of the services in
+/// scope itself and sub-contracts the rest, a **prime contractor** when it delivers none
+/// and sub-contracts them all [KF-CONTRACT-2014]. An absent `holder_kind` is decided by
+/// that; a `holder_kind` that says otherwise is an error (the name would not mean what
+/// it says, and the two would settle identically).
+fn single_holder_kind(
+    p: &mut Problems,
+    raw: &RawYearOfCare,
+    holder: BudgetHolder,
+    scope: Scope,
+    area: &TypicalArea,
+) -> Option<BudgetHolder> {
+    let org = holder.holders().first()?.0;
+    let delivered: Vec<&str> = area.services.services_of(org).filter(|s| scope.covers(*s)).map(Service::name).collect();
+    let name = raw.holder.as_deref().unwrap_or("ico");
+    match (raw.holder_kind.as_deref(), delivered.is_empty()) {
+        (None | Some("prime_contractor"), true) => Some(BudgetHolder::PrimeContractor(org)),
+        (None | Some("prime_provider"), false) => Some(BudgetHolder::PrimeProvider(org)),
+        (Some(_), true) => {
+            p.push(
+                "payment.year_of_care.holder_kind",
+                "prime_provider",
+                format!(
+                    "{name} delivers none of the services in scope in this area, so it would sub-contract them all: \
+                     that is holder_kind = \"prime_contractor\" [KF-CONTRACT-2014]; or choose a holder that \
+                     delivers some of them"
+                ),
+            );
+            None
+        }
+        (Some(_), false) => {
+            p.push(
+                "payment.year_of_care.holder_kind",
+                "prime_contractor",
+                format!(
+                    "{name} delivers services in scope itself ({}), so it is a prime provider: set holder_kind = \
+                     \"prime_provider\" or choose a holder that delivers none of them [KF-CONTRACT-2014]",
+                    delivered.join(", ")
+                ),
+            );
+            None
+        }
+    }
 }
