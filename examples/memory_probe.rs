@@ -50,7 +50,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         plan.run_settings(false),
         threads,
         |plan, out| {
-            let model = plan.model(out.key.scenario, out.key.sample);
+            let model = plan.model(out.key.scenario, out.key.sample).map_err(std::io::Error::other)?;
             let d = money_digest(out, model.payment.as_ref().map(|s| &s.area.registry));
             digests.lock().map_err(|_| std::io::Error::other("digest lock poisoned"))?.push((out.key, d));
             Ok(())

@@ -184,20 +184,31 @@ pub struct ExperimentPlan {
     pub target_relative_half_width: f64,
     /// The varied parameters and their value in every sample (empty when none vary).
     pub parameters: psa::Parameters,
-    /// `sample_models[sample][scenario]` when parameters vary; empty otherwise (every
-    /// sample then runs `scenarios[i].model`).
-    pub sample_models: Vec<Vec<Model>>,
+    /// How to build the models of any parameter sample when parameters vary (`None`
+    /// otherwise: every sample runs `scenarios[i].model`). Samples are built when a run
+    /// needs them, so a grid of a million samples holds one sample's models at a time.
+    pub sample_source: Option<std::sync::Arc<psa::SampleSource>>,
     /// What in the files probably does not do what was meant (for the caller to show).
     pub warnings: Vec<ConfigWarning>,
 }
 
 impl ExperimentPlan {
-    /// The model of one scenario in one parameter sample.
-    pub fn model(&self, scenario: u16, sample: u32) -> &Model {
-        self.sample_models
-            .get(sample as usize)
-            .and_then(|models| models.get(scenario as usize))
-            .unwrap_or(&self.scenarios[scenario as usize].model)
+    /// The model of one scenario in one parameter sample: sample 0 (and every sample
+    /// when nothing varies) is `scenarios[scenario].model`; another sample's is built
+    /// from the config with that sample's values.
+    ///
+    /// # Errors
+    /// The sample's config does not validate. Loading checked the samples (every one of
+    /// a small grid; the extremes of the values drawn in a large one, see
+    /// [`psa::SampleSource`]), so this is not expected.
+    pub fn model(&self, scenario: u16, sample: u32) -> Result<std::borrow::Cow<'_, Model>, ConfigError> {
+        match &self.sample_source {
+            Some(source) if sample > 0 => {
+                let mut models = source.models(sample)?;
+                Ok(std::borrow::Cow::Owned(models.swap_remove(scenario as usize)))
+            }
+            _ => Ok(std::borrow::Cow::Borrowed(&self.scenarios[scenario as usize].model)),
+        }
     }
 
     /// Settings of every run of this plan.
@@ -220,7 +231,7 @@ pub struct Overrides {
 }
 
 /// Which file set each key (a dotted key to its file; later files win).
-#[derive(Default, Debug)]
+#[derive(Default, Debug, Clone)]
 struct Origins(BTreeMap<String, PathBuf>);
 
 impl Origins {
@@ -737,7 +748,7 @@ fn plan_from_doc(
         samples: 1,
         target_relative_half_width,
         parameters: psa::Parameters::default(),
-        sample_models: Vec::new(),
+        sample_source: None,
         warnings: Vec::new(),
     })
 }

@@ -86,6 +86,14 @@ pub enum RunError<E: std::error::Error + 'static> {
         /// What went round, by pathway and step.
         reason: String,
     },
+    /// A parameter sample's config did not build (loading checked it, so not expected).
+    #[error("parameter sample {sample}: {source}")]
+    Sample {
+        /// Which sample.
+        sample: u32,
+        /// Why.
+        source: crate::config::ConfigError,
+    },
     /// A run locked: patients blocked waiting for each other in a cycle of full pools.
     #[error("scenario {scenario} sample {sample} replication {replication}: {source}")]
     Deadlock {
@@ -170,7 +178,9 @@ where
     let (done, failed) = (AtomicUsize::new(0), AtomicBool::new(false));
     let one_run = |key: RunKey| -> Result<Option<RunDigest>, RunError<E>> {
         let scenario = || plan.scenarios[key.scenario as usize].name.clone();
-        let model = plan.model(key.scenario, key.sample);
+        let model =
+            plan.model(key.scenario, key.sample).map_err(|source| RunError::Sample { sample: key.sample, source })?;
+        let model = &*model;
         let out = flow::run_until(model, settings, key, stop).map_err(|source| RunError::Deadlock {
             scenario: scenario(),
             sample: key.sample,

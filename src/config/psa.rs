@@ -29,7 +29,7 @@ pub mod parse;
 
 pub use dist::ParamDist;
 pub(in crate::config) use grid::load_sampled;
-pub use grid::{Parameters, VariedParameter, entity_of};
+pub use grid::{Parameters, SampleSource, VariedParameter, entity_of};
 pub use parse::{Variation, is_parameter_table};
 
 /// Keys that mark a table as a parameter distribution (as opposed to a duration).

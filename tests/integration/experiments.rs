@@ -1,7 +1,7 @@
 //! Monte Carlo experiments at scale: parameter samples and sweeps, paired comparisons,
 //! resume after an interruption, shards and merge.
 
-use crate::common::{plan_from_str, tempdir};
+use crate::common::{plan_from_str, root, tempdir};
 use polars::prelude::{DataFrame, ParquetReader, SerReader};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -104,7 +104,8 @@ fn sweep_and_samples_make_the_grid_and_draws_are_shared_by_scenarios() {
     assert_eq!(plan.samples, 3 * 2, "3 draws x 2 sweep points");
     assert_eq!(caresim::experiment::run_keys(&plan).len(), 3 * 6 * 2);
     for s in 0..plan.samples {
-        let (base, same, bigger) = (plan.model(0, s), plan.model(1, s), plan.model(2, s));
+        let model = |scenario: u16| plan.model(scenario, s).expect("sample builds");
+        let (base, same, bigger) = (model(0), model(1), model(2));
         // Every scenario sees the same draw for the same key ...
         assert_eq!(base.arrivals[0].rate_per_day, same.arrivals[0].rate_per_day);
         assert_eq!(format!("{:?}", base.pathways), format!("{:?}", bigger.pathways), "stay draws shared");
@@ -112,12 +113,16 @@ fn sweep_and_samples_make_the_grid_and_draws_are_shared_by_scenarios() {
         assert_ne!(base.arrivals[0].rate_per_day, bigger.arrivals[0].rate_per_day);
     }
     // Sweep: the first 3 samples at capacity 2, the next 3 at 3.
-    let ward = |s: u32| plan.model(0, s).pool_id("ward").map(|id| plan.model(0, s).pool(id).places);
+    let ward = |s: u32| {
+        let m = plan.model(0, s).expect("sample builds");
+        m.pool_id("ward").map(|id| m.pool(id).places)
+    };
     let cap = |s: u32| format!("{:?}", ward(s));
     assert_eq!(cap(0), cap(2));
     assert_ne!(cap(2), cap(3));
     // Draws differ between samples.
-    assert_ne!(plan.model(0, 0).arrivals[0].rate_per_day, plan.model(0, 1).arrivals[0].rate_per_day);
+    let rate = |s: u32| plan.model(0, s).expect("sample builds").arrivals[0].rate_per_day;
+    assert_ne!(rate(0), rate(1));
 
     let out = tmp.join("out");
     run_ok(&cfg, &out, &[]);
@@ -302,4 +307,83 @@ steps.stay = { pool = "ward", stay = { dist = "exponential", mean_days = { dist 
     .to_string();
     assert!(e.contains("arrivals.walk_in.rate_per_day") && e.contains("parameter sample"), "{e}");
     let _ = plan_from_str;
+}
+
+/// A grid at the documented maximum of samples loads without building a million models:
+/// a large grid is checked at the corners of the box its values span, and a run builds
+/// its sample's models when it needs them (the same models as a small grid's, value for
+/// value). A drawn value outside a key's range is found at a corner and named.
+#[test]
+fn a_million_samples_load_lazily_and_are_checked_at_their_extremes() {
+    let dir = tempdir("psa-million");
+    let base = "seed = 1\nreplications = 1\nhorizon_days = 10\n[pools.ward]\ncapacity = 2\n\
+                [arrivals.walk_in]\npathway = \"visit\"\n\
+                [pathways.visit]\nstart = \"stay\"\nsteps.stay = { pool = \"ward\", stay = { dist = \"fixed\", days = 1 } }\n";
+    let write = |name: &str, samples: u64, rate: &str| {
+        let p = dir.join(name);
+        std::fs::write(
+            &p,
+            base.replace("[arrivals.walk_in]\n", &format!("[arrivals.walk_in]\nrate_per_day = {rate}\n")).replacen(
+                "replications = 1\n",
+                &format!("replications = 1\nsamples = {samples}\n"),
+                1,
+            ),
+        )
+        .expect("write");
+        p
+    };
+    let gamma = "{ dist = \"gamma\", mean = 2.0, sd = 0.5 }";
+    let plan = caresim::config::load(&write("million.toml", 1_000_000, gamma), &Default::default()).expect("valid");
+    assert_eq!(plan.samples, 1_000_000);
+    assert!(plan.sample_source.is_some(), "samples are built on demand");
+    for s in [0u32, 1, 499_999, 999_999] {
+        let rate = plan.model(0, s).expect("sample builds").arrivals[0].rate_per_day;
+        assert_eq!(rate, plan.parameters.values[s as usize][0], "sample {s}: the model has the drawn value");
+    }
+    // The same draws, checked one by one in a small grid, give the same models.
+    let small = caresim::config::load(&write("small.toml", 50, gamma), &Default::default()).expect("valid");
+    for s in 0..50u32 {
+        assert_eq!(
+            format!("{:?}", small.model(0, s).expect("builds")),
+            format!("{:?}", plan.model(0, s).expect("builds")),
+            "sample {s}"
+        );
+    }
+    // A normal rate goes negative somewhere in the grid: the least value drawn is a
+    // corner, and the error names the key, the corner and the values.
+    let normal = "{ dist = \"normal\", mean = 3.0, sd = 1.0 }";
+    let err = caresim::config::load(&write("normal.toml", 200_000, normal), &Default::default())
+        .expect_err("a drawn rate below 0")
+        .to_string();
+    assert!(err.contains("arrivals.walk_in.rate_per_day"), "{err}");
+    assert!(err.contains("at a corner of the values drawn across the 200000 parameter samples"), "{err}");
+}
+
+/// Two shares that must sum to at most 1, each drawn within its own range: the samples
+/// where both are high break the joint rule, and the corner check finds it; the same
+/// draws with a lower ceiling pass. (The small area has the finances' two savings shares.)
+#[test]
+fn the_corner_check_finds_a_joint_rule_broken_by_some_samples() {
+    let dir = tempdir("psa-corners");
+    let small = root().join("configs/small.toml");
+    let write = |name: &str, between_max: f64| {
+        let p = dir.join(name);
+        std::fs::write(
+            &p,
+            format!(
+                "extends = {:?}\nsamples = 2000\n[payment.finances]\n\
+                 savings_above_upper_share = {{ dist = \"uniform\", min = 0.3, max = 0.6 }}\n\
+                 savings_between_share = {{ dist = \"uniform\", min = 0.2, max = {between_max} }}\n",
+                small.display().to_string()
+            ),
+        )
+        .expect("write");
+        p
+    };
+    let err = caresim::config::load(&write("joint.toml", 0.5), &Default::default()).expect_err("some sum > 1");
+    let err = err.to_string();
+    assert!(err.contains("payment.finances.savings_between_share") && err.contains("must not exceed 1"), "{err}");
+    assert!(err.contains("at a corner"), "{err}");
+    let plan = caresim::config::load(&write("fine.toml", 0.39), &Default::default()).expect("every sum <= 0.99");
+    assert_eq!(plan.samples, 2000);
 }

@@ -203,7 +203,8 @@ fn runs_settled_beside_the_pilots_get_the_calibration_of_the_pass_run_alone() {
     let all: Vec<u16> = (0..plan.scenarios.len() as u16).collect();
     let alone = calibrate_payments::<std::io::Error>(&plan, settings, &all).expect("pilots");
     for d in &digests {
-        let model = plan.model(d.key.scenario, d.key.sample);
+        let model = plan.model(d.key.scenario, d.key.sample).expect("sample builds");
+        let model = &*model;
         let mut out = flow::run(model, settings, d.key).expect("the model does not deadlock");
         settle_output(model, &alone[d.key.scenario as usize], settings, &mut out).expect("settles");
         let economy = caresim::summary::area::RunEconomy::of(&out, model.payment.as_ref().map(|s| &s.area.registry));

@@ -213,79 +213,32 @@ pub(in crate::config) fn load_sampled(
         return Err(ConfigError { issues });
     }
     let unresolved_toml = toml::to_string(&doc).unwrap_or_default();
+    let source = SampleSource { path: path.to_path_buf(), doc, origins: origins.clone(), found, sweeps, draws, seed };
 
-    // Values of every parameter in every sample.
-    let value_of = |sample: u64, i: usize| -> toml::Value {
-        match &found[i].0.variation {
-            Variation::Draw(d) => toml::Value::Float(d.draw(seed, sample as u32, entity_of(&found[i].0.key))),
-            Variation::Sweep(values) => {
-                let mut point = sample / draws;
-                let mut pick = 0;
-                for (j, n) in sweeps.iter().rev() {
-                    let digit = (point % *n as u64) as usize;
-                    point /= *n as u64;
-                    if *j == i {
-                        pick = digit;
-                    }
+    // Sample 0 is the plan (its models are the scenarios'); the others are checked
+    // here and built again when a run needs them.
+    let first = source.row(0);
+    let mut plan = match plan_from_doc(path, &source.resolved(&first), origins, std::mem::take(&mut issues)) {
+        Ok(p) => p,
+        Err(mut e) => {
+            // Only the varied values are the sample's: other problems are the file's own.
+            for i in &mut e.issues {
+                if source.names_varied(&i.key) {
+                    i.reason = format!("{} (with the values drawn for parameter sample 0)", i.reason);
                 }
-                values[pick].clone()
             }
+            return Err(e);
         }
     };
-    let mut plan: Option<ExperimentPlan> = None;
-    let mut sample_models: Vec<Vec<Model>> = Vec::new();
     let mut values: Vec<Vec<f64>> = Vec::new();
-    for sample in 0..total {
-        let row: Vec<toml::Value> = (0..found.len()).map(|i| value_of(sample, i)).collect();
-        let mut resolved = toml::Value::Table(doc.clone());
-        if let toml::Value::Table(t) = &mut resolved {
-            for (k, v) in t.iter_mut() {
-                if k == "scenarios" {
-                    if let toml::Value::Array(a) = v {
-                        for (si, s) in a.iter_mut().enumerate() {
-                            replace(s, "", &|key| {
-                                found
-                                    .iter()
-                                    .position(|(p, _)| p.scenario == Some(si) && p.key == key)
-                                    .map(|i| row[i].clone())
-                            });
-                        }
-                    }
-                } else if !EXPERIMENT_KEYS.contains(&k.as_str()) {
-                    replace(v, k, &|key| {
-                        found.iter().position(|(p, _)| p.scenario.is_none() && p.key == key).map(|i| row[i].clone())
-                    });
-                }
-            }
+    if !source.found.is_empty() {
+        values.reserve(total as usize);
+        for sample in 0..total {
+            values.push(source.row(sample).iter().map(|v| number(v).unwrap_or(f64::NAN)).collect());
         }
-        let toml::Value::Table(resolved) = resolved else { unreachable!("a table stays a table") };
-        match plan_from_doc(path, &resolved, origins, std::mem::take(&mut issues)) {
-            Ok(p) => {
-                if found.is_empty() {
-                    // Nothing varies: every sample has the same model.
-                    plan = Some(p);
-                    break;
-                }
-                sample_models.push(p.scenarios.iter().map(|s| s.model.clone()).collect());
-                values.push(row.iter().map(|v| number(v).unwrap_or(f64::NAN)).collect());
-                plan.get_or_insert(p);
-            }
-            Err(mut e) => {
-                // Say which sample's values are at fault (in sample 0, only for the
-                // varied values: other problems are the file's own).
-                for i in &mut e.issues {
-                    let varied = found.iter().any(|(p, full)| i.key.starts_with(&p.key) || i.key.starts_with(full));
-                    if sample > 0 || varied {
-                        i.reason = format!("{} (with the values drawn for parameter sample {sample})", i.reason);
-                    }
-                }
-                return Err(e);
-            }
-        }
+        source.check_samples(total, &values)?;
     }
-    let Some(mut plan) = plan else {
-        return Err(ConfigError { issues: vec![issue(path, "samples", "", "no parameter sample could be built")] });
-    };
+    let found = &source.found;
     let applies = (0..plan.scenarios.len())
         .map(|s| {
             let overrides = scenario_overrides.get(s).map_or(&[][..], Vec::as_slice);
@@ -305,7 +258,167 @@ pub(in crate::config) fn load_sampled(
     plan.samples = total as u32;
     plan.config_hash = fnv1a_hex(&unresolved_toml);
     plan.resolved_toml = unresolved_toml;
-    plan.sample_models = sample_models;
-    plan.parameters = Parameters { varied: found.into_iter().map(|(p, _)| p).collect::<Vec<_>>(), values, applies };
+    plan.parameters = Parameters { varied: found.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>(), values, applies };
+    if !source.found.is_empty() {
+        plan.sample_source = Some(std::sync::Arc::new(source));
+    }
     Ok(plan)
+}
+
+/// Grids of at most this many samples are checked sample by sample; larger ones at the
+/// extremes of the values drawn ([`SampleSource`]).
+pub const SAMPLES_CHECKED_ONE_BY_ONE: u64 = 1_000;
+
+/// Up to this many varied parameters, a large grid is checked at the corners of the box
+/// its values span (2^n configs); with more, sample by sample.
+pub const MAX_PARAMETERS_CHECKED_AT_CORNERS: usize = 12;
+
+/// Builds the config of any parameter sample: the merged config document, its varied
+/// parameters and how the grid orders them. A plan keeps one so that a sample's models
+/// are built when a run needs them, not all held at once.
+///
+/// Loading checks that every sample gives a valid config, in bounded memory (no
+/// sample's models are kept). A grid of up to [`SAMPLES_CHECKED_ONE_BY_ONE`] samples, one
+/// whose values are not all numbers, or one with more than
+/// [`MAX_PARAMETERS_CHECKED_AT_CORNERS`] varied parameters is checked sample by sample. A
+/// larger one is checked at the corners of the box its values span: every parameter at
+/// the least or the greatest value drawn for it across the grid, in every combination.
+/// Every rule a config value must meet is a range or a linear inequality between values
+/// (a probability in [0, 1], shares summing to at most 1, ordered bounds), so the valid
+/// values form a convex set: when every corner of the box is valid, so is every sample
+/// inside it. A corner can fail where no sample does (values drawn independently rarely
+/// meet at their extremes); the message says it is a corner and which values it took.
+#[derive(Clone, Debug)]
+pub struct SampleSource {
+    path: std::path::PathBuf,
+    doc: toml::Table,
+    origins: Origins,
+    /// Each varied parameter with its full dotted key (for messages).
+    found: Vec<(VariedParameter, String)>,
+    /// `(index into found, number of values)` of every sweep, in key order.
+    sweeps: Vec<(usize, usize)>,
+    /// Parameter sets per sweep point.
+    draws: u64,
+    seed: u64,
+}
+
+impl SampleSource {
+    /// The value of parameter `i` in `sample`.
+    fn value(&self, sample: u64, i: usize) -> toml::Value {
+        match &self.found[i].0.variation {
+            Variation::Draw(d) => toml::Value::Float(d.draw(self.seed, sample as u32, entity_of(&self.found[i].0.key))),
+            Variation::Sweep(values) => {
+                let mut point = sample / self.draws;
+                let mut pick = 0;
+                for (j, n) in self.sweeps.iter().rev() {
+                    let digit = (point % *n as u64) as usize;
+                    point /= *n as u64;
+                    if *j == i {
+                        pick = digit;
+                    }
+                }
+                values[pick].clone()
+            }
+        }
+    }
+
+    /// Every varied parameter's value in `sample`.
+    fn row(&self, sample: u64) -> Vec<toml::Value> {
+        (0..self.found.len()).map(|i| self.value(sample, i)).collect()
+    }
+
+    /// True when an issue's key is (under) a varied parameter.
+    fn names_varied(&self, key: &str) -> bool {
+        self.found.iter().any(|(p, full)| key.starts_with(&p.key) || key.starts_with(full.as_str()))
+    }
+
+    /// The document with every parameter table replaced by its value in `row`.
+    fn resolved(&self, row: &[toml::Value]) -> toml::Table {
+        let found = &self.found;
+        let mut resolved = self.doc.clone();
+        for (k, v) in resolved.iter_mut() {
+            if k == "scenarios" {
+                if let toml::Value::Array(a) = v {
+                    for (si, s) in a.iter_mut().enumerate() {
+                        replace(s, "", &|key| {
+                            found
+                                .iter()
+                                .position(|(p, _)| p.scenario == Some(si) && p.key == key)
+                                .map(|i| row[i].clone())
+                        });
+                    }
+                }
+            } else if !EXPERIMENT_KEYS.contains(&k.as_str()) {
+                replace(v, k, &|key| {
+                    found.iter().position(|(p, _)| p.scenario.is_none() && p.key == key).map(|i| row[i].clone())
+                });
+            }
+        }
+        resolved
+    }
+
+    /// The models of every scenario in `sample` (scenario order).
+    ///
+    /// # Errors
+    /// The sample's config does not validate.
+    pub fn models(&self, sample: u32) -> Result<Vec<Model>, ConfigError> {
+        let row = self.row(sample as u64);
+        let plan = plan_from_doc(&self.path, &self.resolved(&row), &self.origins, Vec::new())?;
+        Ok(plan.scenarios.into_iter().map(|s| s.model).collect())
+    }
+
+    /// Checks samples `1..total` (see the type's documentation); `values` are the numbers
+    /// of every sample's row.
+    fn check_samples(&self, total: u64, values: &[Vec<f64>]) -> Result<(), ConfigError> {
+        let n = self.found.len();
+        let all_numbers = values.iter().all(|r| r.iter().all(|v| v.is_finite()));
+        if total <= SAMPLES_CHECKED_ONE_BY_ONE || !all_numbers || n > MAX_PARAMETERS_CHECKED_AT_CORNERS {
+            for sample in 1..total {
+                self.check_row(&self.row(sample), &format!("with the values drawn for parameter sample {sample}"))?;
+            }
+            return Ok(());
+        }
+        // The sample holding the least and the greatest value of each parameter (its
+        // value is then taken as written: a swept integer stays an integer).
+        let mut low: Vec<(f64, u64)> = vec![(f64::INFINITY, 0); n];
+        let mut high: Vec<(f64, u64)> = vec![(f64::NEG_INFINITY, 0); n];
+        for (sample, row) in values.iter().enumerate() {
+            for (i, v) in row.iter().enumerate() {
+                if *v < low[i].0 {
+                    low[i] = (*v, sample as u64);
+                }
+                if *v > high[i].0 {
+                    high[i] = (*v, sample as u64);
+                }
+            }
+        }
+        for corner in 0..(1u64 << n) {
+            let row: Vec<toml::Value> = (0..n)
+                .map(|i| {
+                    let (_, sample) = if (corner >> i) & 1 == 1 { high[i] } else { low[i] };
+                    self.value(sample, i)
+                })
+                .collect();
+            let described: Vec<String> =
+                self.found.iter().zip(&row).map(|((_, full), v)| format!("{full} = {v}")).collect();
+            let context = format!(
+                "at a corner of the values drawn across the {total} parameter samples: {}; each parameter at its \
+                 least or greatest value (docs/config.md, parameter distributions)",
+                described.join(", ")
+            );
+            self.check_row(&row, &context)?;
+        }
+        Ok(())
+    }
+
+    /// Validates the config with the values `row`, adding `context` to each problem's
+    /// reason.
+    fn check_row(&self, row: &[toml::Value], context: &str) -> Result<(), ConfigError> {
+        plan_from_doc(&self.path, &self.resolved(row), &self.origins, Vec::new()).map(|_| ()).map_err(|mut e| {
+            for i in &mut e.issues {
+                i.reason = format!("{} ({context})", i.reason);
+            }
+            e
+        })
+    }
 }
