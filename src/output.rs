@@ -36,6 +36,7 @@ mod payment_tables;
 mod readable;
 pub mod run;
 pub mod verify;
+pub mod report;
 pub use cohort_tables::AGE_BAND_NAMES;
 
 /// Name of the provenance file at the top of an output directory.

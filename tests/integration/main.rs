@@ -24,5 +24,6 @@ mod config_errors;
 mod experiments;
 #[cfg(feature = "parquet")]
 mod output_folder;
+mod report;
 #[cfg(feature = "parquet")]
 mod reproducibility;

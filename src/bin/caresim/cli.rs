@@ -102,6 +102,14 @@ enum Command {
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
     },
+    /// Write one self-contained HTML report of an output directory (charts inline).
+    Report {
+        /// The output directory of `caresim run` (or `merge`).
+        dir: PathBuf,
+        /// The HTML file to write [default: DIR/report.html].
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Check a config and describe the experiment, without running it.
     Validate {
         /// The experiment config (TOML).
@@ -210,6 +218,18 @@ pub fn main() -> Result<(), BoxError> {
             let threads = capped_threads(threads);
             check_estimate(&plan, threads, false, LimitArgs { max_events: None, max_memory_gib: None })?;
             calibrate(&plan, threads)
+        }
+        Command::Report { dir, out } => {
+            let out = out.unwrap_or_else(|| caresim::output::report::default_path(&dir));
+            let written = caresim::output::report::write(&dir, &out)?;
+            let skipped = written.missing_tables.join(", ");
+            eprintln!(
+                "report with {} chart(s) written to {}{}",
+                written.charts,
+                written.path.display(),
+                if skipped.is_empty() { String::new() } else { format!(" (tables not in the folder: {skipped})") }
+            );
+            Ok(())
         }
         Command::Validate { config, set, threads, limits } => {
             let plan = with_warnings(config::load(&config, &Overrides { set })?);
