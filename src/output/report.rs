@@ -87,8 +87,11 @@ pub fn default_path(dir: &Path) -> PathBuf {
 /// Renders the report of output folder `dir` and writes it to `out`.
 pub fn write(dir: &Path, out: &Path) -> Result<ReportSummary, ReportError> {
     let page = render(dir)?;
-    fs::write(out, page.html.as_bytes())
-        .map_err(|source| ReportError::Io { action: "writing", path: out.to_path_buf(), source })?;
+    fs::write(out, page.html.as_bytes()).map_err(|source| ReportError::Io {
+        action: "writing",
+        path: out.to_path_buf(),
+        source,
+    })?;
     Ok(ReportSummary { path: out.to_path_buf(), charts: page.charts, missing_tables: page.missing_tables })
 }
 

@@ -56,7 +56,9 @@ fn report_has_every_section_a_chart_per_figure_and_escaped_text() {
     assert_eq!(section(&html, "money").matches("<svg").count(), 2);
     // STRESS-DES entries from the manifest.
     let stress = section(&html, "stress-des");
-    for needle in ["warm-up", "365", "730", "replications per sample", "emergency_admission", "community_capacity_uplift"] {
+    for needle in
+        ["warm-up", "365", "730", "replications per sample", "emergency_admission", "community_capacity_uplift"]
+    {
         assert!(stress.contains(needle), "STRESS-DES lacks {needle}");
     }
     assert!(stress.contains(&format!("caresim {}", env!("CARGO_PKG_VERSION"))));

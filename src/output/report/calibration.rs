@@ -1,11 +1,11 @@
 //! Calibration (table `calibration`): each target's simulated value per scenario, as
 //! the mean and range across runs, against the expected value and its tolerance.
 
+use super::ReportError;
 use super::html::{Page, num, text};
 use super::manifest::Manifest;
 use super::occupancy::scenarios_in;
 use super::table::{Table, first_seen};
-use super::ReportError;
 use std::path::Path;
 
 /// Writes the calibration section.
@@ -56,7 +56,18 @@ pub(super) fn section(page: &mut Page, dir: &Path, m: &Manifest) -> Result<(), R
         }
     }
     page.table(
-        &["scenario", "target", "expected", "tolerance low", "tolerance high", "simulated mean", "lowest run", "highest run", "status", "source"],
+        &[
+            "scenario",
+            "target",
+            "expected",
+            "tolerance low",
+            "tolerance high",
+            "simulated mean",
+            "lowest run",
+            "highest run",
+            "status",
+            "source",
+        ],
         &rows,
     );
     page.close();

@@ -1,12 +1,12 @@
 //! Delayed days by reason and by responsible organisation (table `delays`): the mean
 //! per run of each scenario (a run without delays counts as zero).
 
+use super::ReportError;
 use super::chart;
 use super::html::{Page, num, text};
 use super::manifest::Manifest;
 use super::occupancy::scenarios_in;
 use super::table::{Table, first_seen, runs_per_scenario};
-use super::ReportError;
 use std::path::Path;
 
 /// Writes the delays section.
@@ -46,7 +46,13 @@ pub(super) fn section(page: &mut Page, dir: &Path, m: &Manifest) -> Result<(), R
             }
         }
         let title = format!("Delayed days per run by {label}");
-        let svg = chart::grouped_bars(&title, "delayed days per run (mean across runs)", &categories, &scenarios, &mean_days)?;
+        let svg = chart::grouped_bars(
+            &title,
+            "delayed days per run (mean across runs)",
+            &categories,
+            &scenarios,
+            &mean_days,
+        )?;
         page.chart(&svg, &title);
         let mut rows = Vec::new();
         for (c, name) in categories.iter().enumerate() {

@@ -20,11 +20,12 @@ pub(super) fn escape(text: &str) -> String {
     out
 }
 
-/// A number for a table cell: "–" when undefined, fewer decimals for larger values.
+/// A number for a table cell: "–" when undefined, whole numbers without decimals,
+/// fewer decimals for larger values.
 pub(super) fn number(v: f64) -> String {
     if !v.is_finite() {
         "–".to_string()
-    } else if v.abs() >= 1000.0 {
+    } else if v.abs() >= 1000.0 || (v.fract() == 0.0 && v.abs() < 1e15) {
         format!("{v:.0}")
     } else if v.abs() >= 10.0 {
         format!("{v:.1}")
@@ -64,7 +65,13 @@ impl Page {
     /// A page titled after the folder's config.
     pub(super) fn new(m: &Manifest) -> Page {
         let title = format!("caresim report: {}", m.source);
-        let mut body = format!("<h1>{}</h1>\n<p>caresim {}, config hash <code>{}</code>; scenarios: {}.</p>\n<nav>", escape(&title), escape(&m.version), escape(&m.config_hash), escape(&m.scenarios.join(", ")));
+        let mut body = format!(
+            "<h1>{}</h1>\n<p>caresim {}, config hash <code>{}</code>; scenarios: {}.</p>\n<nav>",
+            escape(&title),
+            escape(&m.version),
+            escape(&m.config_hash),
+            escape(&m.scenarios.join(", "))
+        );
         for (id, heading) in SECTIONS {
             let _ = write!(body, "<a href=\"#{id}\">{heading}</a>");
         }
@@ -189,5 +196,6 @@ mod tests {
         assert_eq!(number(1234.56), "1235");
         assert_eq!(number(-12.34), "-12.3");
         assert_eq!(number(0.12345), "0.123");
+        assert_eq!(number(2.0), "2");
     }
 }

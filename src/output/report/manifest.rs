@@ -49,10 +49,12 @@ impl Manifest {
             path: path.clone(),
             source,
         })?;
-        let t: toml::Table =
-            text.parse().map_err(|e: toml::de::Error| ReportError::Manifest { path: path.clone(), reason: e.to_string() })?;
+        let t: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| ReportError::Manifest { path: path.clone(), reason: e.to_string() })?;
         let missing = |key: &str| ReportError::Manifest { path: path.clone(), reason: format!("no valid `{key}`") };
-        let string = |key: &str| t.get(key).and_then(toml::Value::as_str).map(str::to_string).ok_or_else(|| missing(key));
+        let string =
+            |key: &str| t.get(key).and_then(toml::Value::as_str).map(str::to_string).ok_or_else(|| missing(key));
         let scenarios = t
             .get("scenarios")
             .and_then(toml::Value::as_array)
@@ -66,7 +68,10 @@ impl Manifest {
             config_hash: string("config_hash")?,
             generator: string("generator").unwrap_or_default(),
             seed: t.get("seed").and_then(toml::Value::as_integer).ok_or_else(|| missing("seed"))?,
-            replications: t.get("replications").and_then(toml::Value::as_integer).ok_or_else(|| missing("replications"))?,
+            replications: t
+                .get("replications")
+                .and_then(toml::Value::as_integer)
+                .ok_or_else(|| missing("replications"))?,
             samples: t.get("samples").and_then(toml::Value::as_integer).unwrap_or(1),
             horizon_days: number(&t, "horizon_days").ok_or_else(|| missing("horizon_days"))?,
             warmup_days: number(&t, "warmup_days").ok_or_else(|| missing("warmup_days"))?,

@@ -2,12 +2,12 @@
 //! organisation's net income and surplus, in £ per run-year (the total over a
 //! scenario's runs divided by its runs and by the years the table covers).
 
+use super::ReportError;
 use super::chart;
 use super::html::{Page, num, text};
 use super::manifest::Manifest;
 use super::occupancy::scenarios_in;
 use super::table::{Table, first_seen, runs_per_scenario};
-use super::ReportError;
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -83,8 +83,11 @@ pub(super) fn section(page: &mut Page, dir: &Path, m: &Manifest) -> Result<(), R
             let org = t.strings("org")?;
             let kind = if t.has("kind") { t.strings("kind")? } else { vec![String::new(); org.len()] };
             let years = t.numbers("year")?;
-            let label: Vec<String> =
-                org.iter().zip(&kind).map(|(o, k)| if k.is_empty() { o.clone() } else { format!("{o} ({k})") }).collect();
+            let label: Vec<String> = org
+                .iter()
+                .zip(&kind)
+                .map(|(o, k)| if k.is_empty() { o.clone() } else { format!("{o} ({k})") })
+                .collect();
             let categories = first_seen(&label);
             let scenarios = scenarios_in(m, &scenario);
             let keys: Vec<(String, String)> = label.into_iter().zip(scenario).collect();
@@ -97,7 +100,8 @@ pub(super) fn section(page: &mut Page, dir: &Path, m: &Manifest) -> Result<(), R
             }
             if let Some((_, surplus)) = columns.iter().find(|(c, _)| *c == "surplus_pence") {
                 let title = "Surplus by organisation (£ per run-year)";
-                let svg = chart::grouped_bars(title, "£ per year (mean across runs)", &categories, &scenarios, surplus)?;
+                let svg =
+                    chart::grouped_bars(title, "£ per year (mean across runs)", &categories, &scenarios, surplus)?;
                 page.chart(&svg, title);
             }
             let mut header = vec!["organisation", "scenario"];

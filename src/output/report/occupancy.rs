@@ -1,11 +1,11 @@
 //! Occupancy over time per pool (table `capacity`): for each scenario, the mean across
 //! runs of the occupied places, with a band from the lowest to the highest run.
 
+use super::ReportError;
 use super::chart::{self, BandSeries};
 use super::html::Page;
 use super::manifest::Manifest;
 use super::table::{Table, first_seen};
-use super::ReportError;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -34,7 +34,10 @@ pub(super) fn section(page: &mut Page, dir: &Path, m: &Manifest) -> Result<(), R
     let pools = first_seen(&pool);
     let scenario_names: Vec<String> = keys.iter().map(|k| k.0.clone()).collect();
     let scenarios = scenarios_in(m, &scenario_names);
-    let (d0, d1) = day.iter().filter(|d| d.is_finite()).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), d| (a.min(*d), b.max(*d)));
+    let (d0, d1) = day
+        .iter()
+        .filter(|d| d.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), d| (a.min(*d), b.max(*d)));
     let span = if d1 >= d0 { d1 - d0 + 1.0 } else { 1.0 };
     let bin_days = (span / MAX_POINTS).ceil().max(1.0);
 
@@ -44,7 +47,8 @@ pub(super) fn section(page: &mut Page, dir: &Path, m: &Manifest) -> Result<(), R
         if !(day[i].is_finite() && occupied[i].is_finite()) {
             continue;
         }
-        let (Some(p), Some(s)) = (pools.iter().position(|x| *x == pool[i]), scenarios.iter().position(|x| *x == keys[i].0))
+        let (Some(p), Some(s)) =
+            (pools.iter().position(|x| *x == pool[i]), scenarios.iter().position(|x| *x == keys[i].0))
         else {
             continue;
         };

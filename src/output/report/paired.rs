@@ -3,12 +3,12 @@
 //! the mean difference. Money by payer and provider surpluses (£ per year), activity
 //! per year, and occupancy and blocked days per pool.
 
+use super::ReportError;
 use super::chart::{self, Interval};
 use super::html::{Page, num, text};
 use super::manifest::Manifest;
 use super::occupancy::scenarios_in;
 use super::table::{Table, first_seen};
-use super::ReportError;
 use std::path::Path;
 
 /// The pool name of area-level metrics.
@@ -49,13 +49,11 @@ fn forest(
             scenarios
                 .iter()
                 .map(|s| {
-                    rows.iter()
-                        .find(|r| r.scenario == *s && &r.metric == metric && r.pool == AREA)
-                        .map(|r| Interval {
-                            mean: r.interval.mean * scale,
-                            low: r.interval.low * scale,
-                            high: r.interval.high * scale,
-                        })
+                    rows.iter().find(|r| r.scenario == *s && &r.metric == metric && r.pool == AREA).map(|r| Interval {
+                        mean: r.interval.mean * scale,
+                        low: r.interval.low * scale,
+                        high: r.interval.high * scale,
+                    })
                 })
                 .collect()
         })
@@ -96,10 +94,18 @@ pub(super) fn section(page: &mut Page, dir: &Path, m: &Manifest) -> Result<(), R
     let area: Vec<&Row> = rows.iter().filter(|r| r.pool == AREA).collect();
     let area_metrics = first_seen(&area.iter().map(|r| r.metric.clone()).collect::<Vec<_>>());
     let is_money = |m: &String| m.contains("pence");
-    let payer: Vec<String> = area_metrics.iter().filter(|m| is_money(m) && !m.starts_with("surplus_")).cloned().collect();
-    let surplus: Vec<String> = area_metrics.iter().filter(|m| is_money(m) && m.starts_with("surplus_")).cloned().collect();
+    let payer: Vec<String> =
+        area_metrics.iter().filter(|m| is_money(m) && !m.starts_with("surplus_")).cloned().collect();
+    let surplus: Vec<String> =
+        area_metrics.iter().filter(|m| is_money(m) && m.starts_with("surplus_")).cloned().collect();
     let label = |v: &[String]| -> Vec<String> {
-        v.iter().map(|m| m.trim_start_matches("surplus_").replace("_pence_per_year", "").replace("_pence_per_resident", " per resident")).collect()
+        v.iter()
+            .map(|m| {
+                m.trim_start_matches("surplus_")
+                    .replace("_pence_per_year", "")
+                    .replace("_pence_per_resident", " per resident")
+            })
+            .collect()
     };
     page.heading("Money by payer");
     let f = Forest {
@@ -117,7 +123,8 @@ pub(super) fn section(page: &mut Page, dir: &Path, m: &Manifest) -> Result<(), R
         let title = format!("Area: {metric}");
         forest(page, &rows, &scenarios, one, one, Forest { title: &title, x_desc: "difference", scale: 1.0 })?;
     }
-    let pool_rows: Vec<String> = first_seen(&rows.iter().filter(|r| r.pool != AREA).map(|r| r.pool.clone()).collect::<Vec<_>>());
+    let pool_rows: Vec<String> =
+        first_seen(&rows.iter().filter(|r| r.pool != AREA).map(|r| r.pool.clone()).collect::<Vec<_>>());
     for metric in ["mean_occupied", "blocked_days"] {
         if !rows.iter().any(|r| r.metric == metric && r.pool != AREA) {
             continue;
@@ -127,7 +134,9 @@ pub(super) fn section(page: &mut Page, dir: &Path, m: &Manifest) -> Result<(), R
             .map(|p| {
                 scenarios
                     .iter()
-                    .map(|s| rows.iter().find(|r| r.scenario == *s && r.pool == *p && r.metric == metric).map(|r| r.interval))
+                    .map(|s| {
+                        rows.iter().find(|r| r.scenario == *s && r.pool == *p && r.metric == metric).map(|r| r.interval)
+                    })
                     .collect()
             })
             .collect();

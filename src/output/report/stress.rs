@@ -91,12 +91,20 @@ pub(super) fn section(page: &mut Page, m: &Manifest) {
         .map(|(name, p)| {
             let p = p.as_table();
             let field = |k: &str| p.and_then(|p| p.get(k)).map_or_else(String::new, show);
-            vec![text(name), text(&field("capacity")), text(&field("setting")), text(&field("delay_reason")), text(&field("responsible"))]
+            vec![
+                text(name),
+                text(&field("capacity")),
+                text(&field("setting")),
+                text(&field("delay_reason")),
+                text(&field("responsible")),
+            ]
         })
         .collect();
     page.para("Components: resources (pools of finite capacity; a person ready to move on but waiting for a full pool stays where they are, a delayed transfer of care).");
     page.table(&["pool", "capacity", "setting", "delay reason", "responsible"], &rows);
-    page.para("Base model logic: the pathways (a person moves through the steps, holding a place in each step's pool).");
+    page.para(
+        "Base model logic: the pathways (a person moves through the steps, holding a place in each step's pool).",
+    );
     let mut rows = Vec::new();
     for (name, p) in m.config.get("pathways").and_then(Value::as_table).into_iter().flatten() {
         let Some(p) = p.as_table() else { continue };

@@ -14,7 +14,8 @@ pub(super) struct Table {
 }
 
 fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
-    let entries = fs::read_dir(dir).map_err(|source| ReportError::Io { action: "listing", path: dir.into(), source })?;
+    let entries =
+        fs::read_dir(dir).map_err(|source| ReportError::Io { action: "listing", path: dir.into(), source })?;
     let mut paths = Vec::new();
     for e in entries {
         let e = e.map_err(|source| ReportError::Io { action: "listing", path: dir.into(), source })?;
@@ -52,10 +53,11 @@ impl Table {
     }
 
     fn column(&self, column: &str, dtype: &DataType) -> Result<Column, ReportError> {
-        self.frame
-            .column(column)
-            .and_then(|c| c.cast(dtype))
-            .map_err(|e| ReportError::Table { table: self.name, path: self.folder.clone(), reason: e.to_string() })
+        self.frame.column(column).and_then(|c| c.cast(dtype)).map_err(|e| ReportError::Table {
+            table: self.name,
+            path: self.folder.clone(),
+            reason: e.to_string(),
+        })
     }
 
     /// Whether the table has a column of that name.
@@ -66,9 +68,11 @@ impl Table {
     /// A column as text (null as the empty string).
     pub(super) fn strings(&self, column: &str) -> Result<Vec<String>, ReportError> {
         let c = self.column(column, &DataType::String)?;
-        let s = c
-            .str()
-            .map_err(|e| ReportError::Table { table: self.name, path: self.folder.clone(), reason: e.to_string() })?;
+        let s = c.str().map_err(|e| ReportError::Table {
+            table: self.name,
+            path: self.folder.clone(),
+            reason: e.to_string(),
+        })?;
         let s = s.rechunk();
         Ok((0..s.len()).map(|i| s.get(i).unwrap_or_default().to_string()).collect())
     }
@@ -76,9 +80,11 @@ impl Table {
     /// A column as numbers (null as NaN).
     pub(super) fn numbers(&self, column: &str) -> Result<Vec<f64>, ReportError> {
         let c = self.column(column, &DataType::Float64)?;
-        let s = c
-            .f64()
-            .map_err(|e| ReportError::Table { table: self.name, path: self.folder.clone(), reason: e.to_string() })?;
+        let s = c.f64().map_err(|e| ReportError::Table {
+            table: self.name,
+            path: self.folder.clone(),
+            reason: e.to_string(),
+        })?;
         let s = s.rechunk();
         Ok((0..s.len()).map(|i| s.get(i).unwrap_or(f64::NAN)).collect())
     }
