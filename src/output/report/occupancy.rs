@@ -12,6 +12,9 @@ use std::path::Path;
 /// Most points per line: longer runs are averaged over bins of whole days.
 const MAX_POINTS: f64 = 365.0;
 
+/// (pool, scenario, sample, replication, bin) of a run's mean occupancy.
+type RunBin = (usize, usize, u64, u64, i64);
+
 /// Scenario names present in a table, in manifest order.
 pub(super) fn scenarios_in(m: &Manifest, names: &[String]) -> Vec<String> {
     let mut s = first_seen(names);
@@ -42,7 +45,7 @@ pub(super) fn section(page: &mut Page, dir: &Path, m: &Manifest) -> Result<(), R
     let bin_days = (span / MAX_POINTS).ceil().max(1.0);
 
     // Mean occupied per (pool, scenario, run, bin), then across runs per bin.
-    let mut per_run: BTreeMap<(usize, usize, u64, u64, i64), (f64, u32)> = BTreeMap::new();
+    let mut per_run: BTreeMap<RunBin, (f64, u32)> = BTreeMap::new();
     for i in 0..day.len() {
         if !(day[i].is_finite() && occupied[i].is_finite()) {
             continue;
