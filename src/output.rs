@@ -34,9 +34,9 @@ pub mod durable;
 pub mod merge;
 mod payment_tables;
 mod readable;
+pub mod report;
 pub mod run;
 pub mod verify;
-pub mod report;
 pub use cohort_tables::AGE_BAND_NAMES;
 
 /// Name of the provenance file at the top of an output directory.

@@ -73,7 +73,7 @@ pub(super) fn section(page: &mut Page, dir: &Path, m: &Manifest) -> Result<(), R
     };
     let (scenario, pool, metric) = (t.strings("scenario")?, t.strings("pool")?, t.strings("metric")?);
     let (n, mean, low, high) = (t.numbers("n")?, t.numbers("mean")?, t.numbers("ci_low")?, t.numbers("ci_high")?);
-    let p_below_zero = t.numbers("p_below_zero")?;
+    let p_below_zero = t.numbers("share_below_zero")?;
     let rows: Vec<Row> = (0..scenario.len())
         .map(|i| Row {
             scenario: scenario[i].clone(),

@@ -1,5 +1,6 @@
 //! Reading one table of an output folder: every `DIR/<table>/scenario=*/*.parquet`
-//! file, in sorted path order, stacked into one frame.
+//! file, in sorted path order, stacked into one frame with its `scenario` column taken
+//! from the partition folder.
 
 use super::ReportError;
 use polars::prelude::*;
@@ -40,7 +41,17 @@ impl Table {
                 }
                 let err = |reason: String| ReportError::Table { table: name, path: file.clone(), reason };
                 let f = fs::File::open(&file).map_err(|e| err(e.to_string()))?;
-                let df = ParquetReader::new(f).finish().map_err(|e| err(e.to_string()))?;
+                let mut df = ParquetReader::new(f).finish().map_err(|e| err(e.to_string()))?;
+                // The scenario is the partition folder's (`scenario=NAME`), not a column of
+                // the file (hive partitioning: the files and the folders agree).
+                if df.column("scenario").is_err()
+                    && let Some(scenario) =
+                        part.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_prefix("scenario="))
+                {
+                    let rows = df.height();
+                    df.with_column(Column::new("scenario".into(), vec![scenario; rows]))
+                        .map_err(|e| err(e.to_string()))?;
+                }
                 match frame.as_mut() {
                     None => frame = Some(df),
                     Some(all) => {
