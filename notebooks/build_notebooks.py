@@ -734,10 +734,12 @@ save(fig, "cost_shift_nhs_council")'''
 
 NB02_SAVINGS_MD = '''## 5. Savings: resource change vs transfers, and the national equivalent
 
-From the `paired` table, per pair of runs: `savings % = 100 × (baseline − scenario public
-spend) / baseline public spend`, with `resource_savings_pct` (the fall in resource cost, as %
-of baseline public spend) and `transfer_savings_pct` (the rest: payments moved between
-organisations and people) adding up to it in every pair. Positive = the scenario spends less.
+From the `paired` table, per pair of runs: `consolidated_change_pct = 100 × (scenario −
+baseline consolidated spend) / baseline consolidated spend`, with `resource_change_pct` (the
+change in resource cost, as % of baseline spend) and `transfer_change_pct` (the rest:
+payments moved between organisations and people) adding up to it in every pair. Like every
+paired difference they are scenario − baseline; shown here negated, as **savings** (positive
+= the scenario spends less).
 
 The national equivalent scales the saving in public spend per resident to England's
 population served by the NHS (53.9m, 2015/16 [SIMUL8-2016]): `national = (baseline − scenario
@@ -749,14 +751,16 @@ are not like for like: the simulation scales one synthetic area, its modelled se
 payment rules over the measured years; the basis of the claim is not given in the source.'''
 
 
-NB02_SAVINGS = '''SAVINGS = {"savings_pct": (1.0, "saving, % of baseline public spend"),
-           "resource_savings_pct": (1.0, "of which resource change, %"),
-           "transfer_savings_pct": (1.0, "of which transfers, %"),
-           "national_saving_pence_per_year": (1e-11, "national equivalent, £bn per year")}
+NB02_SAVINGS = '''# The paired changes are scenario - baseline; a saving is the change negated (scale -1).
+SAVINGS = {"consolidated_change_pct": (-1.0, "saving, % of baseline public spend"),
+           "resource_change_pct": (-1.0, "of which resource change, %"),
+           "transfer_change_pct": (-1.0, "of which transfers, %"),
+           "national_change_pence_per_year": (-1e-11, "national equivalent, £bn per year")}
 print("Savings (positive = the scenario spends less), mean [95% interval] over pairs; "
-      "share_below_zero: share of pairs with a saving below zero")
+      "share_below_zero: share of pairs whose change is below zero, i.e. with a saving")
 display(paired_table(SAVINGS, 3))
-total, resource, transfer = (paired_metric(m) for m in ("savings_pct", "resource_savings_pct", "transfer_savings_pct"))
+total, resource, transfer = (paired_metric(m, -1.0)
+                             for m in ("consolidated_change_pct", "resource_change_pct", "transfer_change_pct"))
 split_gap = np.nanmax(np.abs(np.nan_to_num(resource["mean"].to_numpy() + transfer["mean"].to_numpy()
                                            - total["mean"].to_numpy())))
 print(f"largest |resource + transfers - savings| over scenarios: {split_gap:.2e} percentage points")
@@ -792,7 +796,7 @@ save(fig, "savings_split")
 
 CLAIM_BN = (4.0, 6.0)                # the quoted "£4bn-£6bn" (a figure from the source, not a result)
 MONITOR_BN = 4.0                     # Monitor's "up to £4bn" from integrating care [MONITOR-GAP]
-nat = paired_metric("national_saving_pence_per_year", 1e-11)
+nat = paired_metric("national_change_pence_per_year", -1e-11)
 fig, ax = plt.subplots(figsize=(9.5, 1.4 + 0.75 * len(OTHER_SCENARIOS)))
 m = nat["mean"].to_numpy().astype(float)
 lo = np.maximum(np.nan_to_num(m - nat["low"].to_numpy().astype(float)), 0)

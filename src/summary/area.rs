@@ -1,8 +1,8 @@
 //! Area-level metrics of one run, per year of the measurement window: activity from the
 //! person-year table and, when the model has `[payment]`, money from the settlement.
 //! They are summarised and compared between scenarios like the pool metrics, under the
-//! pool name [`AREA`], and the paired comparison adds the savings split
-//! ([`SAVINGS_METRICS`]).
+//! pool name [`AREA`], and the paired comparison adds the split of the consolidated change
+//! ([`CHANGE_METRICS`]).
 
 use crate::flow::RunOutput;
 use crate::payment::run::{ENGLAND_POPULATION, RunPayments};
@@ -99,25 +99,27 @@ pub const CONSOLIDATED_RESOURCE: usize = index("consolidated_resource_pence_per_
 /// Index of `used_staffed_places_value_pence_per_year`.
 pub const USED_PLACES: usize = index("used_staffed_places_value_pence_per_year");
 
-/// Paired-only metrics, scenario against baseline, on the **consolidated** public spend:
-/// `savings_pct` = 100 × (baseline − scenario) / baseline, split into
-/// `resource_savings_pct` (the change in what care cost) and `transfer_savings_pct` (the
+/// Paired-only metrics on the **consolidated** public spend, scenario − baseline like
+/// every paired difference (negative: the scenario spends less, a saving):
+/// `consolidated_change_pct` = 100 × (scenario − baseline) / baseline, split into
+/// `resource_change_pct` (the change in what care cost) and `transfer_change_pct` (the
 /// rest: money moved to or from people and independent providers), which sum to
-/// `savings_pct` in every pair; `national_saving_pence_per_year`, the saving per
-/// resident × England's population, with its resource and transfer parts (never quoted
-/// without them); `cash_releasing_saving_pence_per_year`, the consolidated saving (money
-/// that leaves the public sector's accounts), and `capacity_releasing_saving_pence_per_year`,
-/// the value of staffed places no longer used (capacity freed for other patients, not
-/// cash, while the places stay funded).
-pub const SAVINGS_METRICS: [&str; 8] = [
-    "savings_pct",
-    "resource_savings_pct",
-    "transfer_savings_pct",
-    "national_saving_pence_per_year",
-    "national_resource_saving_pence_per_year",
-    "national_transfer_saving_pence_per_year",
-    "cash_releasing_saving_pence_per_year",
-    "capacity_releasing_saving_pence_per_year",
+/// `consolidated_change_pct` in every pair; `national_change_pence_per_year`, the change
+/// per resident × England's population, with its resource and transfer parts (never
+/// quoted without them); `cash_change_pence_per_year`, the change in consolidated spend
+/// (money leaving or entering the public sector's accounts), and
+/// `used_places_change_pence_per_year`, the change in the value of staffed places used
+/// (negative: capacity released for other patients, not cash, while the places stay
+/// funded).
+pub const CHANGE_METRICS: [&str; 8] = [
+    "consolidated_change_pct",
+    "resource_change_pct",
+    "transfer_change_pct",
+    "national_change_pence_per_year",
+    "national_resource_change_pence_per_year",
+    "national_transfer_change_pence_per_year",
+    "cash_change_pence_per_year",
+    "used_places_change_pence_per_year",
 ];
 
 /// The area metrics of one run (`None` where undefined, e.g. money without `[payment]`).
@@ -215,10 +217,11 @@ fn fill_money(
     }
 }
 
-/// The savings of a scenario run against its baseline pair ([`SAVINGS_METRICS`] order);
-/// `None` where consolidated spend is undefined or zero in the baseline.
-pub fn savings(scenario: &RunEconomy, baseline: &RunEconomy) -> [Option<f64>; SAVINGS_METRICS.len()] {
-    const NONE: [Option<f64>; SAVINGS_METRICS.len()] = [None; SAVINGS_METRICS.len()];
+/// The changes of a scenario run against its baseline pair, scenario − baseline
+/// ([`CHANGE_METRICS`] order); `None` where consolidated spend is undefined or zero in
+/// the baseline.
+pub fn consolidated_changes(scenario: &RunEconomy, baseline: &RunEconomy) -> [Option<f64>; CHANGE_METRICS.len()] {
+    const NONE: [Option<f64>; CHANGE_METRICS.len()] = [None; CHANGE_METRICS.len()];
     let get = |e: &RunEconomy, i: usize| e.values[i];
     let (Some(bp), Some(sp), Some(br), Some(sr), Some(bn), Some(sn)) = (
         get(baseline, CONSOLIDATED),
@@ -233,13 +236,13 @@ pub fn savings(scenario: &RunEconomy, baseline: &RunEconomy) -> [Option<f64>; SA
     if bp == 0.0 {
         return NONE;
     }
-    let total = 100.0 * (bp - sp) / bp;
-    let resource = 100.0 * (br - sr) / bp;
+    let total = 100.0 * (sp - bp) / bp;
+    let resource = 100.0 * (sr - br) / bp;
     // National: per resident × England; residents = baseline spend / spend per resident.
-    let national = (bn - sn) * ENGLAND_POPULATION as f64;
-    let national_resource = (br - sr) * (bn / bp) * ENGLAND_POPULATION as f64;
-    let capacity = match (get(baseline, USED_PLACES), get(scenario, USED_PLACES)) {
-        (Some(b), Some(s)) => Some(b - s),
+    let national = (sn - bn) * ENGLAND_POPULATION as f64;
+    let national_resource = (sr - br) * (bn / bp) * ENGLAND_POPULATION as f64;
+    let used_places = match (get(baseline, USED_PLACES), get(scenario, USED_PLACES)) {
+        (Some(b), Some(s)) => Some(s - b),
         _ => None,
     };
     [
@@ -249,8 +252,8 @@ pub fn savings(scenario: &RunEconomy, baseline: &RunEconomy) -> [Option<f64>; SA
         Some(national),
         Some(national_resource),
         Some(national - national_resource),
-        Some(bp - sp),
-        capacity,
+        Some(sp - bp),
+        used_places,
     ]
 }
 
@@ -270,7 +273,7 @@ mod tests {
     }
 
     #[test]
-    fn savings_split_adds_up_and_identical_runs_save_nothing() {
+    fn change_split_adds_up_and_identical_runs_change_nothing() {
         // 100 residents: consolidated spend £10.00, of which resource £9.00.
         let mut b = RunEconomy::NONE;
         b.values[CONSOLIDATED] = Some(1000.0);
@@ -278,21 +281,22 @@ mod tests {
         b.values[CONSOLIDATED_PER_RESIDENT] = Some(10.0);
         b.values[USED_PLACES] = Some(300.0);
         let mut s = b.clone();
-        assert_eq!(savings(&s, &b), [Some(0.0); SAVINGS_METRICS.len()]);
+        assert_eq!(consolidated_changes(&s, &b), [Some(0.0); CHANGE_METRICS.len()]);
         s.values[CONSOLIDATED] = Some(950.0);
         s.values[CONSOLIDATED_RESOURCE] = Some(880.0);
         s.values[CONSOLIDATED_PER_RESIDENT] = Some(9.5);
         s.values[USED_PLACES] = Some(260.0);
         // Payer-view public spend plays no part in the headline.
         s.values[PUBLIC_SPEND] = Some(1.0);
-        let [t, r, x, n, nr, nx, cash, capacity] = savings(&s, &b).map(|v| v.expect("defined"));
-        assert!((t - 5.0).abs() < 1e-12 && (r - 2.0).abs() < 1e-12 && (x - 3.0).abs() < 1e-12);
+        // A saving of 5%: the change is -5%, scenario - baseline like every paired row.
+        let [t, r, x, n, nr, nx, cash, places] = consolidated_changes(&s, &b).map(|v| v.expect("defined"));
+        assert!((t + 5.0).abs() < 1e-12 && (r + 2.0).abs() < 1e-12 && (x + 3.0).abs() < 1e-12);
         let england = ENGLAND_POPULATION as f64;
-        assert!((n - 0.5 * england).abs() < 1e-6);
+        assert!((n + 0.5 * england).abs() < 1e-6);
         // Resource: 20p over 100 residents = 0.2p each; transfers the rest.
-        assert!((nr - 0.2 * england).abs() < 1e-6 && (nx - 0.3 * england).abs() < 1e-6);
+        assert!((nr + 0.2 * england).abs() < 1e-6 && (nx + 0.3 * england).abs() < 1e-6);
         assert!((nr + nx - n).abs() < 1e-6);
-        assert_eq!((cash, capacity), (50.0, 40.0));
-        assert_eq!(savings(&s, &RunEconomy::NONE), [None; SAVINGS_METRICS.len()]);
+        assert_eq!((cash, places), (-50.0, -40.0));
+        assert_eq!(consolidated_changes(&s, &RunEconomy::NONE), [None; CHANGE_METRICS.len()]);
     }
 }

@@ -11,7 +11,7 @@
 use crate::config::ExperimentPlan;
 use crate::record::RunKey;
 use crate::stats::{Bound, Summary};
-use crate::summary::area::{AREA, ECONOMY_METRICS, RunEconomy, SAVINGS_METRICS, savings};
+use crate::summary::area::{AREA, CHANGE_METRICS, ECONOMY_METRICS, RunEconomy, consolidated_changes};
 use crate::summary::digest::{POOL_METRICS, RunDigest, SummaryRow};
 use std::collections::BTreeMap;
 
@@ -177,8 +177,8 @@ pub fn paired(plan: &ExperimentPlan, metrics: &[RunMetrics]) -> Vec<PairedRow> {
                 rows.push(paired_row(s as u16, AREA, metric, diffs));
             }
         }
-        let saved: Vec<_> = pairs.iter().map(|(m, b)| savings(m, b)).collect();
-        for (k, metric) in SAVINGS_METRICS.iter().enumerate() {
+        let saved: Vec<_> = pairs.iter().map(|(m, b)| consolidated_changes(m, b)).collect();
+        for (k, metric) in CHANGE_METRICS.iter().enumerate() {
             let values: Vec<f64> = saved.iter().filter_map(|v| v[k]).collect();
             if !values.is_empty() {
                 rows.push(paired_row(s as u16, AREA, metric, values));

@@ -10,7 +10,7 @@ use caresim::flow::RunOutput;
 use caresim::payment::activity::{ActivityKind, ActivityLog};
 use caresim::payment::run::RunPayments;
 use caresim::record::RunKey;
-use caresim::summary::area::{AREA, SAVINGS_METRICS};
+use caresim::summary::area::{AREA, CHANGE_METRICS};
 use caresim::summary::compare::{RunMetrics, paired};
 
 fn small(set: &[&str]) -> ExperimentPlan {
@@ -157,7 +157,7 @@ fn identical_scenarios_have_exactly_zero_paired_money_differences() {
     let rows = paired(&plan, &metrics);
     let area: Vec<_> = rows.iter().filter(|r| r.pool == AREA).collect();
     assert!(area.iter().any(|r| r.metric == "public_spend_pence_per_year"));
-    for m in SAVINGS_METRICS {
+    for m in CHANGE_METRICS {
         assert!(area.iter().any(|r| r.metric == m), "{m} reported");
     }
     for r in area {

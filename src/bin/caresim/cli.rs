@@ -543,14 +543,13 @@ fn print_tables(plan: &ExperimentPlan, metrics: &[RunMetrics]) {
 /// The area-level paired comparison, when runs were settled: activity, spend by
 /// commissioner, the consolidated public spend and its change split into resource change
 /// and transfers, and the national equivalent, always with its split; all as scenario -
-/// baseline (the `paired` table's savings are baseline - scenario, so they are printed
-/// negated).
+/// baseline, as in the `paired` table.
 fn print_money(plan: &ExperimentPlan, paired: &[compare::PairedRow]) {
     let area = caresim::summary::area::AREA;
-    if !paired.iter().any(|r| r.pool == area && r.metric == "savings_pct") {
+    if !paired.iter().any(|r| r.pool == area && r.metric == "consolidated_change_pct") {
         return;
     }
-    // Mean [interval] of an area metric, scaled (e.g. pence to pounds, -1 for a saving).
+    // Mean [interval] of an area metric, scaled (e.g. pence to pounds).
     let cell = |s: usize, metric: &str, scale: f64, digits: usize| -> String {
         paired
             .iter()
@@ -585,25 +584,26 @@ fn print_money(plan: &ExperimentPlan, paired: &[compare::PairedRow]) {
             cell(s, "consolidated_spend_pence_per_year", 1e-8, 2),
             cell(s, "consolidated_resource_pence_per_year", 1e-8, 2),
             cell(s, "consolidated_transfers_pence_per_year", 1e-8, 2),
-            cell(s, "savings_pct", -1.0, 2),
+            cell(s, "consolidated_change_pct", 1.0, 2),
         );
     }
     println!(
         "\nnational equivalent of the change in consolidated spend, £bn a year (England's 53.9m residents), \
-         scenario - {baseline}, with its split; capacity released: staffed place-days no longer used, £m"
+         scenario - {baseline}, with its split; staffed places used: the change in the value of staffed \
+         place-days used in the area, £m (negative: capacity released)"
     );
     println!(
         "{:<sw$} {:>24} {:>24} {:>24} {:>24}",
-        "scenario", "change", "from resource", "from transfers", "capacity released (£m)"
+        "scenario", "change", "from resource", "from transfers", "staffed places used (£m)"
     );
     for (s, scenario) in plan.scenarios.iter().enumerate().skip(1) {
         println!(
             "{:<sw$} {:>24} {:>24} {:>24} {:>24}",
             scenario.name,
-            cell(s, "national_saving_pence_per_year", -1e-11, 2),
-            cell(s, "national_resource_saving_pence_per_year", -1e-11, 2),
-            cell(s, "national_transfer_saving_pence_per_year", -1e-11, 2),
-            cell(s, "capacity_releasing_saving_pence_per_year", 1e-8, 2),
+            cell(s, "national_change_pence_per_year", 1e-11, 2),
+            cell(s, "national_resource_change_pence_per_year", 1e-11, 2),
+            cell(s, "national_transfer_change_pence_per_year", 1e-11, 2),
+            cell(s, "used_places_change_pence_per_year", 1e-8, 2),
         );
     }
 }
