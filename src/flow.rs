@@ -647,10 +647,7 @@ impl<'m> Replication<'m> {
         };
         match next {
             Next::Exit => {
-                self.record_episode(id, held, person::Leave::Exit);
-                let (admitted_at, units) = self.place_of(id);
-                self.end_journey(id);
-                self.release_place(held, admitted_at, units);
+                self.leave_system(id, held);
             }
             Next::Step(step) => {
                 let target = model.pathway(pathway).step(step);
@@ -674,14 +671,20 @@ impl<'m> Replication<'m> {
                         self.schedule_renege(id, patience);
                     }
                     Admission::Rejected => {
-                        self.record_episode(id, held, person::Leave::Exit);
-                        let (admitted_at, units) = self.place_of(id);
-                        self.end_journey(id);
-                        self.release_place(held, admitted_at, units);
+                        self.leave_system(id, held);
                     }
                 }
             }
         }
+    }
+
+    /// Patient `id` leaves the place they hold in `held` and the modelled system: the
+    /// stay is recorded as an exit, their journey ends, and the place passes on.
+    fn leave_system(&mut self, id: PatientId, held: PoolId) {
+        self.record_episode(id, held, person::Leave::Exit);
+        let (admitted_at, units) = self.place_of(id);
+        self.end_journey(id);
+        self.release_place(held, admitted_at, units);
     }
 
     /// When patient `id` took the place they hold, and its units.

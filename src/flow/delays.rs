@@ -202,10 +202,7 @@ impl<'m> Replication<'m> {
             Some(held) => {
                 self.pools[held.0 as usize].unblock(now);
                 self.blocked_graph.unblock(held, target);
-                self.record_episode(id, held, super::person::Leave::Exit);
-                let (admitted_at, units) = self.place_of(id);
-                self.end_journey(id);
-                self.release_place(held, admitted_at, units);
+                self.leave_system(id, held);
             }
             None => self.end_journey(id),
         }
