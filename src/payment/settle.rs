@@ -186,8 +186,12 @@ pub struct Settlement {
     pub accounts: Vec<CareAccount>,
     /// Net payments for activity by (payer, service): what each payer paid providers
     /// per activity (tariff after MRET, A&E, care net of client contributions, cost per
-    /// case), less estate recovery; blocks, capitation, CQUIN, reinvested withheld money
-    /// and year-end risk shares are not in it. Sorted by (payer, service).
+    /// case), less estate recovery, plus the year-end payments that arise from a
+    /// service's activity: CQUIN on acute tariff income (split over the payer's acute
+    /// services by their tariff payments) and withheld money spent by the rule in force
+    /// (by the service it was withheld from). Blocks, capitation and year-end risk shares
+    /// are not in it. Sorted by (payer, service). A pool's contributions are its
+    /// contributors' net spend on its scope, and its year-end share is attributed by it.
     pub spend_by_payer_service: Vec<(OrgId, Service, Pence)>,
     /// The budget holder's outlay on enrolled people's covered activity by the
     /// commissioner that pays for that activity without year of care (the block's payer
@@ -239,8 +243,14 @@ pub struct Book {
     /// Each person's means-test account (spend-down, deferred charges, what the council
     /// paid over every year, for estate recovery), by person index.
     pub accounts: Vec<CareAccount>,
-    /// Net payments for activity by (payer, service) ([`Settlement::spend_by_payer_service`]).
+    /// Net payments for activity by (payer, service) ([`Settlement::spend_by_payer_service`]),
+    /// with the year-end payments that arise from a service's activity (CQUIN on acute
+    /// tariff income, withheld money spent) added by that service.
     pub spend: BTreeMap<(OrgId, Service), Pence>,
+    /// Money withheld under R6 (MRET) and R7 (readmissions) by (payer, service it was
+    /// withheld from), outside year of care, for the `withheld` pass to add to
+    /// [`Book::spend`] when it is spent.
+    pub withheld: BTreeMap<(OrgId, Service), Pence>,
     /// The budget holder's outlay by the commissioner that would pay without year of
     /// care ([`Settlement::yoc_outlay_by_funder`]).
     pub yoc_outlay_by_funder: BTreeMap<OrgId, Pence>,

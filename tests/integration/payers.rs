@@ -158,3 +158,49 @@ fn with_care_unchanged_pools_and_year_of_care_move_no_spend_between_nhs_and_coun
         }
     }
 }
+
+#[test]
+fn a_single_budget_that_pays_acute_care_moves_no_spend_between_nhs_and_council() {
+    // A pool over acute care pays the year-end items that arise from it (CQUIN on the
+    // tariff income, the withheld MRET and readmission money spent on demand management)
+    // as the CCG did. They are part of the CCG's net spend on the pooled services, so the
+    // pool is funded for them and, at the risk share, the CCG meets them: with care
+    // unchanged NHS and council spend are exactly the baseline's. (When they were left out
+    // of that spend, the pool overspent by them every year and the council met its
+    // contribution's share: about £0.57m a year moved from NHS to council in the default
+    // area.)
+    let scope = "payment.single_budget_services=[\"acute_emergency\", \"acute_elective\", \"acute_day_case\", \
+                 \"accident_and_emergency\", \"intermediate_care\", \"reablement\", \"community_nursing\", \
+                 \"home_care\", \"care_home\", \"primary_care\"]";
+    let plan = config("small.toml", &["replications=2", "payment.pilot_replications=2", scope]);
+    let keep = ["baseline", "pooled_single_budget"];
+    let plan = ExperimentPlan {
+        scenarios: plan.scenarios.into_iter().filter(|s| keep.contains(&s.name.as_str())).collect(),
+        ..plan
+    };
+    // The pool does pay CQUIN and the spent withheld money (else the test shows nothing).
+    let s = index(&plan, "pooled_single_budget");
+    let settings = plan.run_settings(false);
+    let calibration = calibrate_payments::<std::io::Error>(&plan, settings, &[s]).expect("pilot");
+    let model = &plan.scenarios[s as usize].model;
+    let spec = model.payment.as_ref().expect("payment");
+    let mut out = flow::run(model, settings, RunKey { scenario: s, sample: 0, replication: 0 }).expect("no deadlock");
+    settle_output(model, &calibration[s as usize], settings, &mut out).expect("settles");
+    let pay = out.payments.expect("settled");
+    let paid_by_pool = |account: Account| -> i64 {
+        (0..pay.ledger.len())
+            .filter(|&r| pay.ledger.account[r] == account as u8 && pay.ledger.payer[r] == spec.area.pool.0)
+            .map(|r| pay.ledger.amount_pence[r])
+            .sum()
+    };
+    assert!(paid_by_pool(Account::Cquin) > 0, "the pool pays CQUIN");
+    assert!(paid_by_pool(Account::Reinvestment) > 0, "the pool spends withheld money");
+
+    let digests = crate::common::run(&plan);
+    let metrics: Vec<RunMetrics> = digests.iter().map(RunMetrics::of).collect();
+    for metric in ["nhs_spend_pence_per_year", "council_spend_pence_per_year", "consolidated_spend_pence_per_year"] {
+        let (diff, _, base) = paired_area(&plan, &metrics, "pooled_single_budget", metric);
+        assert!(base > 0.0, "{metric}: baseline {base}");
+        assert_eq!(diff, 0.0, "{metric}: {diff} pence a year moved with care unchanged");
+    }
+}

@@ -37,6 +37,7 @@ pub(super) fn pass(book: &mut Book, year: &Year<'_>) -> Result<(), PaymentError>
             }
             // The retained money is earmarked once, at year end (always ≥ 0).
             let retained: Pence = outcomes.iter().map(|o| o.retained_pence).sum();
+            *book.withheld.entry((payer, Service::AcuteEmergency)).or_default() += retained;
             book.ledger.post(tx(
                 payer,
                 payer,

@@ -115,6 +115,9 @@ pub(super) fn price(
                 return Ok(());
             }
             book.attribute(a.person, payer, p.paid_pence);
+            if p.readmission_withheld_pence != Pence::ZERO {
+                *book.withheld.entry((payer, service)).or_default() += p.readmission_withheld_pence;
+            }
             book.ledger.post(tx(
                 payer,
                 payer,
