@@ -83,6 +83,14 @@ pub struct BlockCover {
     pub services: Scope,
 }
 
+impl BlockCover {
+    /// The commissioner that pays the block without a pool: the commissioner of its
+    /// (first) service (a pool that covers all its services pays it instead).
+    pub fn commissioner(&self, area: &TypicalArea) -> OrgId {
+        self.services.services().next().map_or(area.ccg, |s| area.commissioner_of(s))
+    }
+}
+
 /// Year-of-care arrangements.
 #[derive(Clone, Debug, PartialEq)]
 pub struct YocRegime {

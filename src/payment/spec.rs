@@ -290,14 +290,17 @@ impl PaymentSpec {
                     });
                 }
             };
-            let payer = match b.services.services().next() {
-                Some(s) => area.commissioner_of(s),
-                None => area.ccg,
-            };
-            blocks.push(BlockCover {
-                contract: BlockContract { payer, provider, annual_value_pence: value, cap_collar: b.cap_collar },
+            let mut block = BlockCover {
+                contract: BlockContract {
+                    payer: area.ccg,
+                    provider,
+                    annual_value_pence: value,
+                    cap_collar: b.cap_collar,
+                },
                 services: b.services,
-            });
+            };
+            block.contract.payer = block.commissioner(area);
+            blocks.push(block);
         }
         let contributions = || {
             calibration.pool_contributions_pence.ok_or(PaymentError::InvalidParameter {

@@ -204,3 +204,53 @@ fn a_single_budget_that_pays_acute_care_moves_no_spend_between_nhs_and_council()
         assert_eq!(diff, 0.0, "{metric}: {diff} pence a year moved with care unchanged");
     }
 }
+
+#[test]
+fn year_of_care_inside_a_pool_moves_the_same_money_as_year_of_care_alone() {
+    // Year of care with its lever off inside a single budget (with and without acute
+    // care) or the Better Care Fund: each commissioner funds the holder for the
+    // enrolled people's care on its own services (a block's by the block's
+    // commissioner), the pool stops paying for that care and its risk share by
+    // commissioner returns it to the same commissioner. So NHS and council spend are
+    // those of year of care under separate budgets, run by run. (When the pool funded
+    // the capitation and shared it pro rata, or reablement in the community block was
+    // funded by the council under a pool and by the CCG without one, about £1.7m a year
+    // moved from council to NHS in the default area.)
+    let small = root().join("configs").join("small.toml");
+    let acute = "[\"acute_emergency\", \"acute_elective\", \"acute_day_case\", \"accident_and_emergency\", \
+                 \"intermediate_care\", \"reablement\", \"community_nursing\", \"home_care\", \"care_home\", \
+                 \"primary_care\"]";
+    let text = format!(
+        "extends = {small:?}\nreplications = 2\npayment.pilot_replications = 2\n\
+         [[scenarios]]\nname = \"baseline\"\n\
+         [[scenarios]]\nname = \"year_of_care\"\npayment.year_of_care.enabled = true\n\
+         [[scenarios]]\nname = \"in_single_budget\"\npayment.year_of_care.enabled = true\npayment.pool = \"single_budget\"\n\
+         [[scenarios]]\nname = \"in_acute_budget\"\npayment.year_of_care.enabled = true\npayment.pool = \"single_budget\"\n\
+         payment.single_budget_services = {acute}\n\
+         [[scenarios]]\nname = \"in_bcf\"\npayment.year_of_care.enabled = true\npayment.pool = \"better_care_fund\"\n"
+    );
+    let plan = crate::common::plan_from_str("yoc_in_pools", &text);
+    let digests = crate::common::run(&plan);
+    let metrics: Vec<RunMetrics> = digests.iter().map(RunMetrics::of).collect();
+    let value = |scenario: &str, replication: u32, metric: &str| -> f64 {
+        let s = index(&plan, scenario);
+        let i = ECONOMY_METRICS.iter().position(|m| *m == metric).unwrap_or_else(|| panic!("{metric}"));
+        let m = metrics.iter().find(|m| m.key.scenario == s && m.key.replication == replication).expect("run");
+        m.economy.values[i].expect("defined")
+    };
+    for metric in ["nhs_spend_pence_per_year", "council_spend_pence_per_year", "consolidated_spend_pence_per_year"] {
+        for r in 0..2 {
+            let alone = value("year_of_care", r, metric);
+            assert!(alone > 0.0);
+            for pooled in ["in_single_budget", "in_acute_budget", "in_bcf"] {
+                let v = value(pooled, r, metric);
+                assert!((v - alone).abs() <= 1.0, "{pooled} {metric} replication {r}: {v} vs {alone} alone");
+            }
+        }
+    }
+    // The pools are in force (else the comparison shows nothing).
+    for pooled in ["in_single_budget", "in_acute_budget", "in_bcf"] {
+        let spec = plan.scenarios[index(&plan, pooled) as usize].model.payment.as_ref().expect("payment");
+        assert!(!matches!(spec.pool, caresim::payment::spec::PoolSpec::Separate), "{pooled}");
+    }
+}

@@ -40,7 +40,7 @@ pub(super) fn pass(book: &mut Book, year: &Year<'_>) -> Result<(), PaymentError>
                     year.regime.blocks.iter().any(|b| {
                         b.contract.payer == p.pool
                             && b.contract.provider == provider
-                            && b.services.services().next().is_some_and(|s| owner(s) == c.contributor)
+                            && b.commissioner(year.area) == c.contributor
                     })
                 };
                 // (A collar's refund is posted as a flow from the provider to the pool.)

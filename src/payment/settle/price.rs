@@ -34,23 +34,14 @@ pub(super) fn price(
     area: &TypicalArea,
     finances: &[ClientFinances],
 ) -> Result<(), PaymentError> {
-    let Route {
-        service,
-        provider,
-        month,
-        covered_by_yoc,
-        payer,
-        self_funded,
-        social_care,
-        block_funded,
-        baseline_payer,
-    } = *r;
+    let Route { service, provider, month, covered_by_yoc, payer, self_funded, social_care, block_funded, yoc_funder } =
+        *r;
     // What the budget holder spends on this person's covered activity: what it pays
     // a sub-contractor, or its own cost when it delivers the activity itself.
     let outlay = |book: &mut Book, amount: Pence| {
         if covered_by_yoc.is_some() {
             *book.yoc_cost_by_person.entry(a.person).or_default() += amount;
-            *book.yoc_outlay_by_funder.entry(baseline_payer).or_default() += amount;
+            *book.yoc_outlay_by_funder.entry(yoc_funder).or_default() += amount;
         }
     };
     // What a payer pays per activity outside year of care (net spend by service).

@@ -51,9 +51,12 @@ pub(super) struct Route<'r> {
     /// activity. The enrolled people's share was carved out of it (the regime's block
     /// value), so their covered activity is the holder's to pay, at cost.
     pub(super) block_funded: bool,
-    /// Who would pay for this activity without year of care: its block's payer, its
-    /// pool or its commissioner (who funds the holder's outlay on it).
-    pub(super) baseline_payer: OrgId,
+    /// Who funds the year-of-care holder's outlay on this activity: who would pay for it
+    /// without year of care and without a pool (its block's commissioner, or its own).
+    /// Under a pool that commissioner funds it directly: the pool no longer pays for the
+    /// enrolled people's care, and its risk share by commissioner returns that to the
+    /// same commissioner, so neither pays for the other's services.
+    pub(super) yoc_funder: OrgId,
 }
 
 /// Routes activity `a` under `regime` in `area`.
@@ -84,16 +87,6 @@ pub(super) fn route<'r>(
         .then(|| regime.blocks.iter().find(|b| b.contract.provider == provider && b.services.covers(service)))
         .flatten();
     let block_funded = block.is_some() && covered_by_yoc.is_none();
-    let baseline_payer = block.map_or_else(|| payer_of(service, &regime.pools, area), |b| b.contract.payer);
-    Ok(Route {
-        service,
-        provider,
-        month,
-        covered_by_yoc,
-        payer,
-        self_funded,
-        social_care,
-        block_funded,
-        baseline_payer,
-    })
+    let yoc_funder = block.map_or_else(|| area.commissioner_of(service), |b| b.commissioner(area));
+    Ok(Route { service, provider, month, covered_by_yoc, payer, self_funded, social_care, block_funded, yoc_funder })
 }
