@@ -53,10 +53,6 @@ pub(super) fn price(
     if block_funded {
         return Ok(());
     }
-    if self_funded && !social_care {
-        outlay(book, cost);
-        return Ok(());
-    }
     let (currency, account) = if covered_by_yoc.is_some() {
         (Currency::SubContract, Account::SubContract)
     } else {
@@ -74,6 +70,32 @@ pub(super) fn price(
         let acute_provider = area.services.services_of(provider).any(Service::is_acute);
         if usual_price && acute_provider { cquin(price, &regime.tariff) } else { Pence::ZERO }
     };
+    // The R7 deduction on a spell's price, when withheld money is spent: part of what the
+    // commissioner paid for the care, so part of the outlay that capitation funds.
+    let spent_withheld = |withheld: Pence| match regime.withheld_money {
+        WithheldMoney::SpentBy { .. } => withheld,
+        WithheldMoney::Retained => Pence::ZERO,
+    };
+    if self_funded && !social_care {
+        // The holder delivers this care itself: no payment. Its outlay on the person is
+        // valued as a sub-contract's would be: at the usual price (the tariff after R7,
+        // with CQUIN and the spent deduction), so that capitation calibrated on it funds
+        // what the commissioner paid for the same care and the holder keeps the margin
+        // it earned under the tariff; at cost under cost plus.
+        let own = match (usual_price, a.kind) {
+            (true, ActivityKind::Spell { spell, .. }) => {
+                let p = price_spell(&spell, &regime.tariff)?;
+                p.paid_pence + cquin_on(p.paid_pence) + spent_withheld(p.readmission_withheld_pence)
+            }
+            (true, ActivityKind::AeAttendance) => {
+                let price = ae_attendance_price(&regime.tariff);
+                price + cquin_on(price)
+            }
+            _ => cost,
+        };
+        outlay(book, own);
+        return Ok(());
+    }
     match a.kind {
         ActivityKind::Spell { spell, .. } => {
             let p = price_spell(&spell, &regime.tariff)?;
@@ -89,9 +111,7 @@ pub(super) fn price(
                         Reason::Spell,
                         p.readmission_withheld_pence,
                     ));
-                    if matches!(regime.withheld_money, WithheldMoney::SpentBy { .. }) {
-                        outlay_pence += p.readmission_withheld_pence;
-                    }
+                    outlay_pence += spent_withheld(p.readmission_withheld_pence);
                 }
                 outlay(book, outlay_pence);
                 book.sub_contract.push(tx(
@@ -158,7 +178,12 @@ pub(super) fn price(
                 // Only the client contribution flows.
                 outlay(book, charge.council_pence);
             } else if covered_by_yoc.is_some() {
-                let amount = cost_plus(public.amount);
+                // At cost plus, the provider is paid the cost plus its margin in all,
+                // the person's contribution included.
+                let amount = match covered_by_yoc.map(|y| y.basis) {
+                    Some(SubContractBasis::CostPlus(m)) => (cost.scale(1.0 + m) - client.amount).max(Pence::ZERO),
+                    _ => public.amount,
+                };
                 outlay(book, amount);
                 book.sub_contract.push(Transaction {
                     account,
