@@ -52,52 +52,54 @@ named_enum! {
     }
 }
 
-/// The payment currency that generated a transaction (brief §2.7).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[repr(u8)]
-pub enum Currency {
-    /// Episode tariff (PbR / National Tariff).
-    Tariff = 0,
-    /// Block contract.
-    Block = 1,
-    /// Council-commissioned social care per hour / per week.
-    SocialCare = 2,
-    /// Year-of-care capitation.
-    YearOfCare = 3,
-    /// Sub-contract inside a budget holder.
-    SubContract = 4,
-    /// Pooled fund (BCF / s75 / single budget) flows.
-    Pool = 5,
+named_enum! {
+    /// The payment currency that generated a transaction (brief §2.7).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    pub enum Currency {
+        /// Episode tariff (PbR / National Tariff).
+        Tariff = 0 => "tariff",
+        /// Block contract.
+        Block = 1 => "block",
+        /// Council-commissioned social care per hour / per week.
+        SocialCare = 2 => "social_care",
+        /// Year-of-care capitation.
+        YearOfCare = 3 => "year_of_care",
+        /// Sub-contract inside a budget holder.
+        SubContract = 4 => "sub_contract",
+        /// Pooled fund (BCF / s75 / single budget) flows.
+        Pool = 5 => "pool",
+    }
 }
 
-/// Why a transaction happened (the trigger), for audit and tables.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[repr(u8)]
-pub enum Reason {
-    /// A discharged spell.
-    Spell = 0,
-    /// An A&E attendance.
-    AeAttendance = 1,
-    /// An outpatient attendance.
-    OutpatientAttendance = 2,
-    /// A monthly instalment (block, capitation).
-    MonthlyInstalment = 3,
-    /// Year-end reconciliation (MRET, cap/collar, corridor, pool).
-    YearEnd = 4,
-    /// Delivered care hours.
-    CareHours = 5,
-    /// Resident care-home weeks.
-    CareWeeks = 6,
-    /// A year-of-care enrolled person-month.
-    PersonMonth = 7,
-    /// A contribution to a pooled fund.
-    Contribution = 8,
-    /// Recovery from an estate at death.
-    Death = 9,
-    /// Activity delivered under a sub-contract.
-    SubContractedActivity = 10,
-    /// A delayed day (a patient delayed at midnight).
-    DelayedDay = 11,
+named_enum! {
+    /// Why a transaction happened (the trigger), for audit and tables.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    pub enum Reason {
+        /// A discharged spell.
+        Spell = 0 => "spell",
+        /// An A&E attendance.
+        AeAttendance = 1 => "ae_attendance",
+        /// An outpatient attendance.
+        OutpatientAttendance = 2 => "outpatient_attendance",
+        /// A monthly instalment (block, capitation).
+        MonthlyInstalment = 3 => "monthly_instalment",
+        /// Year-end reconciliation (MRET, cap/collar, corridor, pool).
+        YearEnd = 4 => "year_end",
+        /// Delivered care hours.
+        CareHours = 5 => "care_hours",
+        /// Resident care-home weeks.
+        CareWeeks = 6 => "care_weeks",
+        /// A year-of-care enrolled person-month.
+        PersonMonth = 7 => "person_month",
+        /// A contribution to a pooled fund.
+        Contribution = 8 => "contribution",
+        /// Recovery from an estate at death.
+        Death = 9 => "death",
+        /// Activity delivered under a sub-contract.
+        SubContractedActivity = 10 => "sub_contracted_activity",
+        /// A delayed day (a patient delayed at midnight).
+        DelayedDay = 11 => "delayed_day",
+    }
 }
 
 /// One payment: `amount` from `payer` to `payee` (debit payer, credit payee).
@@ -538,6 +540,24 @@ mod tests {
     use super::*;
     use crate::rng::{Purpose, StreamKey};
     use rand::RngExt;
+
+    #[test]
+    fn ledger_vocabularies_have_distinct_snake_case_names() {
+        let names: [Vec<&str>; 3] = [
+            Account::ALL.iter().map(|a| a.name()).collect(),
+            Currency::ALL.iter().map(|c| c.name()).collect(),
+            Reason::ALL.iter().map(|r| r.name()).collect(),
+        ];
+        for list in &names {
+            let mut sorted = list.clone();
+            sorted.sort_unstable();
+            sorted.dedup();
+            assert_eq!(sorted.len(), list.len(), "duplicate name in {list:?}");
+            assert!(list.iter().all(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_lowercase() || c == '_')));
+        }
+        assert_eq!((Currency::COUNT, Reason::COUNT), (6, 12));
+        assert_eq!(Reason::DelayedDay.index(), 11);
+    }
 
     fn tx(payer: OrgId, payee: OrgId, account: Account, month: u16, amount: i64) -> Transaction {
         Transaction {
