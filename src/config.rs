@@ -203,10 +203,7 @@ impl ExperimentPlan {
     /// [`psa::SampleSource`]), so this is not expected.
     pub fn model(&self, scenario: u16, sample: u32) -> Result<std::borrow::Cow<'_, Model>, ConfigError> {
         match &self.sample_source {
-            Some(source) if sample > 0 => {
-                let mut models = source.models(sample)?;
-                Ok(std::borrow::Cow::Owned(models.swap_remove(scenario as usize)))
-            }
+            Some(source) if sample > 0 => Ok(std::borrow::Cow::Owned(source.model(sample, scenario)?)),
             _ => Ok(std::borrow::Cow::Borrowed(&self.scenarios[scenario as usize].model)),
         }
     }

@@ -357,14 +357,30 @@ impl SampleSource {
         resolved
     }
 
-    /// The models of every scenario in `sample` (scenario order).
+    /// The model of `scenario` in `sample`: the sample's config with that scenario alone
+    /// in its `[[scenarios]]` list, so one model is built, not every scenario's (a
+    /// scenario's model is the base model with its own keys merged in, whatever the
+    /// other scenarios say).
     ///
     /// # Errors
-    /// The sample's config does not validate.
-    pub fn models(&self, sample: u32) -> Result<Vec<Model>, ConfigError> {
+    /// The sample's config does not validate, or it has no such scenario.
+    pub fn model(&self, sample: u32, scenario: u16) -> Result<Model, ConfigError> {
         let row = self.row(sample as u64);
-        let plan = plan_from_doc(&self.path, &self.resolved(&row), &self.origins, Vec::new())?;
-        Ok(plan.scenarios.into_iter().map(|s| s.model).collect())
+        let mut doc = self.resolved(&row);
+        if let Some(toml::Value::Array(list)) = doc.get_mut("scenarios")
+            && (scenario as usize) < list.len()
+        {
+            let one = list.swap_remove(scenario as usize);
+            *list = vec![one];
+        } else if scenario > 0 {
+            return Err(ConfigError {
+                issues: vec![issue(&self.path, "scenarios", "", format!("has no scenario {scenario}"))],
+            });
+        }
+        let plan = plan_from_doc(&self.path, &doc, &self.origins, Vec::new())?;
+        plan.scenarios.into_iter().next().map(|s| s.model).ok_or_else(|| ConfigError {
+            issues: vec![issue(&self.path, "scenarios", "", format!("scenario {scenario} did not build"))],
+        })
     }
 
     /// Checks samples `1..total` (see the type's documentation); `values` are the numbers
