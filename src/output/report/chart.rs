@@ -3,6 +3,8 @@
 //! and intervals (a point and a horizontal line per row).
 
 use super::ReportError;
+use plotters::coord::ranged1d::SegmentedCoord;
+use plotters::coord::types::{RangedCoordf64, RangedCoordi32};
 use plotters::prelude::*;
 
 const WIDTH: u32 = 960;
@@ -74,6 +76,7 @@ pub(super) fn bands(title: &str, x_desc: &str, y_desc: &str, series: &[BandSerie
 
 /// The slots of a grouped chart: each category has one slot per group, then a spacer;
 /// the first category is drawn at the top.
+#[derive(Clone, Copy)]
 struct Slots {
     categories: usize,
     groups: usize,
@@ -108,11 +111,46 @@ pub(super) fn grouped_bars(
     groups: &[String],
     values: &[Vec<f64>],
 ) -> Result<String, ReportError> {
-    let err = chart_err(title);
     let slots = Slots { categories: categories.len().max(1), groups: groups.len().max(1) };
     let finite = values.iter().flatten().copied().filter(|v| v.is_finite());
     let (lo, hi) = finite.fold((0.0_f64, 0.0_f64), |(a, b), v| (a.min(v), b.max(v)));
-    let (lo, hi) = padded(lo, hi);
+    horizontal(title, x_desc, categories, slots, padded(lo, hi), |chart, err| {
+        for (g, name) in groups.iter().enumerate() {
+            let c = colour(g);
+            let bars = values.iter().enumerate().filter_map(|(k, row)| {
+                let v = row.get(g).copied().filter(|v| v.is_finite())?;
+                let s = slots.of(k, g);
+                Some(Rectangle::new([(0.0, SegmentValue::Exact(s)), (v, SegmentValue::Exact(s + 1))], c.filled()))
+            });
+            chart
+                .draw_series(bars)
+                .map_err(err)?
+                .label(name.as_str())
+                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], c.filled()));
+        }
+        Ok(())
+    })
+}
+
+/// The plotting area of a horizontal chart: a value axis from `x_range` and one
+/// segment per slot, each category labelled once.
+type HorizontalChart<'a, 'b> =
+    ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, SegmentedCoord<RangedCoordi32>>>;
+
+/// A horizontal chart of `categories` in `slots` (title, value axis, category labels,
+/// legend), its series drawn by `draw`: the set-up the bar and interval charts share.
+fn horizontal(
+    title: &str,
+    x_desc: &str,
+    categories: &[String],
+    slots: Slots,
+    (lo, hi): (f64, f64),
+    draw: impl FnOnce(
+        &mut HorizontalChart<'_, '_>,
+        &dyn Fn(DrawingAreaErrorKind<std::io::Error>) -> ReportError,
+    ) -> Result<(), ReportError>,
+) -> Result<String, ReportError> {
+    let err = chart_err(title);
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, slots.height())).into_drawing_area();
@@ -136,19 +174,7 @@ pub(super) fn grouped_bars(
             .x_desc(x_desc)
             .draw()
             .map_err(&err)?;
-        for (g, name) in groups.iter().enumerate() {
-            let c = colour(g);
-            let bars = values.iter().enumerate().filter_map(|(k, row)| {
-                let v = row.get(g).copied().filter(|v| v.is_finite())?;
-                let s = slots.of(k, g);
-                Some(Rectangle::new([(0.0, SegmentValue::Exact(s)), (v, SegmentValue::Exact(s + 1))], c.filled()))
-            });
-            chart
-                .draw_series(bars)
-                .map_err(&err)?
-                .label(name.as_str())
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], c.filled()));
-        }
+        draw(&mut chart, &err)?;
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::LowerRight)
@@ -180,36 +206,12 @@ pub(super) fn intervals(
     groups: &[String],
     values: &[Vec<Option<Interval>>],
 ) -> Result<String, ReportError> {
-    let err = chart_err(title);
     let slots = Slots { categories: categories.len().max(1), groups: groups.len().max(1) };
     let ends = values.iter().flatten().flatten().flat_map(|i| [i.low, i.mean, i.high]).filter(|v| v.is_finite());
     let (lo, hi) = ends.fold((0.0_f64, 0.0_f64), |(a, b), v| (a.min(v), b.max(v)));
-    let (lo, hi) = padded(lo, hi);
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, slots.height())).into_drawing_area();
-        root.fill(&WHITE).map_err(&err)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 18))
-            .margin(10)
-            .x_label_area_size(40)
-            .y_label_area_size(220)
-            .build_cartesian_2d(lo..hi, (0..slots.total()).into_segmented())
-            .map_err(&err)?;
-        let label = |v: &SegmentValue<i32>| match v {
-            SegmentValue::CenterOf(s) => slots.label(*s, categories),
-            _ => String::new(),
-        };
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .y_labels(slots.total() as usize + 1)
-            .y_label_formatter(&label)
-            .x_desc(x_desc)
-            .draw()
-            .map_err(&err)?;
+    horizontal(title, x_desc, categories, slots, padded(lo, hi), |chart, err| {
         let zero = [(0.0, SegmentValue::Exact(0)), (0.0, SegmentValue::Exact(slots.total()))];
-        chart.draw_series(std::iter::once(PathElement::new(zero, BLACK.stroke_width(1)))).map_err(&err)?;
+        chart.draw_series(std::iter::once(PathElement::new(zero, BLACK.stroke_width(1)))).map_err(err)?;
         for (g, name) in groups.iter().enumerate() {
             let c = colour(g);
             let rows: Vec<(i32, Interval)> = values
@@ -224,23 +226,15 @@ pub(super) fn intervals(
                     c.stroke_width(2),
                 )
             });
-            chart.draw_series(lines).map_err(&err)?;
+            chart.draw_series(lines).map_err(err)?;
             chart
                 .draw_series(rows.iter().map(|(s, i)| Circle::new((i.mean, SegmentValue::CenterOf(*s)), 4, c.filled())))
-                .map_err(&err)?
+                .map_err(err)?
                 .label(name.as_str())
                 .legend(move |(x, y)| Circle::new((x + 7, y), 4, c.filled()));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()
-            .map_err(&err)?;
-        root.present().map_err(&err)?;
-    }
-    Ok(svg)
+        Ok(())
+    })
 }
 
 #[cfg(test)]
