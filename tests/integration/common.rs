@@ -15,12 +15,15 @@ pub fn plan(path: &Path, set: &[String]) -> ExperimentPlan {
     config::load(path, &Overrides { set: set.to_vec() }).unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// Loads a config given as TOML text (written to a temporary file).
+/// Loads a config given as TOML text (written to a temporary file, removed once read:
+/// the plan holds the resolved config).
 pub fn plan_from_str(name: &str, text: &str) -> ExperimentPlan {
     let dir = tempdir(name);
     let path = dir.join(format!("{name}.toml"));
     std::fs::write(&path, text).expect("write temp config");
-    plan(&path, &[])
+    let plan = plan(&path, &[]);
+    let _ = std::fs::remove_dir_all(&dir);
+    plan
 }
 
 /// Runs every run of a plan in memory (no output files).
@@ -29,12 +32,33 @@ pub fn run(plan: &ExperimentPlan) -> Vec<RunDigest> {
         .expect("runs succeed")
 }
 
-/// A fresh, empty temporary directory unique to this test process and name.
+/// A fresh, empty temporary directory unique to this test process and name. The first
+/// call removes the directories left by earlier test processes that have ended (where
+/// `/proc` tells which are running), so runs of the suite do not pile up outputs.
 pub fn tempdir(name: &str) -> PathBuf {
+    static SWEEP: std::sync::Once = std::sync::Once::new();
+    SWEEP.call_once(remove_ended_processes_dirs);
     let dir = std::env::temp_dir().join(format!("caresim-test-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("create temp dir");
     dir
+}
+
+/// Removes `caresim-test-PID-*` directories in the temporary directory whose process
+/// has ended. Does nothing where `/proc` is not available.
+fn remove_ended_processes_dirs() {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix("caresim-test-")) else { continue };
+        let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else { continue };
+        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 /// Two-sided 0.9995 quantile of Student's t with 19 degrees of freedom (20
