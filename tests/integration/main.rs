@@ -5,6 +5,7 @@
 mod anchor_model;
 mod cohort_model;
 mod common;
+mod docs;
 mod flow_invariants;
 mod layers;
 mod payers;
