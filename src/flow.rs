@@ -682,6 +682,7 @@ impl<'m> Replication<'m> {
     /// stay is recorded as an exit, their journey ends, and the place passes on.
     fn leave_system(&mut self, id: PatientId, held: PoolId) {
         self.record_episode(id, held, person::Leave::Exit);
+        self.record_outside_cohort_stay(id);
         let (admitted_at, units) = self.place_of(id);
         self.end_journey(id);
         self.release_place(held, admitted_at, units);
@@ -858,6 +859,14 @@ impl<'m> Replication<'m> {
         // The last year's person-years first: a patient still delayed at the horizon
         // accrues their delayed days while their delay segment is open (closing it
         // first would drop those days from the person-years but not from the pools).
+        // Residents placed outside the cohort still in a care home count their days so far.
+        if self.model.self_funded.as_ref().is_some_and(|s| s.council_funded_share > 0.0) {
+            for k in 0..self.patients.len() {
+                if self.patients[k].held.is_some() {
+                    self.record_outside_cohort_stay(PatientId(k as u32));
+                }
+            }
+        }
         let (person_year, calibration, population, mut activity) = self.finish_cohort();
         // Patients still delayed at the horizon count their delay so far.
         self.close_segments_at_horizon();

@@ -12,8 +12,8 @@
 //! the places, occupancy by self-funders then stays at `occupied_share` throughout.
 
 use crate::arrivals::ArrivalStream;
-use crate::capacity::{Places, PoolSpec};
-use crate::config::validate::Problems;
+use crate::capacity::{Places, PoolSpec, Setting};
+use crate::config::validate::{Problems, fraction};
 use crate::pathway::{Pathway, PathwayId};
 use crate::rng::SimRng;
 use crate::time::SimDuration;
@@ -31,6 +31,10 @@ pub struct RawSelfFunded {
     pub pathway: String,
     /// Share of the first step's places these residents fill on average, in [0, 1).
     pub occupied_share: f64,
+    /// Share of these residents whose care the council funds (needs `[payment]`);
+    /// absent = 0, all pay for themselves.
+    #[serde(default)]
+    pub council_funded_share: Option<f64>,
 }
 
 /// Validated self-funded placements.
@@ -44,6 +48,10 @@ pub struct SelfFundedSpec {
     pub rate_per_day: f64,
     /// The index of the arrival stream added for them in [`crate::config::Model::arrivals`].
     pub stream: usize,
+    /// Share of their care-home days the council funds, at the means test of a resident
+    /// with no capital above the lower limit (paid by the payment pass,
+    /// [`crate::payment::activity::ActivityLog::outside_cohort_council_days`]).
+    pub council_funded_share: f64,
 }
 
 impl SelfFundedSpec {
@@ -114,9 +122,28 @@ pub fn validate(
         );
         return None;
     }
+    let council_funded_share = match raw.council_funded_share {
+        None => 0.0,
+        Some(v) => {
+            let v = fraction(p, "self_funded_placements.council_funded_share", v);
+            if v > 0.0 && pool.setting != Setting::CareHome {
+                p.push(
+                    "self_funded_placements.council_funded_share",
+                    v,
+                    format!(
+                        "council funding is paid per care-home week, and the pathway starts in pool {}, which is \
+                         not a care home (setting = \"care_home\")",
+                        pool.name
+                    ),
+                );
+            }
+            v
+        }
+    };
     let mean_residents = share * places as f64;
     let rate_per_day = mean_residents / mean_stay;
-    let spec = SelfFundedSpec { pathway: PathwayId(index as u16), mean_residents, rate_per_day, stream };
+    let spec =
+        SelfFundedSpec { pathway: PathwayId(index as u16), mean_residents, rate_per_day, stream, council_funded_share };
     let arrivals = ArrivalStream {
         name: STREAM_NAME.into(),
         rate_per_day,
@@ -135,7 +162,13 @@ mod tests {
 
     #[test]
     fn the_start_has_a_poisson_count_with_the_equilibrium_mean() {
-        let spec = SelfFundedSpec { pathway: PathwayId(0), mean_residents: 400.0, rate_per_day: 0.5, stream: 0 };
+        let spec = SelfFundedSpec {
+            pathway: PathwayId(0),
+            mean_residents: 400.0,
+            rate_per_day: 0.5,
+            stream: 0,
+            council_funded_share: 0.0,
+        };
         let stay = DurationDist::lognormal(801.0, 1100.0).unwrap();
         // 200 independent starts: the mean count is within 4 standard errors of 400
         // (Poisson: variance 400, so se = 20 / sqrt(200)).

@@ -363,6 +363,14 @@ pub fn model(p: &mut Problems, raw: &RawModel, solved: &mut crate::cohort::Solve
         let pool_names: Vec<&str> = partial.pools.iter().map(|x| x.name.as_str()).collect();
         super::payment::validate(p, pay, &pool_names)
     });
+    if raw.payment.is_none() && partial.self_funded.as_ref().is_some_and(|s| s.council_funded_share > 0.0) {
+        p.push(
+            "self_funded_placements.council_funded_share",
+            partial.self_funded.as_ref().map_or(0.0, |s| s.council_funded_share),
+            "needs [payment]: the council's funding of these residents is settled by the payment pass \
+             (add [payment] or remove the key)",
+        );
+    }
     (p.0.len() == before).then_some(Model { cohort, payment, ..partial })
 }
 

@@ -233,6 +233,27 @@ impl<'m> Replication<'m> {
         });
     }
 
+    /// Patient `id`, a resident placed outside the cohort (the `[self_funded_placements]`
+    /// stream) holding a care-home place, leaves it now or is still in it at the
+    /// horizon: the council-funded share of their days in the measurement window is
+    /// recorded for the payment pass. Other patients, and runs without payment
+    /// recording, record nothing.
+    pub(super) fn record_outside_cohort_stay(&mut self, id: crate::flow::PatientId) {
+        let (now, warmup, model) = (self.now(), self.warmup, self.model);
+        let Some(sf) = model.self_funded.as_ref().filter(|s| s.council_funded_share > 0.0) else {
+            return;
+        };
+        let p = &self.patients[id.0 as usize];
+        let in_care_home = p.held.is_some_and(|h| model.pool(h).setting == crate::capacity::Setting::CareHome);
+        if p.person.is_some() || p.pathway != sf.pathway || !in_care_home {
+            return;
+        }
+        let from = if p.admitted_at > warmup { p.admitted_at } else { warmup };
+        if let Some(r) = self.recorder() {
+            r.log.add_outside_cohort_council_days(from.as_days_f64(), now.as_days_f64(), sf.council_funded_share);
+        }
+    }
+
     /// Person `i` died now: the death is recorded and any enrolment ends.
     pub(super) fn record_death(&mut self, i: usize) {
         let day = day_of(self.now());

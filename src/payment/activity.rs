@@ -204,6 +204,10 @@ pub struct ActivityLog {
     /// warm-up year), kept so the commissioner's year-of-care risk score can use the
     /// history before the window's first year (empty without a warm-up).
     pub prior_year: crate::record::PersonYearTable,
+    /// Care-home resident-days of residents placed outside the cohort that the council
+    /// funds (the council-funded share of the `[self_funded_placements]` residents'
+    /// days), by payment month ([`MonthIndex`]`.0`), in the measurement window.
+    pub outside_cohort_council_days: Vec<f64>,
 }
 
 /// One admitted spell of an [`ActivityLog`].
@@ -336,6 +340,30 @@ impl ActivityLog {
         spells.chain(ae).chain(units).chain(counts)
     }
 
+    /// Adds `share` of the care-home days between run days `from` and `to` (fractional)
+    /// to [`ActivityLog::outside_cohort_council_days`], split by payment month.
+    pub fn add_outside_cohort_council_days(&mut self, from: f64, to: f64, share: f64) {
+        if !(to > from && from >= 0.0 && share > 0.0) {
+            return;
+        }
+        let mut month = MonthIndex::of_day(from.floor() as u32);
+        loop {
+            let (start, end) = (month.start_day() as f64, month.end_day() as f64);
+            if start >= to {
+                break;
+            }
+            let days = to.min(end) - from.max(start);
+            if days > 0.0 {
+                let m = month.0 as usize;
+                if self.outside_cohort_council_days.len() <= m {
+                    self.outside_cohort_council_days.resize(m + 1, 0.0);
+                }
+                self.outside_cohort_council_days[m] += days * share;
+            }
+            month = MonthIndex(month.0 + 1);
+        }
+    }
+
     /// Releases the spare capacity of every record vector (once recording is over).
     pub fn shrink_to_fit(&mut self) {
         self.spells.shrink_to_fit();
@@ -378,6 +406,24 @@ mod tests {
     fn sorted(mut v: Vec<Activity>) -> Vec<Activity> {
         v.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
         v
+    }
+
+    #[test]
+    fn outside_cohort_days_are_split_by_payment_month() {
+        let mut log = ActivityLog::default();
+        // From day 20.5 (April, 30 days) to day 365 + 10 (the next April): 9.5 days of
+        // April, every later month of year 0 whole, 10 days of April of year 1.
+        log.add_outside_cohort_council_days(20.5, 375.0, 0.5);
+        let d = &log.outside_cohort_council_days;
+        assert_eq!(d.len(), 13);
+        assert!((d[0] - 0.5 * 9.5).abs() < 1e-12 && (d[1] - 0.5 * 31.0).abs() < 1e-12);
+        assert!((d[10] - 0.5 * 28.0).abs() < 1e-12 && (d[12] - 0.5 * 10.0).abs() < 1e-12);
+        assert!((d.iter().sum::<f64>() - 0.5 * (375.0 - 20.5)).abs() < 1e-9);
+        // Nothing for an empty interval or a zero share.
+        let before = log.clone();
+        log.add_outside_cohort_council_days(40.0, 40.0, 0.5);
+        log.add_outside_cohort_council_days(40.0, 90.0, 0.0);
+        assert_eq!(log, before);
     }
 
     #[test]

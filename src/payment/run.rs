@@ -7,7 +7,7 @@ use super::activity::{Activity, ActivityKind, ActivityLog, resource_cost};
 use super::ledger::{ConsolidatedSpend, Ledger, LedgerTable, ResourceCost};
 use super::organisation::OrgId;
 use super::pooled::{bcf_scope, net_spend_on_scope};
-use super::settle::{Death, Settlement, YearInputs, settle};
+use super::settle::{Death, OutsideCohortCare, Settlement, YearInputs, settle};
 use super::social_care::{CareAccount, Charging, ClientFinances};
 use super::spec::{PaymentCalibration, PaymentSpec, PoolSpec};
 use super::tariff::{AdmissionClass, price_spell};
@@ -277,6 +277,15 @@ fn settle_years(run: &RunToSettle<'_>, enrolments: Vec<Enrolment>) -> Result<Vec
             deaths: &deaths,
             costs,
             delayed_days: &log.reimbursable_delay_days,
+            outside_cohort: OutsideCohortCare {
+                council_days_by_month: &log.outside_cohort_council_days,
+                finances: ClientFinances {
+                    savings_pence: Pence::ZERO,
+                    home_value_pence: Pence::ZERO,
+                    home_disregarded: false,
+                    weekly_income_pence: spec.finances.weekly_income_pence,
+                },
+            },
         };
         let mut settled = settle(&inputs, &regime, &spec.area)?;
         accounts = std::mem::take(&mut settled.accounts);

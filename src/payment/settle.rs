@@ -53,6 +53,7 @@ mod cquin;
 pub mod delay_reimbursement;
 mod estate_recovery;
 mod mret;
+mod outside_cohort;
 mod pools;
 mod price;
 mod route;
@@ -166,6 +167,21 @@ pub struct YearInputs<'a, A> {
     pub costs: &'a UnitCosts,
     /// Run days of reimbursable delayed days (see [`Year::delayed_days`]).
     pub delayed_days: &'a [u32],
+    /// Care of residents placed outside the cohort that the council funds (see
+    /// [`Year::outside_cohort`]).
+    pub outside_cohort: OutsideCohortCare<'a>,
+}
+
+/// Care-home residents placed outside the cohort whom the council funds (the
+/// council-funded share of `[self_funded_placements]`): not people of the cohort, so
+/// charged as one resident with no capital above the lower limit and the cohort's
+/// weekly income would be, per week of care.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct OutsideCohortCare<'a> {
+    /// Council-funded resident-days by payment month ([`MonthIndex`]`.0`).
+    pub council_days_by_month: &'a [f64],
+    /// The finances such a resident is charged by.
+    pub finances: ClientFinances,
 }
 
 /// The result of settling a year.
@@ -236,6 +252,10 @@ pub struct Year<'a> {
     /// Run days of acute delayed days the council alone is responsible for (one entry
     /// per patient delayed at midnight).
     pub delayed_days: &'a [u32],
+    /// Council-funded care of residents placed outside the cohort.
+    pub outside_cohort: OutsideCohortCare<'a>,
+    /// Unit costs (resource cost).
+    pub costs: &'a UnitCosts,
 }
 
 /// What the settlement of a year has built so far: the ledger, and what the passes
@@ -296,13 +316,14 @@ pub type Pass = fn(&mut Book, &Year<'_>) -> Result<(), PaymentError>;
 /// MRET (R6), block instalments, estate recovery, year-of-care capitation and corridor,
 /// and pools last, once every flow they pay is known. A new pass is a module with a
 /// [`Pass`] function, added here in its place.
-pub const YEAR_END_PASSES: [(&str, Pass); 8] = [
+pub const YEAR_END_PASSES: [(&str, Pass); 9] = [
     ("mret", mret::pass),
     ("cquin", cquin::pass),
     ("withheld", withheld::pass),
     ("blocks", blocks::pass),
     ("estate_recovery", estate_recovery::pass),
     ("delay_reimbursement", delay_reimbursement::pass),
+    ("outside_cohort", outside_cohort::pass),
     ("year_of_care", capitation::pass),
     ("pools", pools::pass),
 ];
@@ -322,6 +343,8 @@ where
         first: MonthIndex(inputs.year * 12),
         last: MonthIndex(inputs.year * 12 + 11),
         delayed_days: inputs.delayed_days,
+        outside_cohort: inputs.outside_cohort,
+        costs: inputs.costs,
     };
     let mut book = Book { accounts: inputs.accounts.to_vec(), ..Book::default() };
     let enrolments = route::Enrolments::of(regime);
@@ -415,6 +438,7 @@ mod tests {
             deaths,
             costs,
             delayed_days: &[],
+            outside_cohort: OutsideCohortCare::default(),
         }
     }
 
@@ -693,6 +717,53 @@ mod tests {
         let after = settle_all(&activity);
         let total = |s: &Settlement| s.resource_costs.iter().map(|r| r.amount).sum::<Pence>();
         assert_eq!(total(&after) - total(&before), Pence(54_260 + 5 * 31_300));
+    }
+
+    #[test]
+    fn residents_placed_outside_the_cohort_are_paid_for_by_the_council_week_by_week() {
+        // 700 council-funded resident-days (100 weeks) in every month of year 0 and in
+        // the first month of year 1; no cohort activity.
+        let area = TypicalArea::new();
+        let c = costs();
+        let days = vec![700.0; 13];
+        let finances = ClientFinances { weekly_income_pence: Pence(11_595), ..Default::default() };
+        let inputs = YearInputs {
+            outside_cohort: OutsideCohortCare { council_days_by_month: &days, finances },
+            ..year0(&[], &[], &[], &c)
+        };
+        let separate = separate_budgets(&area);
+        let week = crate::payment::social_care::charge_week(
+            c.care_home_week,
+            &finances,
+            crate::payment::social_care::CareSetting::CareHome,
+            &separate.charging,
+        );
+        assert!(week.client_pence > Pence::ZERO && week.council_pence > Pence::ZERO, "{week:?}");
+        let weeks = 12 * 100;
+        let s = settle(&inputs, &separate, &area).unwrap();
+        check_identities(&s, &area);
+        // The council pays the price less the contribution; people the contribution; the
+        // care homes are paid the price, which is their resource cost. Year 1's month is
+        // not in year 0.
+        assert_eq!(s.ledger.net_balance(area.council), Pence(-(c.care_home_week.0 - week.client_pence.0) * weeks));
+        assert_eq!(s.ledger.net_balance(area.people), Pence(-week.client_pence.0 * weeks));
+        assert_eq!(s.ledger.net_balance(area.care_homes), Pence(c.care_home_week.0 * weeks));
+        let cost: Pence = s.resource_costs.iter().filter(|r| r.provider == area.care_homes).map(|r| r.amount).sum();
+        assert_eq!(cost, Pence(c.care_home_week.0 * weeks));
+        assert!(s.spend_by_payer_service.contains(&(
+            area.council,
+            Service::CareHome,
+            Pence((c.care_home_week.0 - week.client_pence.0) * weeks)
+        )));
+        // A pool that covers care homes pays instead, and its risk share by commissioner
+        // leaves the council where it was.
+        let mut pooled = separate.clone();
+        let scope = Scope::of(&[Service::HomeCare, Service::CareHome]);
+        pooled.pools = vec![PooledFund::calibrated(&area, scope, Pence(0), Pence(1_000_000))];
+        let p = settle(&inputs, &pooled, &area).unwrap();
+        check_identities(&p, &area);
+        assert_eq!(p.ledger.net_balance(area.council), s.ledger.net_balance(area.council));
+        assert_eq!(p.ledger.net_balance(area.pool), Pence::ZERO);
     }
 
     #[test]

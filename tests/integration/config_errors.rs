@@ -125,6 +125,24 @@ const CASES: &[(&str, &str, &str, &str)] = &[
     ),
     ("renege_without_a_queue", "renege_without_a_queue.toml", "pools.care.renege_after.mean_days", "greater than 0"),
     (
+        "council_funded_placements_misused",
+        "council_funded_placements_misused.toml",
+        "self_funded_placements.council_funded_share",
+        "must be a fraction between 0 and 1",
+    ),
+    (
+        "council_funded_placements_misused",
+        "council_funded_placements_misused.toml",
+        "self_funded_placements.council_funded_share",
+        "not a care home",
+    ),
+    (
+        "council_funded_placements_misused",
+        "council_funded_placements_misused.toml",
+        "self_funded_placements.council_funded_share",
+        "needs [payment]",
+    ),
+    (
         "payment_scenario_override_bad",
         "payment_scenario_override_bad.toml",
         "scenarios.team.payment.year_of_care.admission_hazard_ratio",

@@ -9,6 +9,7 @@ use caresim::flow;
 use caresim::flow::RunOutput;
 use caresim::payment::activity::{ActivityKind, ActivityLog};
 use caresim::payment::run::RunPayments;
+use caresim::payment::social_care::{CareSetting, ClientFinances, charge_week};
 use caresim::record::RunKey;
 use caresim::summary::area::{AREA, CHANGE_METRICS};
 use caresim::summary::compare::{RunMetrics, paired};
@@ -104,14 +105,31 @@ fn the_ledger_balances_and_reconciles_with_activity() {
         let person_years: i64 = py.community_cost_pence.iter().sum::<i64>()
             + py.social_care_cost_pence.iter().sum::<i64>()
             + py.primary_care_cost_pence.iter().sum::<i64>();
+        // Plus the council-funded weeks of care-home residents placed outside the cohort
+        // (no person-years), and what they contribute, at one rounding a month.
+        let model = &plan.scenarios[index(&plan, scenario) as usize].model;
+        let (spec, costs) = (model.payment.as_ref().expect("payment"), &model.cohort.as_ref().expect("cohort").costs);
+        let outside_weeks: f64 = log.outside_cohort_council_days.iter().sum::<f64>() / 7.0;
+        assert!(outside_weeks > 0.0, "{scenario}: the council funds residents placed outside the cohort");
+        let finances = ClientFinances { weekly_income_pence: spec.finances.weekly_income_pence, ..Default::default() };
+        let week = charge_week(costs.care_home_week, &finances, CareSetting::CareHome, &spec.charging);
+        let months = log.outside_cohort_council_days.len() as f64;
+        let outside_cost = costs.care_home_week.0 as f64 * outside_weeks;
         let roundings = (log.len() + 3 * py.len()) as i64;
         assert!(
-            (settled - person_years).abs() <= roundings,
-            "{scenario}: resource cost outside hospital: settled {settled}, person-years {person_years}"
+            (settled as f64 - person_years as f64 - outside_cost).abs() <= roundings as f64 + months,
+            "{scenario}: resource cost outside hospital: settled {settled}, person-years {person_years}, \
+             outside the cohort {outside_cost}"
         );
-        // What people paid, person by person, is what the people account paid out.
+        // What people paid, person by person, plus what the residents outside the cohort
+        // contributed, is what the people account paid out.
         let client: i64 = py.payments.as_ref().expect("payment columns").client_paid_pence.iter().sum();
-        assert_eq!(client, -org_total(&plan, &pay, "people", |o| o.net_income_pence.0), "{scenario}: client");
+        let outside_client = week.client_pence.0 as f64 * outside_weeks;
+        let paid_out = -org_total(&plan, &pay, "people", |o| o.net_income_pence.0);
+        assert!(
+            (client as f64 + outside_client - paid_out as f64).abs() <= months,
+            "{scenario}: client {client} + outside the cohort {outside_client} vs {paid_out} paid out"
+        );
         assert!(client > 0, "{scenario}: some people contribute to their care");
     }
 }
