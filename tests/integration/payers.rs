@@ -205,6 +205,17 @@ fn a_single_budget_that_pays_acute_care_moves_no_spend_between_nhs_and_council()
     }
 }
 
+/// Runs `plan` and gives an area metric of one run: `(scenario, replication, metric)`.
+fn run_values(plan: &ExperimentPlan) -> impl Fn(&str, u32, &str) -> f64 + '_ {
+    let metrics: Vec<RunMetrics> = crate::common::run(plan).iter().map(RunMetrics::of).collect();
+    move |scenario, replication, metric| {
+        let s = index(plan, scenario);
+        let i = ECONOMY_METRICS.iter().position(|m| *m == metric).unwrap_or_else(|| panic!("{metric}"));
+        let m = metrics.iter().find(|m| m.key.scenario == s && m.key.replication == replication).expect("run");
+        m.economy.values[i].expect("defined")
+    }
+}
+
 #[test]
 fn year_of_care_inside_a_pool_moves_the_same_money_as_year_of_care_alone() {
     // Year of care with its lever off inside a single budget (with and without acute
@@ -230,14 +241,7 @@ fn year_of_care_inside_a_pool_moves_the_same_money_as_year_of_care_alone() {
          [[scenarios]]\nname = \"in_bcf\"\npayment.year_of_care.enabled = true\npayment.pool = \"better_care_fund\"\n"
     );
     let plan = crate::common::plan_from_str("yoc_in_pools", &text);
-    let digests = crate::common::run(&plan);
-    let metrics: Vec<RunMetrics> = digests.iter().map(RunMetrics::of).collect();
-    let value = |scenario: &str, replication: u32, metric: &str| -> f64 {
-        let s = index(&plan, scenario);
-        let i = ECONOMY_METRICS.iter().position(|m| *m == metric).unwrap_or_else(|| panic!("{metric}"));
-        let m = metrics.iter().find(|m| m.key.scenario == s && m.key.replication == replication).expect("run");
-        m.economy.values[i].expect("defined")
-    };
+    let value = run_values(&plan);
     for metric in ["nhs_spend_pence_per_year", "council_spend_pence_per_year", "consolidated_spend_pence_per_year"] {
         for r in 0..2 {
             let alone = value("year_of_care", r, metric);
@@ -278,14 +282,7 @@ fn who_holds_year_of_care_and_how_it_sub_contracts_move_no_council_or_consolidat
          payment.year_of_care.cost_plus_markup = 0.0\n"
     );
     let plan = crate::common::plan_from_str("yoc_holders", &text);
-    let digests = crate::common::run(&plan);
-    let metrics: Vec<RunMetrics> = digests.iter().map(RunMetrics::of).collect();
-    let value = |scenario: &str, replication: u32, metric: &str| -> f64 {
-        let s = index(&plan, scenario);
-        let i = ECONOMY_METRICS.iter().position(|m| *m == metric).unwrap_or_else(|| panic!("{metric}"));
-        let m = metrics.iter().find(|m| m.key.scenario == s && m.key.replication == replication).expect("run");
-        m.economy.values[i].expect("defined")
-    };
+    let value = run_values(&plan);
     // The prime provider's figures match to rounding; at cost plus the capitation's
     // funding shares are estimated from other prices, so the council's share moves with
     // the pilots' noise (0.2% here with 2 pilots): within 0.5%, the bound the default
