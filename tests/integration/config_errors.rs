@@ -106,6 +106,12 @@ const CASES: &[(&str, &str, &str, &str)] = &[
         "whole number of pence from 0 to 100000000000 (£1bn)",
     ),
     (
+        "payment_alliance_leaves_out_a_provider",
+        "payment_alliance_leaves_out_a_provider.toml",
+        "payment.year_of_care.alliance",
+        "missing: home_care_provider (home_care)",
+    ),
+    (
         "payment_unknown_holder",
         "payment_unknown_holder.toml",
         "payment.year_of_care.holder",

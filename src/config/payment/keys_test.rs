@@ -293,7 +293,7 @@ fn every_payment_key_changes_some_output() {
         ("year_of_care.holder", "[year_of_care]\nholder = \"acute_trust\""),
         (
             "year_of_care.alliance",
-            "[year_of_care]\nholder_kind = \"alliance\"\nalliance = { acute_trust = 0.6, community_provider = 0.4 }",
+            "[year_of_care]\nholder_kind = \"alliance\"\nalliance = { acute_trust = 0.6, community_provider = 0.2, home_care_provider = 0.2 }",
         ),
         ("year_of_care.scope", "[year_of_care]\nscope = \"include_if_possible\""),
         (

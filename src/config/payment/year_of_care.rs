@@ -143,6 +143,7 @@ pub(super) fn year_of_care(p: &mut Problems, raw: &RawYearOfCare, area: &Typical
         (Some(h @ (BudgetHolder::PrimeProvider(_) | BudgetHolder::PrimeContractor(_))), Some(scope)) => {
             single_holder_kind(p, raw, h, scope, area)
         }
+        (Some(BudgetHolder::Alliance(members)), Some(scope)) => alliance_covers_scope(p, members, scope, area),
         (h, _) => h,
     };
 
@@ -289,6 +290,54 @@ fn corridor(p: &mut Problems, raw: &RawYearOfCare) -> Option<RiskCorridor> {
         })
         .collect();
     Some(RiskCorridor { bands })
+}
+
+/// Services the simulation records activity for: an alliance must include their
+/// providers (outpatients, mental health and public health are never recorded).
+const RECORDED_SERVICES: [Service; 10] = [
+    Service::AcuteEmergency,
+    Service::AcuteElective,
+    Service::AcuteDayCase,
+    Service::AccidentAndEmergency,
+    Service::IntermediateCare,
+    Service::Reablement,
+    Service::CommunityNursing,
+    Service::HomeCare,
+    Service::CareHome,
+    Service::PrimaryCare,
+];
+
+/// An alliance has no sub-contracts: each member funds the enrolled people's care it
+/// delivers from its share of the capitation [KF-CONTRACT-2014]. So every provider of a
+/// service in scope must be a member; one outside it would deliver that care unpaid
+/// (and the commissioner would seem to save what it no longer pays).
+fn alliance_covers_scope(
+    p: &mut Problems,
+    members: Vec<(OrgId, f64)>,
+    scope: Scope,
+    area: &TypicalArea,
+) -> Option<BudgetHolder> {
+    let mut missing: Vec<String> = Vec::new();
+    for s in RECORDED_SERVICES.into_iter().filter(|s| scope.covers(*s)) {
+        let Ok(provider) = area.services.provider_of(s) else { continue };
+        if !members.iter().any(|(m, _)| *m == provider) {
+            let name = area.registry.get(provider).map_or("?", |o| o.name.as_str());
+            missing.push(format!("{name} ({})", s.name()));
+        }
+    }
+    if missing.is_empty() {
+        return Some(BudgetHolder::Alliance(members));
+    }
+    p.push(
+        "payment.year_of_care.alliance",
+        format!("{} member(s)", members.len()),
+        format!(
+            "must include every provider of a service in scope (an alliance has no sub-contracts, so care \
+             from a provider outside it would go unpaid); missing: {}",
+            missing.join(", ")
+        ),
+    );
+    None
 }
 
 /// A single holder is a **prime provider** when it delivers some of the services in
