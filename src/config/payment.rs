@@ -34,7 +34,9 @@ use super::validate::{MAX_PENCE, Problems, fraction, non_negative, pence, pence_
 use crate::money::Pence;
 use crate::payment::block::CapCollar;
 use crate::payment::organisation::{OrgId, TypicalArea};
-use crate::payment::raw::{RawBlock, RawFinances, RawMoney, RawPayment, RawSocialCare, RawTariff, RawYearOfCare};
+use crate::payment::raw::{
+    RawAlliance, RawBlock, RawFinances, RawMoney, RawPayment, RawSocialCare, RawTariff, RawYearOfCare,
+};
 use crate::payment::reinvestment::WithheldMoney;
 use crate::payment::social_care::{Charging, MeansTestParams};
 use crate::payment::spec::{BlockSpec, FinancesParams, MoneyRules, PaymentSpec, PoolSpec, YocSpec};
@@ -387,6 +389,7 @@ mod tests {
             outlier: Some(OutlierParams::default()),
             basis: SubContractBasis::Price,
             admission_hazard_ratio: 1.0,
+            calibrate_alliance_shares: false,
         };
         assert_eq!(spec.year_of_care, Some(expected));
         // No blocks at all.
@@ -497,10 +500,22 @@ mod tests {
             BudgetHolder::PrimeProvider(area.acute)
         );
         assert_eq!(y("holder = \"community_provider\"").holder, BudgetHolder::PrimeProvider(area.community));
+        let fixed = y("holder_kind = \"alliance\"\n\
+                       alliance = { acute_trust = 0.6, community_provider = 0.3, home_care_provider = 0.1 }");
         assert_eq!(
-            y("holder_kind = \"alliance\"\nalliance = { acute_trust = 0.6, community_provider = 0.4 }").holder,
-            BudgetHolder::Alliance(vec![(area.acute, 0.6), (area.community, 0.4)])
+            fixed.holder,
+            BudgetHolder::Alliance(vec![(area.acute, 0.6), (area.community, 0.3), (area.home_care, 0.1)])
         );
+        assert!(!fixed.calibrate_alliance_shares);
+        // Members only: shares calibrated on the pilots (equal until then).
+        let calibrated = y(
+            "holder_kind = \"alliance\"\nalliance = [\"home_care_provider\", \"acute_trust\", \"community_provider\"]",
+        );
+        assert_eq!(
+            calibrated.holder,
+            BudgetHolder::Alliance(vec![(area.home_care, 1.0), (area.acute, 1.0), (area.community, 1.0)])
+        );
+        assert!(calibrated.calibrate_alliance_shares);
         assert_eq!(y("scope = \"include_if_possible\"").scope, scope_include_if_possible());
         assert_eq!(
             y("scope = [\"acute_emergency\", \"home_care\"]").scope,
@@ -613,6 +628,21 @@ mod tests {
             "is not a provider of the area (acute_trust,",
         );
         problem(&y("holder_kind = \"alliance\""), "payment.year_of_care.alliance", "is required");
+        problem(
+            &y("holder_kind = \"alliance\"\nalliance = [\"acute_trust\", \"community_provider\"]"),
+            "payment.year_of_care.alliance",
+            "missing: home_care_provider (home_care)",
+        );
+        problem(
+            &y("holder_kind = \"alliance\"\nalliance = [\"acute_trust\", \"acute_trust\"]"),
+            "payment.year_of_care.alliance.acute_trust",
+            "is listed twice",
+        );
+        problem(
+            &y("holder_kind = \"alliance\"\nalliance = []"),
+            "payment.year_of_care.alliance",
+            "at least one member",
+        );
         problem(
             &y("holder_kind = \"alliance\"\nalliance = { acute_trust = 0.0 }"),
             "payment.year_of_care.alliance",

@@ -212,8 +212,9 @@ pub struct RawYearOfCare {
     pub holder_kind: Option<String>,
     /// The budget holder (an organisation name) for a prime provider or contractor.
     pub holder: Option<String>,
-    /// Alliance members: organisation name → share of capitation and risk.
-    pub alliance: Option<BTreeMap<String, f64>>,
+    /// Alliance members: organisation name → share of capitation and risk, or a list of
+    /// members whose shares are calibrated on the pilots.
+    pub alliance: Option<RawAlliance>,
     /// `"in_currency"`, `"include_if_possible"`, or a list of services.
     pub scope: Option<toml::Value>,
     /// `"calibrate"`, or pence per person-year by band: `{ B = ..., C = ..., ... }`.
@@ -238,4 +239,15 @@ pub struct RawYearOfCare {
     pub cost_plus_markup: Option<f64>,
     /// Hazard ratio on emergency admissions of enrolled people (the lever).
     pub admission_hazard_ratio: Option<f64>,
+}
+
+/// `payment.year_of_care.alliance` as written.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(untagged)]
+pub enum RawAlliance {
+    /// Fixed shares: organisation name → share of capitation and risk.
+    Shares(BTreeMap<String, f64>),
+    /// Members only: each one's share is its part of the enrolled people's care in the
+    /// pilots (what it delivered, valued as the holder's outlay values it).
+    Members(Vec<String>),
 }

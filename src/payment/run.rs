@@ -12,8 +12,8 @@ use super::social_care::{CareAccount, Charging, ClientFinances};
 use super::spec::{PaymentCalibration, PaymentSpec, PoolSpec};
 use super::tariff::{AdmissionClass, price_spell};
 use super::year_of_care::{
-    Band, BaselinePersonYear, CapitationFunding, CapitationRates, Discrimination, Enrolment, ObservedYear,
-    PlannedEnrolment, RiskModel, calibrate_capitation_net_of_outliers, observed_years, plan_enrolments,
+    Band, BaselinePersonYear, BudgetHolder, CapitationFunding, CapitationRates, Discrimination, Enrolment,
+    ObservedYear, PlannedEnrolment, RiskModel, calibrate_capitation_net_of_outliers, observed_years, plan_enrolments,
 };
 use super::{PaymentError, Scope, Service};
 use crate::cohort::UnitCosts;
@@ -498,6 +498,7 @@ pub fn calibrate(
         };
         let mut baseline: Vec<BaselinePersonYear> = Vec::new();
         let mut outlay: std::collections::BTreeMap<OrgId, Pence> = Default::default();
+        let mut by_provider: std::collections::BTreeMap<OrgId, Pence> = Default::default();
         let mut enrolled_block_cost = vec![Pence::ZERO; spec.blocks.len()];
         for (pilot, enrolments) in pilots.iter().zip(&planned) {
             let (log, window, _, _) = pilot;
@@ -525,6 +526,9 @@ pub fn calibrate(
             for (year, s) in settle_pilot(spec, &zero, pilot, enrolments.clone())? {
                 for (funder, amount) in &s.yoc_outlay_by_funder {
                     *outlay.entry(*funder).or_default() += *amount;
+                }
+                for (provider, amount) in &s.yoc_outlay_by_provider {
+                    *by_provider.entry(*provider).or_default() += *amount;
                 }
                 let (start, end) = (year as u32 * DAYS_PER_YEAR, (year as u32 + 1) * DAYS_PER_YEAR);
                 let (start, end) = (start.max(window.0), end.min(window.1));
@@ -555,6 +559,21 @@ pub fn calibrate(
             .collect();
         let outlay: Vec<(OrgId, Pence)> = outlay.into_iter().collect();
         calibration.capitation_funding = CapitationFunding::from_outlay(&outlay);
+        if let (true, BudgetHolder::Alliance(members)) = (y.calibrate_alliance_shares, &y.holder) {
+            // Each member's share: its part of the care it delivered to the enrolled
+            // people in the pilots, so that with care unchanged each funds its own.
+            let shares: Vec<f64> =
+                members.iter().map(|(m, _)| by_provider.get(m).map_or(0.0, |p| p.0.max(0) as f64)).collect();
+            if shares.iter().all(|s| *s <= 0.0) {
+                return Err(PaymentError::InvalidParameter {
+                    name: "payment.year_of_care.alliance",
+                    reason: "no member delivered care in scope to the people enrolled in the pilots, so the \
+                             alliance's shares cannot be calibrated"
+                        .into(),
+                });
+            }
+            calibration.alliance_shares = Some(shares);
+        }
         if y.capitation.is_none() {
             let (mut rates, person_years) =
                 calibrate_capitation_net_of_outliers(&baseline, &y.uplift, y.outlier.as_ref());

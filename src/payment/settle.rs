@@ -221,6 +221,9 @@ pub struct Settlement {
     /// commissioner that pays for that activity without year of care (the block's payer
     /// for block-funded services), sorted by commissioner.
     pub yoc_outlay_by_funder: Vec<(OrgId, Pence)>,
+    /// The same outlay by the provider that delivered the care, sorted by provider (an
+    /// alliance's calibrated shares).
+    pub yoc_outlay_by_provider: Vec<(OrgId, Pence)>,
 }
 
 /// A transaction of `amount` from `payer` to `payee`.
@@ -282,6 +285,9 @@ pub struct Book {
     /// The budget holder's outlay by the commissioner that would pay without year of
     /// care ([`Settlement::yoc_outlay_by_funder`]).
     pub yoc_outlay_by_funder: BTreeMap<OrgId, Pence>,
+    /// The same outlay by the provider that delivered the care
+    /// ([`Settlement::yoc_outlay_by_provider`]).
+    pub yoc_outlay_by_provider: BTreeMap<OrgId, Pence>,
     /// The year-of-care budget holder's outlay on each enrolled person.
     pub yoc_cost_by_person: HashMap<u32, Pence>,
     /// Activity the year-of-care budget holder sub-contracts, posted to the ledger
@@ -403,6 +409,7 @@ where
         accounts: book.accounts,
         spend_by_payer_service: book.spend.into_iter().map(|((o, s), a)| (o, s, a)).collect(),
         yoc_outlay_by_funder: book.yoc_outlay_by_funder.into_iter().collect(),
+        yoc_outlay_by_provider: book.yoc_outlay_by_provider.into_iter().collect(),
     })
 }
 

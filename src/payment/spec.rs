@@ -130,6 +130,10 @@ pub struct YocSpec {
     /// Lever (activity-changing, off = 1.0): hazard ratio on emergency admissions of
     /// enrolled people (an integrated care team effect).
     pub admission_hazard_ratio: f64,
+    /// An alliance whose shares are calibrated on the pilots
+    /// ([`PaymentCalibration::alliance_shares`]); its members' shares in `holder` are
+    /// placeholders until then.
+    pub calibrate_alliance_shares: bool,
 }
 
 /// The validated `[payment]` section.
@@ -228,6 +232,9 @@ pub struct PaymentCalibration {
     /// people enrolled in year of care in the pilot: carved out of the block, paid by
     /// the budget holder.
     pub block_carve_out: Vec<f64>,
+    /// An alliance's calibrated shares, in the order of its members: each member's part
+    /// of the holder's outlay on the enrolled people's covered care in the pilots.
+    pub alliance_shares: Option<Vec<f64>>,
 }
 
 impl PaymentSpec {
@@ -329,7 +336,12 @@ impl PaymentSpec {
             None => None,
             Some(y) => Some(YocRegime {
                 funding: calibration.capitation_funding.clone().unwrap_or_else(|| CapitationFunding::single(area.ccg)),
-                holder: y.holder.clone(),
+                holder: match (&y.holder, &calibration.alliance_shares) {
+                    (BudgetHolder::Alliance(members), Some(shares)) if y.calibrate_alliance_shares => {
+                        BudgetHolder::Alliance(members.iter().zip(shares).map(|((m, _), s)| (*m, *s)).collect())
+                    }
+                    (h, _) => h.clone(),
+                },
                 scope: y.scope,
                 rates: y.capitation.or(calibration.capitation).ok_or(PaymentError::InvalidParameter {
                     name: "payment.year_of_care.capitation",

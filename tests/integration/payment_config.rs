@@ -64,6 +64,7 @@ fn expected_year_of_care() -> YocSpec {
         outlier: Some(OutlierParams::default()),
         basis: SubContractBasis::Price,
         admission_hazard_ratio: 1.0,
+        calibrate_alliance_shares: false,
     }
 }
 

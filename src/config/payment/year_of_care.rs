@@ -73,15 +73,20 @@ pub(super) fn year_of_care(p: &mut Problems, raw: &RawYearOfCare, area: &Typical
                     "payment.year_of_care.alliance",
                     "",
                     "is required when holder_kind = \"alliance\": a table of members and shares, e.g. \
-                     { acute_trust = 0.6, community_provider = 0.4 }",
+                     { acute_trust = 0.6, community_provider = 0.4 }, or a list of members whose shares are \
+                     calibrated on the pilots, e.g. [\"acute_trust\", \"community_provider\"]",
                 );
                 None
             }
-            Some(members) if members.is_empty() => {
+            Some(RawAlliance::Shares(members)) if members.is_empty() => {
                 p.push("payment.year_of_care.alliance", "{}", "needs at least one member");
                 None
             }
-            Some(members) => {
+            Some(RawAlliance::Members(members)) if members.is_empty() => {
+                p.push("payment.year_of_care.alliance", "[]", "needs at least one member");
+                None
+            }
+            Some(RawAlliance::Shares(members)) => {
                 let mut out = Vec::new();
                 for (name, share) in members {
                     let key = format!("payment.year_of_care.alliance.{name}");
@@ -97,6 +102,21 @@ pub(super) fn year_of_care(p: &mut Problems, raw: &RawYearOfCare, area: &Typical
                         format!("{members:?}"),
                         "needs a member with a share above 0",
                     );
+                }
+                Some(BudgetHolder::Alliance(out))
+            }
+            Some(RawAlliance::Members(members)) => {
+                // Equal shares until the pilots calibrate them (they change no outlay).
+                let mut out: Vec<(OrgId, f64)> = Vec::new();
+                for name in members {
+                    let key = format!("payment.year_of_care.alliance.{name}");
+                    if let Some(org) = provider(p, &key, name, area) {
+                        if out.iter().any(|(o, _)| *o == org) {
+                            p.push(key, format!("\"{name}\""), "is listed twice");
+                        } else {
+                            out.push((org, 1.0));
+                        }
+                    }
                 }
                 Some(BudgetHolder::Alliance(out))
             }
@@ -238,7 +258,20 @@ pub(super) fn year_of_care(p: &mut Problems, raw: &RawYearOfCare, area: &Typical
     let (true, Some(holder), Some(scope), Some(corridor)) = (enabled, holder, scope, corridor) else {
         return None;
     };
-    Some(YocSpec { rule, holder, scope, capitation, uplift, corridor, outlier, basis, admission_hazard_ratio })
+    let calibrate_alliance_shares =
+        holder_kind == Some("alliance") && matches!(raw.alliance, Some(RawAlliance::Members(_)));
+    Some(YocSpec {
+        rule,
+        holder,
+        scope,
+        capitation,
+        uplift,
+        corridor,
+        outlier,
+        basis,
+        admission_hazard_ratio,
+        calibrate_alliance_shares,
+    })
 }
 
 fn corridor(p: &mut Problems, raw: &RawYearOfCare) -> Option<RiskCorridor> {

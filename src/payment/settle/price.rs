@@ -42,6 +42,7 @@ pub(super) fn price(
         if covered_by_yoc.is_some() {
             *book.yoc_cost_by_person.entry(a.person).or_default() += amount;
             *book.yoc_outlay_by_funder.entry(yoc_funder).or_default() += amount;
+            *book.yoc_outlay_by_provider.entry(provider).or_default() += amount;
         }
     };
     // What a payer pays per activity outside year of care (net spend by service).
