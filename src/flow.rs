@@ -856,10 +856,8 @@ impl<'m> Replication<'m> {
 
     fn finish(mut self) -> RunOutput {
         let horizon = self.horizon;
-        // The last year's person-years first: a patient still delayed at the horizon
-        // accrues their delayed days while their delay segment is open (closing it
-        // first would drop those days from the person-years but not from the pools).
-        // Residents placed outside the cohort still in a care home count their days so far.
+        // Residents placed outside the cohort still in a care home count their days so
+        // far (before the cohort's records are handed over).
         if self.model.self_funded.as_ref().is_some_and(|s| s.council_funded_share > 0.0) {
             for k in 0..self.patients.len() {
                 if self.patients[k].held.is_some() {
@@ -867,6 +865,9 @@ impl<'m> Replication<'m> {
                 }
             }
         }
+        // The last year's person-years first: a patient still delayed at the horizon
+        // accrues their delayed days while their delay segment is open (closing it
+        // first would drop those days from the person-years but not from the pools).
         let (person_year, calibration, population, mut activity) = self.finish_cohort();
         // Patients still delayed at the horizon count their delay so far.
         self.close_segments_at_horizon();
