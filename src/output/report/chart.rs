@@ -31,6 +31,14 @@ fn padded(lo: f64, hi: f64) -> (f64, f64) {
     (lo - pad, hi + pad)
 }
 
+/// Draws the series' legend at `position`, in the one style of every chart.
+fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    chart.configure_series_labels().position(position).background_style(WHITE.mix(0.85)).border_style(BLACK).draw()
+}
+
 /// Lines (the centre) with a shaded band (lower to upper) per series.
 pub(super) fn bands(title: &str, x_desc: &str, y_desc: &str, series: &[BandSeries]) -> Result<String, ReportError> {
     let err = chart_err(title);
@@ -62,13 +70,7 @@ pub(super) fn bands(title: &str, x_desc: &str, y_desc: &str, series: &[BandSerie
                 .label(s.name.as_str())
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()
-            .map_err(&err)?;
+        legend(&mut chart, SeriesLabelPosition::UpperRight).map_err(&err)?;
         root.present().map_err(&err)?;
     }
     Ok(svg)
@@ -175,13 +177,7 @@ fn horizontal(
             .draw()
             .map_err(&err)?;
         draw(&mut chart, &err)?;
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()
-            .map_err(&err)?;
+        legend(&mut chart, SeriesLabelPosition::LowerRight).map_err(&err)?;
         root.present().map_err(&err)?;
     }
     Ok(svg)
