@@ -110,6 +110,16 @@ impl CostUnit {
     }
 }
 
+/// True for the services the simulation records activity for: exactly those
+/// [`resource_cost`] can cost (admitted spells, A&E attendances, and units with a
+/// [`CostUnit`]); outpatients, mental health and public health are never recorded.
+pub const fn is_recorded(service: Service) -> bool {
+    matches!(
+        service,
+        Service::AcuteEmergency | Service::AcuteElective | Service::AcuteDayCase | Service::AccidentAndEmergency
+    ) || CostUnit::of_units(service).is_some()
+}
+
 /// The price of one `unit` at `costs`: the one place a unit cost is looked up (the
 /// year close of the person-year table, [`resource_cost`] for the settlement).
 #[inline]
@@ -406,6 +416,20 @@ mod tests {
     fn sorted(mut v: Vec<Activity>) -> Vec<Activity> {
         v.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
         v
+    }
+
+    #[test]
+    fn the_recorded_services_are_those_resource_cost_can_cost() {
+        let recorded: Vec<Service> = Service::ALL.into_iter().filter(|s| is_recorded(*s)).collect();
+        assert_eq!(recorded.len(), 10, "{recorded:?}");
+        let c = crate::payment::test_unit_costs();
+        for s in Service::ALL {
+            let units = Activity { person: 0, day: 0, kind: ActivityKind::Units { service: s, units: 1.0 } };
+            let costed_as_units = resource_cost(&units, &c).is_ok();
+            let spell_or_attendance = s.is_acute() && s != Service::Outpatient;
+            assert_eq!(is_recorded(s), costed_as_units || spell_or_attendance, "{s:?}");
+        }
+        assert!(!is_recorded(Service::MentalHealth) && !is_recorded(Service::Outpatient));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! the risk corridor and outliers, sub-contracts and the activity lever (brief §2.5).
 
 use super::*;
+use crate::payment::activity::is_recorded;
 
 pub(super) fn year_of_care(p: &mut Problems, raw: &RawYearOfCare, area: &TypicalArea) -> Option<YocSpec> {
     let d = CohortRule::default();
@@ -325,25 +326,11 @@ fn corridor(p: &mut Problems, raw: &RawYearOfCare) -> Option<RiskCorridor> {
     Some(RiskCorridor { bands })
 }
 
-/// Services the simulation records activity for: an alliance must include their
-/// providers (outpatients, mental health and public health are never recorded).
-const RECORDED_SERVICES: [Service; 10] = [
-    Service::AcuteEmergency,
-    Service::AcuteElective,
-    Service::AcuteDayCase,
-    Service::AccidentAndEmergency,
-    Service::IntermediateCare,
-    Service::Reablement,
-    Service::CommunityNursing,
-    Service::HomeCare,
-    Service::CareHome,
-    Service::PrimaryCare,
-];
-
 /// An alliance has no sub-contracts: each member funds the enrolled people's care it
 /// delivers from its share of the capitation [KF-CONTRACT-2014]. So every provider of a
-/// service in scope must be a member; one outside it would deliver that care unpaid
-/// (and the commissioner would seem to save what it no longer pays).
+/// service in scope that the simulation records ([`is_recorded`]) must be a member; one
+/// outside it would deliver that care unpaid (and the commissioner would seem to save
+/// what it no longer pays).
 fn alliance_covers_scope(
     p: &mut Problems,
     members: Vec<(OrgId, f64)>,
@@ -351,7 +338,7 @@ fn alliance_covers_scope(
     area: &TypicalArea,
 ) -> Option<BudgetHolder> {
     let mut missing: Vec<String> = Vec::new();
-    for s in RECORDED_SERVICES.into_iter().filter(|s| scope.covers(*s)) {
+    for s in Service::ALL.into_iter().filter(|s| is_recorded(*s) && scope.covers(*s)) {
         let Ok(provider) = area.services.provider_of(s) else { continue };
         if !members.iter().any(|(m, _)| *m == provider) {
             let name = area.registry.get(provider).map_or("?", |o| o.name.as_str());
